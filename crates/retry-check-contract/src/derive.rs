@@ -1,0 +1,214 @@
+//! Facts the tool computes from a contract set: each client's retry window,
+//! the call paths formed by `runs_in`, and each path's amplification.
+
+use crate::model::{Client, ContractSet, Jitter};
+use crate::Duration;
+
+/// Where a client's retry window comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowSource {
+    /// `retry_window` is written in the contract.
+    Explicit,
+    /// Worst case of the backoff schedule (jitter upper bound included).
+    Schedule,
+    /// The schedule is longer than (or unknown beyond) the deadline, which bounds it.
+    Deadline,
+    /// The client never retries.
+    NoRetries,
+}
+
+/// The latest moment, after the first attempt, at which a retry with the
+/// same key may arrive at the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryWindow {
+    Finite(Duration, WindowSource),
+    /// No attempt limit and no deadline or `retry_window`.
+    Unbounded,
+}
+
+impl RetryWindow {
+    pub fn duration(self) -> Option<Duration> {
+        match self {
+            RetryWindow::Finite(d, _) => Some(d),
+            RetryWindow::Unbounded => None,
+        }
+    }
+}
+
+/// `max_attempts`, clamped to at least 1; `None` when not written.
+pub fn attempts(client: &Client) -> Option<u64> {
+    client.max_attempts.as_ref().map(|m| m.value.max(1) as u64)
+}
+
+/// Attempts for amplification: a client with no limit counts as one
+/// attempt here (RC013 reports the missing limit itself).
+pub fn attempts_or_one(client: &Client) -> u64 {
+    if !client.retries() {
+        return 1;
+    }
+    attempts(client).unwrap_or(1)
+}
+
+/// Upper bound of each backoff delay, before retry 1, 2, ... A-1.
+///
+/// `delay_i = min(initial * multiplier^(i-1), max)`; for decorrelated
+/// jitter the upper bound is `min(max, initial * 3^i)` (Brooker 2015). A
+/// missing multiplier means constant backoff.
+pub fn backoff_upper_bounds(client: &Client, retries: u64) -> Vec<Duration> {
+    let backoff = client.backoff.as_ref();
+    let initial = backoff
+        .and_then(|b| b.initial.as_ref())
+        .map(|d| d.value.as_millis() as f64)
+        .unwrap_or(0.0);
+    let multiplier = backoff
+        .and_then(|b| b.multiplier.as_ref())
+        .map(|m| m.value)
+        .filter(|m| *m > 0.0)
+        .unwrap_or(1.0);
+    let cap = backoff
+        .and_then(|b| b.max.as_ref())
+        .map(|d| d.value.as_millis() as f64)
+        .unwrap_or(f64::INFINITY);
+    let jitter = backoff
+        .and_then(|b| b.jitter.as_ref())
+        .map(|j| j.value)
+        .unwrap_or(Jitter::None);
+    // Past a few thousand retries every bound is the cap (or saturated).
+    let n = retries.min(10_000);
+    let mut out = Vec::with_capacity(n as usize);
+    for i in 1..=n {
+        let exp = (i - 1) as i32;
+        let base = match jitter {
+            Jitter::Decorrelated => initial * 3f64.powi(exp + 1),
+            _ => initial * multiplier.powi(exp),
+        };
+        let bounded = base.min(cap);
+        out.push(to_duration(bounded));
+    }
+    out
+}
+
+fn to_duration(ms: f64) -> Duration {
+    if !ms.is_finite() || ms >= (u64::MAX / 4) as f64 {
+        Duration(u64::MAX / 4)
+    } else if ms <= 0.0 {
+        Duration(0)
+    } else {
+        Duration(ms.ceil() as u64)
+    }
+}
+
+/// Worst-case time from the first attempt to the arrival of the last retry,
+/// ignoring the deadline: all backoff upper bounds plus every attempt's
+/// timeout. `None` when the client has no attempt limit.
+pub fn schedule_span(client: &Client) -> Option<Duration> {
+    let a = attempts(client)?;
+    let delays = backoff_upper_bounds(client, a.saturating_sub(1));
+    let mut total = delays.iter().fold(Duration::ZERO, |acc, d| acc.saturating_add(*d));
+    if let Some(t) = &client.per_attempt_timeout {
+        total = total.saturating_add(t.value.saturating_mul(a));
+    }
+    Some(total)
+}
+
+/// The client's retry window (PRODUCT.md section 3).
+pub fn retry_window(client: &Client) -> RetryWindow {
+    if let Some(w) = &client.retry_window {
+        return RetryWindow::Finite(w.value, WindowSource::Explicit);
+    }
+    if !client.retries() {
+        return RetryWindow::Finite(Duration::ZERO, WindowSource::NoRetries);
+    }
+    let deadline = client.deadline.as_ref().map(|d| d.value);
+    match (schedule_span(client), deadline) {
+        (Some(span), Some(deadline)) if span >= deadline || client.per_attempt_timeout.is_none() => {
+            // Without a per-attempt timeout an attempt may run until the
+            // deadline, so the deadline is the honest worst case.
+            RetryWindow::Finite(deadline, WindowSource::Deadline)
+        }
+        (Some(span), _) => RetryWindow::Finite(span, WindowSource::Schedule),
+        (None, Some(deadline)) => RetryWindow::Finite(deadline, WindowSource::Deadline),
+        (None, None) => RetryWindow::Unbounded,
+    }
+}
+
+/// A chain of clients, outermost first: each later client runs inside a
+/// server that the one before it calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallPath {
+    pub clients: Vec<usize>,
+}
+
+impl CallPath {
+    /// Product of the attempts of every layer (saturating).
+    pub fn amplification(&self, set: &ContractSet) -> u64 {
+        self.clients
+            .iter()
+            .filter_map(|&c| set.clients.get(c))
+            .fold(1u64, |acc, c| acc.saturating_mul(attempts_or_one(c)))
+    }
+
+    /// The clients on the path that retry.
+    pub fn retrying_layers<'a>(&'a self, set: &'a ContractSet) -> impl Iterator<Item = usize> + 'a {
+        self.clients
+            .iter()
+            .copied()
+            .filter(|&c| set.clients.get(c).is_some_and(|c| c.retries()))
+    }
+}
+
+/// Bound on the number of paths enumerated, against pathological fan-out.
+const MAX_PATHS: usize = 10_000;
+
+/// Every maximal call path through `runs_in` links.
+pub fn call_paths(set: &ContractSet) -> Vec<CallPath> {
+    // Clients running inside each server, by server name.
+    let inside = |server: &str| -> Vec<usize> {
+        set.clients
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.runs_in.as_ref().is_some_and(|r| r.value == server))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let called = |server: &str| set.clients.iter().any(|c| c.calls.iter().any(|r| r.value.server == server));
+    let roots: Vec<usize> = set
+        .clients
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| match &c.runs_in {
+            None => true,
+            Some(s) => !called(&s.value),
+        })
+        .map(|(i, _)| i)
+        .collect();
+
+    let mut paths = Vec::new();
+    let mut stack: Vec<Vec<usize>> = roots.into_iter().rev().map(|r| vec![r]).collect();
+    while let Some(path) = stack.pop() {
+        if paths.len() >= MAX_PATHS {
+            break;
+        }
+        let Some(&last) = path.last() else { continue };
+        let mut next: Vec<usize> = Vec::new();
+        if let Some(client) = set.clients.get(last) {
+            for call in &client.calls {
+                for child in inside(&call.value.server) {
+                    if !path.contains(&child) && !next.contains(&child) {
+                        next.push(child);
+                    }
+                }
+            }
+        }
+        if next.is_empty() {
+            paths.push(CallPath { clients: path });
+        } else {
+            for child in next.into_iter().rev() {
+                let mut p = path.clone();
+                p.push(child);
+                stack.push(p);
+            }
+        }
+    }
+    paths
+}

@@ -1,0 +1,109 @@
+use crate::Span;
+
+/// How bad a diagnostic is once lint levels have been applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    /// The word used in every output format (`error`, `warning`, `info`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// A span with the text drawn under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+impl Label {
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        Label {
+            span,
+            message: message.into(),
+        }
+    }
+}
+
+/// One finding or error, located in a [`crate::SourceMap`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable code, `RC001` for rules, `RC000` for invalid contracts.
+    pub code: String,
+    /// snake_case name of the rule or of the error kind.
+    pub name: String,
+    pub severity: Severity,
+    pub message: String,
+    /// Where the problem is; `None` only for errors with no file (I/O).
+    pub primary: Option<Label>,
+    /// Other places involved, possibly in other files.
+    pub secondary: Vec<Label>,
+    /// Context lines (`= note: ...`).
+    pub notes: Vec<String>,
+    /// What to do about it (`= help: ...`).
+    pub help: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn new(
+        code: impl Into<String>,
+        name: impl Into<String>,
+        severity: Severity,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            code: code.into(),
+            name: name.into(),
+            severity,
+            message: message.into(),
+            primary: None,
+            secondary: Vec::new(),
+            notes: Vec::new(),
+            help: Vec::new(),
+        }
+    }
+
+    pub fn with_primary(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.primary = Some(Label::new(span, message));
+        self
+    }
+
+    pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.secondary.push(Label::new(span, message));
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help.push(help.into());
+        self
+    }
+
+    /// Sort key giving a deterministic, file-then-position order.
+    pub fn sort_key(&self) -> (u32, usize, usize, String, String) {
+        match &self.primary {
+            Some(l) => (
+                l.span.source.0,
+                l.span.range.start,
+                l.span.range.end,
+                self.code.clone(),
+                self.message.clone(),
+            ),
+            None => (u32::MAX, 0, 0, self.code.clone(), self.message.clone()),
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Diagnostics shared by every part of retry-check: the contract parser, the
+//! rules, and (later) the source scanner and the model checker.
+//!
+//! * [`SourceMap`] owns the text of every file we report on and turns byte
+//!   offsets into 1-based line and column numbers (columns count Unicode
+//!   scalar values, the unit rustc's JSON output uses).
+//! * [`Diagnostic`] is one finding: a code, a name, a severity, a message, a
+//!   primary [`Label`] and any number of secondary labels, notes and helps.
+//! * [`render`] turns diagnostics into the human (rustc look, through
+//!   `annotate-snippets`), short (`file:line:col: level[code]: message`) and
+//!   JSON Lines formats.
+
+mod diagnostic;
+pub mod render;
+mod source_map;
+
+pub use diagnostic::{Diagnostic, Label, Severity};
+pub use source_map::{LineCol, SourceFile, SourceId, SourceMap, Span};

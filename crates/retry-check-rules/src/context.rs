@@ -1,0 +1,100 @@
+//! Facts computed once per run and shared by every rule.
+
+use retry_check_contract::derive::{self, CallPath, RetryWindow};
+use retry_check_contract::{Client, ContractSet, Operation, Server};
+
+/// A resolved target of a client's `calls`: a server and, when the server
+/// declares operations, one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    pub server: usize,
+    pub operation: Option<usize>,
+}
+
+/// Everything a rule may look at.
+pub struct Context<'a> {
+    pub set: &'a ContractSet,
+    /// Retry window of each client, by client index.
+    pub windows: Vec<RetryWindow>,
+    /// Every maximal call path through `runs_in`.
+    pub paths: Vec<CallPath>,
+    targets: Vec<Vec<Target>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(set: &'a ContractSet) -> Self {
+        let windows = set.clients.iter().map(derive::retry_window).collect();
+        let paths = derive::call_paths(set);
+        let targets = set
+            .clients
+            .iter()
+            .map(|c| {
+                let mut out: Vec<Target> = Vec::new();
+                for call in &c.calls {
+                    for (server, operation) in set.resolve(&call.value) {
+                        let t = Target { server, operation };
+                        if !out.contains(&t) {
+                            out.push(t);
+                        }
+                    }
+                }
+                out
+            })
+            .collect();
+        Context {
+            set,
+            windows,
+            paths,
+            targets,
+        }
+    }
+
+    /// What client `ci` calls, resolved (unknown references are skipped;
+    /// RC031 reports them).
+    pub fn targets(&self, ci: usize) -> &[Target] {
+        self.targets.get(ci).map(|t| t.as_slice()).unwrap_or(&[])
+    }
+
+    pub fn server(&self, t: Target) -> &'a Server {
+        &self.set.servers[t.server]
+    }
+
+    pub fn operation(&self, t: Target) -> Option<&'a Operation> {
+        t.operation.map(|o| &self.set.servers[t.server].operations[o])
+    }
+
+    /// Clients whose `calls` reach server `si`, with the targets they reach.
+    pub fn callers(&self, si: usize) -> Vec<(usize, Target)> {
+        let mut out = Vec::new();
+        for (ci, targets) in self.targets.iter().enumerate() {
+            for t in targets {
+                if t.server == si {
+                    out.push((ci, *t));
+                }
+            }
+        }
+        out
+    }
+
+    pub fn client(&self, ci: usize) -> &'a Client {
+        &self.set.clients[ci]
+    }
+
+    /// Is repeating this target harmful without a key? An operation that is
+    /// not naturally idempotent is; a server with no declared operations is
+    /// judged by whether it has a key contract at all (unknown = unsafe).
+    pub fn target_unsafe(&self, t: Target) -> bool {
+        match self.operation(t) {
+            Some(op) => !op.naturally_idempotent(),
+            None => true,
+        }
+    }
+
+    /// Does this target have side effects? Unknown counts as yes.
+    pub fn target_has_side_effects(&self, t: Target) -> bool {
+        match self.operation(t) {
+            Some(op) => op.side_effects.is_none() || op.has_side_effects(),
+            None => true,
+        }
+    }
+}

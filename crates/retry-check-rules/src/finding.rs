@@ -1,0 +1,74 @@
+//! What a rule's check function produces.
+
+use retry_check_contract::ItemId;
+use retry_check_diagnostics::{Label, Span};
+
+/// Some rules are more serious in some cases (RC004 on a non-idempotent
+/// operation, RC018 above 1.0, RC019 at 27x) and milder in others (RC011
+/// between 0 and 1). The engine applies this on top of the configured
+/// level: `Raise` turns warn into deny, `Lower` turns deny into warn; allow
+/// always stays allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Escalation {
+    #[default]
+    AsConfigured,
+    Raise,
+    Lower,
+}
+
+/// One instance of a rule firing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub message: String,
+    pub primary: Label,
+    pub secondary: Vec<Label>,
+    pub notes: Vec<String>,
+    pub help: Vec<String>,
+    /// Items whose `allow = [...]` may suppress this finding.
+    pub items: Vec<ItemId>,
+    pub escalation: Escalation,
+}
+
+impl Finding {
+    pub fn new(message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+        Finding {
+            message: message.into(),
+            primary: Label::new(span, label),
+            secondary: Vec::new(),
+            notes: Vec::new(),
+            help: Vec::new(),
+            items: Vec::new(),
+            escalation: Escalation::AsConfigured,
+        }
+    }
+
+    pub fn secondary(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.secondary.push(Label::new(span, label));
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help.push(help.into());
+        self
+    }
+
+    pub fn item(mut self, item: ItemId) -> Self {
+        self.items.push(item);
+        self
+    }
+
+    pub fn raise(mut self) -> Self {
+        self.escalation = Escalation::Raise;
+        self
+    }
+
+    pub fn lower(mut self) -> Self {
+        self.escalation = Escalation::Lower;
+        self
+    }
+}

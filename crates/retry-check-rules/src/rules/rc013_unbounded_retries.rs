@@ -1,0 +1,17 @@
+//! RC013 `unbounded_retries`.
+
+use crate::{Context, Finding, Group, Level, Rule};
+
+pub static RULE: Rule = Rule {
+    code: "RC013",
+    name: "unbounded_retries",
+    group: Group::Correctness,
+    default_level: Level::Deny,
+    summary: "TODO",
+    explain: EXPLAIN,
+    check,
+};
+
+const EXPLAIN: &str = "TODO";
+
+fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}

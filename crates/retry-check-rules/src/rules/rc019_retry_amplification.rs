@@ -1,0 +1,17 @@
+//! RC019 `retry_amplification`.
+
+use crate::{Context, Finding, Group, Level, Rule};
+
+pub static RULE: Rule = Rule {
+    code: "RC019",
+    name: "retry_amplification",
+    group: Group::Suspicious,
+    default_level: Level::Warn,
+    summary: "TODO",
+    explain: EXPLAIN,
+    check,
+};
+
+const EXPLAIN: &str = "TODO";
+
+fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
