@@ -104,7 +104,9 @@ fn to_duration(ms: f64) -> Duration {
 pub fn schedule_span(client: &Client) -> Option<Duration> {
     let a = attempts(client)?;
     let delays = backoff_upper_bounds(client, a.saturating_sub(1));
-    let mut total = delays.iter().fold(Duration::ZERO, |acc, d| acc.saturating_add(*d));
+    let mut total = delays
+        .iter()
+        .fold(Duration::ZERO, |acc, d| acc.saturating_add(*d));
     if let Some(t) = &client.per_attempt_timeout {
         total = total.saturating_add(t.value.saturating_mul(a));
     }
@@ -121,7 +123,9 @@ pub fn retry_window(client: &Client) -> RetryWindow {
     }
     let deadline = client.deadline.as_ref().map(|d| d.value);
     match (schedule_span(client), deadline) {
-        (Some(span), Some(deadline)) if span >= deadline || client.per_attempt_timeout.is_none() => {
+        (Some(span), Some(deadline))
+            if span >= deadline || client.per_attempt_timeout.is_none() =>
+        {
             // Without a per-attempt timeout an attempt may run until the
             // deadline, so the deadline is the honest worst case.
             RetryWindow::Finite(deadline, WindowSource::Deadline)
@@ -171,7 +175,11 @@ pub fn call_paths(set: &ContractSet) -> Vec<CallPath> {
             .map(|(i, _)| i)
             .collect()
     };
-    let called = |server: &str| set.clients.iter().any(|c| c.calls.iter().any(|r| r.value.server == server));
+    let called = |server: &str| {
+        set.clients
+            .iter()
+            .any(|c| c.calls.iter().any(|r| r.value.server == server))
+    };
     let roots: Vec<usize> = set
         .clients
         .iter()

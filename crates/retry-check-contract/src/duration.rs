@@ -105,13 +105,16 @@ impl std::str::FromStr for Duration {
             }
             if start == i {
                 return Err(err(
-                    format!("invalid duration `{s}`: expected a number at `{}`", &s[start..]),
+                    format!(
+                        "invalid duration `{s}`: expected a number at `{}`",
+                        &s[start..]
+                    ),
                     Some("durations look like \"250ms\", \"3s\", \"1m\", \"24h\", \"7d\"".into()),
                 ));
             }
-            let number: u64 = s[start..i].parse().map_err(|_| {
-                err(format!("duration `{s}` is too large"), None)
-            })?;
+            let number: u64 = s[start..i]
+                .parse()
+                .map_err(|_| err(format!("duration `{s}` is too large"), None))?;
             while i < bytes.len() && bytes[i] == b' ' {
                 i += 1;
             }
@@ -131,7 +134,10 @@ impl std::str::FromStr for Duration {
                     Some(u) => format!("did you mean `{u}`? (\"{number}{u}\")"),
                     None => "units are ms, s, m, h, d".to_string(),
                 };
-                return Err(err(format!("unknown duration unit `{unit}` in `{s}`"), Some(help)));
+                return Err(err(
+                    format!("unknown duration unit `{unit}` in `{s}`"),
+                    Some(help),
+                ));
             };
             total = number
                 .checked_mul(*factor)
@@ -192,8 +198,14 @@ mod tests {
         assert!(p("").is_err());
         assert!(p("s").is_err());
         assert!(p("-3s").is_err());
-        assert!(p("99999999999999999999d").unwrap_err().message.contains("too large"));
-        assert!(p("999999999999999d").unwrap_err().message.contains("too large"));
+        assert!(p("99999999999999999999d")
+            .unwrap_err()
+            .message
+            .contains("too large"));
+        assert!(p("999999999999999d")
+            .unwrap_err()
+            .message
+            .contains("too large"));
     }
 
     #[test]

@@ -83,7 +83,12 @@ impl Method {
     pub fn is_idempotent(self) -> bool {
         matches!(
             self,
-            Method::Get | Method::Head | Method::Options | Method::Trace | Method::Put | Method::Delete
+            Method::Get
+                | Method::Head
+                | Method::Options
+                | Method::Trace
+                | Method::Put
+                | Method::Delete
         )
     }
 }
@@ -247,7 +252,9 @@ impl Client {
     pub fn retries(&self) -> bool {
         match self.max_attempts.as_ref().map(|m| m.value) {
             Some(n) => n > 1,
-            None => self.backoff.is_some() || self.retry_on.is_some() || self.retry_window.is_some(),
+            None => {
+                self.backoff.is_some() || self.retry_on.is_some() || self.retry_window.is_some()
+            }
         }
     }
 
@@ -262,7 +269,10 @@ impl Client {
     }
 
     pub fn retry_on(&self) -> &[Sp<Status>] {
-        self.retry_on.as_ref().map(|r| r.value.as_slice()).unwrap_or(&[])
+        self.retry_on
+            .as_ref()
+            .map(|r| r.value.as_slice())
+            .unwrap_or(&[])
     }
 
     /// Reuses the same idempotency key on every attempt (declared true).
@@ -291,11 +301,17 @@ pub struct ContractSet {
 
 impl ContractSet {
     pub fn server(&self, name: &str) -> Option<(usize, &Server)> {
-        self.servers.iter().enumerate().find(|(_, s)| s.name.value == name)
+        self.servers
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.name.value == name)
     }
 
     pub fn client(&self, name: &str) -> Option<(usize, &Client)> {
-        self.clients.iter().enumerate().find(|(_, c)| c.name.value == name)
+        self.clients
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.name.value == name)
     }
 
     /// The (server, operation) pairs a call reference resolves to.
@@ -311,7 +327,9 @@ impl ContractSet {
                 .map(|oi| vec![(si, Some(oi))])
                 .unwrap_or_default(),
             None if server.operations.is_empty() => vec![(si, None)],
-            None => (0..server.operations.len()).map(|oi| (si, Some(oi))).collect(),
+            None => (0..server.operations.len())
+                .map(|oi| (si, Some(oi)))
+                .collect(),
         }
     }
 

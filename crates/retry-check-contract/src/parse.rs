@@ -104,7 +104,11 @@ pub fn decode(path: &str, bytes: &[u8], sources: &mut SourceMap) -> (SourceId, O
 }
 
 fn check_duplicates(set: &ContractSet, errors: &mut Vec<Diagnostic>) {
-    fn dup<'a>(kind: &str, names: impl Iterator<Item = &'a Sp<String>>, errors: &mut Vec<Diagnostic>) {
+    fn dup<'a>(
+        kind: &str,
+        names: impl Iterator<Item = &'a Sp<String>>,
+        errors: &mut Vec<Diagnostic>,
+    ) {
         let mut seen: Vec<&Sp<String>> = Vec::new();
         for name in names {
             if let Some(first) = seen.iter().find(|n| n.value == name.value) {
@@ -117,7 +121,9 @@ fn check_duplicates(set: &ContractSet, errors: &mut Vec<Diagnostic>) {
                     )
                     .with_primary(name.span.clone(), "defined again here")
                     .with_secondary(first.span.clone(), "first defined here")
-                    .with_help(format!("{kind} names are global across all contract files; rename one")),
+                    .with_help(format!(
+                        "{kind} names are global across all contract files; rename one"
+                    )),
                 );
             } else {
                 seen.push(name);
@@ -129,7 +135,12 @@ fn check_duplicates(set: &ContractSet, errors: &mut Vec<Diagnostic>) {
 }
 
 /// Parse one file and append its servers and clients to `set`.
-pub fn parse_file(source: SourceId, text: &str, set: &mut ContractSet, errors: &mut Vec<Diagnostic>) {
+pub fn parse_file(
+    source: SourceId,
+    text: &str,
+    set: &mut ContractSet,
+    errors: &mut Vec<Diagnostic>,
+) {
     let (doc, syntax_errors) = DeTable::parse_recoverable(text);
     let mut cx = Cx { source, errors };
     if !syntax_errors.is_empty() {
@@ -167,7 +178,8 @@ pub fn parse_file(source: SourceId, text: &str, set: &mut ContractSet, errors: &
                 cx.string(key, value);
             }
             "server" => {
-                if let Some(t) = cx.table(key, value, "a table of servers, like [server.payments]") {
+                if let Some(t) = cx.table(key, value, "a table of servers, like [server.payments]")
+                {
                     for (name, body) in t.iter() {
                         if let Some(server) = parse_server(&mut cx, name, body) {
                             set.servers.push(server);
@@ -176,7 +188,8 @@ pub fn parse_file(source: SourceId, text: &str, set: &mut ContractSet, errors: &
                 }
             }
             "client" => {
-                if let Some(t) = cx.table(key, value, "a table of clients, like [client.checkout]") {
+                if let Some(t) = cx.table(key, value, "a table of clients, like [client.checkout]")
+                {
                     for (name, body) in t.iter() {
                         if let Some(client) = parse_client(&mut cx, name, body) {
                             set.clients.push(client);
@@ -227,7 +240,13 @@ impl Cx<'_> {
         Sp::new(value, self.span(range))
     }
 
-    fn push(&mut self, name: &str, message: String, range: Range<usize>, label: &str) -> &mut Diagnostic {
+    fn push(
+        &mut self,
+        name: &str,
+        message: String,
+        range: Range<usize>,
+        label: &str,
+    ) -> &mut Diagnostic {
         let d = Diagnostic::new(INVALID_CONTRACT, name, Severity::Error, message)
             .with_primary(self.span(range), label);
         self.errors.push(d);
@@ -248,14 +267,20 @@ impl Cx<'_> {
             key.span(),
             &label,
         );
-        d.help.push(format!("expected one of: {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")));
+        if suggestion.is_none() {
+            let list: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+            d.help.push(format!("expected one of: {}", list.join(", ")));
+        }
     }
 
     fn wrong_type(&mut self, key: &Key<'_>, value: &Value<'_>, expected: &str) {
         let name = key.get_ref().as_ref();
         self.push(
             "wrong_type",
-            format!("`{name}` must be {expected}, found {}", describe(value.get_ref())),
+            format!(
+                "`{name}` must be {expected}, found {}",
+                describe(value.get_ref())
+            ),
             value.span(),
             &format!("expected {expected}"),
         );
@@ -268,7 +293,12 @@ impl Cx<'_> {
         }
     }
 
-    fn table<'a, 'i>(&mut self, key: &Key<'_>, value: &'a Value<'i>, expected: &str) -> Option<&'a DeTable<'i>> {
+    fn table<'a, 'i>(
+        &mut self,
+        key: &Key<'_>,
+        value: &'a Value<'i>,
+        expected: &str,
+    ) -> Option<&'a DeTable<'i>> {
         match value.get_ref() {
             DeValue::Table(t) => Some(t),
             _ => {
@@ -321,7 +351,9 @@ impl Cx<'_> {
 
     fn number(&mut self, key: &Key<'_>, value: &Value<'_>) -> Option<Sp<f64>> {
         let parsed = match value.get_ref() {
-            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok().map(|n| n as f64),
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+                .ok()
+                .map(|n| n as f64),
             DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
             _ => {
                 self.wrong_type(key, value, "a number");
@@ -361,7 +393,9 @@ impl Cx<'_> {
                     value.span(),
                     format!("`{}` needs a unit", key.get_ref()),
                     "a bare number is ambiguous",
-                    Some(format!("write it as a string with a unit, like \"{raw}s\" or \"{raw}ms\"")),
+                    Some(format!(
+                        "write it as a string with a unit, like \"{raw}s\" or \"{raw}ms\""
+                    )),
                 );
                 None
             }
@@ -402,7 +436,12 @@ impl Cx<'_> {
         }
     }
 
-    fn array<'a, 'i>(&mut self, key: &Key<'_>, value: &'a Value<'i>, expected: &str) -> Option<&'a [Value<'i>]> {
+    fn array<'a, 'i>(
+        &mut self,
+        key: &Key<'_>,
+        value: &'a Value<'i>,
+        expected: &str,
+    ) -> Option<&'a [Value<'i>]> {
         match value.get_ref() {
             DeValue::Array(a) => Some(&a[..]),
             _ => {
@@ -467,7 +506,11 @@ impl Cx<'_> {
                 );
                 d.help.push(format!(
                     "expected one of: {}",
-                    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+                    names
+                        .iter()
+                        .map(|n| format!("\"{n}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
                 None
             }
@@ -551,7 +594,9 @@ fn parse_server(cx: &mut Cx<'_>, name: &Key<'_>, body: &Value<'_>) -> Option<Ser
                 if let Some(items) = cx.array(k, v, "an array of scopes") {
                     let scopes = items
                         .iter()
-                        .filter_map(|item| cx.enumerated(k, item, KeyScope::from_name, KeyScope::NAMES))
+                        .filter_map(|item| {
+                            cx.enumerated(k, item, KeyScope::from_name, KeyScope::NAMES)
+                        })
                         .collect();
                     server.key_scope = Some(cx.sp(scopes, v.span()));
                 }
@@ -560,13 +605,21 @@ fn parse_server(cx: &mut Cx<'_>, name: &Key<'_>, body: &Value<'_>) -> Option<Ser
             "in_progress_lease" => server.in_progress_lease = cx.duration(k, v),
             "handler_timeout" => server.handler_timeout = cx.duration(k, v),
             "store" => {
-                if let Some(t) = cx.table(k, v, "a table like { kind = \"postgres\", durability = \"durable\" }") {
+                if let Some(t) = cx.table(
+                    k,
+                    v,
+                    "a table like { kind = \"postgres\", durability = \"durable\" }",
+                ) {
                     let mut store = Store::default();
                     for (sk, sv) in t.iter() {
                         match sk.get_ref().as_ref() {
-                            "kind" => store.kind = cx.enumerated(sk, sv, StoreKind::from_name, StoreKind::NAMES),
+                            "kind" => {
+                                store.kind =
+                                    cx.enumerated(sk, sv, StoreKind::from_name, StoreKind::NAMES)
+                            }
                             "durability" => {
-                                store.durability = cx.enumerated(sk, sv, Durability::from_name, Durability::NAMES)
+                                store.durability =
+                                    cx.enumerated(sk, sv, Durability::from_name, Durability::NAMES)
                             }
                             "same_txn_as_effect" => store.same_txn_as_effect = cx.bool(sk, sv),
                             _ => cx.unknown_field(sk, "in `store`", STORE_FIELDS),
@@ -608,8 +661,12 @@ fn parse_operation(cx: &mut Cx<'_>, name: &Key<'_>, body: &Value<'_>) -> Option<
     for (k, v) in table.iter() {
         match k.get_ref().as_ref() {
             "method" => op.method = cx.enumerated(k, v, Method::from_name, Method::NAMES),
-            "idempotency" => op.idempotency = cx.enumerated(k, v, Idempotency::from_name, Idempotency::NAMES),
-            "side_effects" => op.side_effects = cx.enumerated(k, v, SideEffects::from_name, SideEffects::NAMES),
+            "idempotency" => {
+                op.idempotency = cx.enumerated(k, v, Idempotency::from_name, Idempotency::NAMES)
+            }
+            "side_effects" => {
+                op.side_effects = cx.enumerated(k, v, SideEffects::from_name, SideEffects::NAMES)
+            }
             "allow" => op.allow = cx.allow(k, v),
             _ => cx.unknown_field(k, &place, OPERATION_FIELDS),
         }
@@ -674,7 +731,10 @@ fn parse_client(cx: &mut Cx<'_>, name: &Key<'_>, body: &Value<'_>) -> Option<Cli
         match k.get_ref().as_ref() {
             "calls" => {
                 if let Some(items) = cx.array(k, v, "an array like [\"payments.Charge\"]") {
-                    c.calls = items.iter().filter_map(|item| parse_call(cx, item)).collect();
+                    c.calls = items
+                        .iter()
+                        .filter_map(|item| parse_call(cx, item))
+                        .collect();
                 }
             }
             "runs_in" => c.runs_in = cx.string(k, v),
@@ -684,14 +744,20 @@ fn parse_client(cx: &mut Cx<'_>, name: &Key<'_>, body: &Value<'_>) -> Option<Cli
             "per_attempt_timeout" => c.per_attempt_timeout = cx.duration(k, v),
             "retry_window" => c.retry_window = cx.duration(k, v),
             "backoff" => {
-                if let Some(t) = cx.table(k, v, "a table like { initial = \"200ms\", multiplier = 2.0 }") {
+                if let Some(t) = cx.table(
+                    k,
+                    v,
+                    "a table like { initial = \"200ms\", multiplier = 2.0 }",
+                ) {
                     let mut b = Backoff::default();
                     for (bk, bv) in t.iter() {
                         match bk.get_ref().as_ref() {
                             "initial" => b.initial = cx.duration(bk, bv),
                             "multiplier" => b.multiplier = cx.number(bk, bv),
                             "max" => b.max = cx.duration(bk, bv),
-                            "jitter" => b.jitter = cx.enumerated(bk, bv, Jitter::from_name, Jitter::NAMES),
+                            "jitter" => {
+                                b.jitter = cx.enumerated(bk, bv, Jitter::from_name, Jitter::NAMES)
+                            }
                             _ => cx.unknown_field(bk, "in `backoff`", BACKOFF_FIELDS),
                         }
                     }
@@ -714,7 +780,9 @@ fn parse_client(cx: &mut Cx<'_>, name: &Key<'_>, body: &Value<'_>) -> Option<Cli
                 }
             }
             "hedging" => {
-                if let Some(t) = cx.table(k, v, "a table like { max_attempts = 2, delay = \"100ms\" }") {
+                if let Some(t) =
+                    cx.table(k, v, "a table like { max_attempts = 2, delay = \"100ms\" }")
+                {
                     let mut h = Hedging::default();
                     for (hk, hv) in t.iter() {
                         match hk.get_ref().as_ref() {
@@ -734,7 +802,9 @@ fn parse_client(cx: &mut Cx<'_>, name: &Key<'_>, body: &Value<'_>) -> Option<Cli
                         match ik.get_ref().as_ref() {
                             "header" => key.header = cx.string(ik, iv),
                             "reused_across_retries" => key.reused_across_retries = cx.bool(ik, iv),
-                            _ => cx.unknown_field(ik, "in `idempotency_key`", IDEMPOTENCY_KEY_FIELDS),
+                            _ => {
+                                cx.unknown_field(ik, "in `idempotency_key`", IDEMPOTENCY_KEY_FIELDS)
+                            }
                         }
                     }
                     c.idempotency_key = Some(cx.sp(key, v.span()));

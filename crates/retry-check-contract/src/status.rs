@@ -163,7 +163,10 @@ mod tests {
 
     #[test]
     fn parses_every_form() {
-        assert_eq!(Status::parse_str("UNAVAILABLE"), Ok(Status::Grpc(GrpcCode::Unavailable)));
+        assert_eq!(
+            Status::parse_str("UNAVAILABLE"),
+            Ok(Status::Grpc(GrpcCode::Unavailable))
+        );
         assert_eq!(Status::parse_str("503"), Ok(Status::Http(503)));
         assert_eq!(Status::parse_str("5xx"), Ok(Status::HttpClass(5)));
         assert_eq!(Status::parse_str("5XX"), Ok(Status::HttpClass(5)));

@@ -37,7 +37,10 @@ impl Summary {
         if self.errors + self.warnings + self.infos == 0 {
             return format!("checked {files}: no findings");
         }
-        let mut parts = vec![plural(self.errors, "error"), plural(self.warnings, "warning")];
+        let mut parts = vec![
+            plural(self.errors, "error"),
+            plural(self.warnings, "warning"),
+        ];
         if self.infos > 0 {
             parts.push(plural(self.infos, "info"));
         }
@@ -93,7 +96,8 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
             order.push(l.span.source);
         }
     }
-    let mut group: Group<'_> = title.elements(Vec::<Snippet<'_, annotate_snippets::Annotation<'_>>>::new());
+    let mut group: Group<'_> =
+        title.elements(Vec::<Snippet<'_, annotate_snippets::Annotation<'_>>>::new());
     for source in order {
         let text = sources.text(source);
         let mut snippet = Snippet::source(text).path(sources.path(source));
@@ -126,7 +130,12 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
 
 /// Several diagnostics in the human format, separated by blank lines, then
 /// the summary line.
-pub fn human_report(diags: &[Diagnostic], sources: &SourceMap, files: usize, color: bool) -> String {
+pub fn human_report(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    files: usize,
+    color: bool,
+) -> String {
     let mut out = String::new();
     for d in diags {
         out.push_str(&human(d, sources, color));
@@ -142,7 +151,12 @@ pub fn short(diag: &Diagnostic, sources: &SourceMap) -> String {
     let location = match &diag.primary {
         Some(l) => {
             let lc = sources.line_col(&l.span);
-            format!("{}:{}:{}: ", sources.path(l.span.source), lc.line, lc.column)
+            format!(
+                "{}:{}:{}: ",
+                sources.path(l.span.source),
+                lc.line,
+                lc.column
+            )
         }
         None => String::new(),
     };

@@ -1,5 +1,7 @@
 //! RC005 `retry_on_client_error`.
 
+use retry_check_contract::{ItemId, Sp, Status};
+
 use crate::{Context, Finding, Group, Level, Rule};
 
 pub static RULE: Rule = Rule {
@@ -7,11 +9,165 @@ pub static RULE: Rule = Rule {
     name: "retry_on_client_error",
     group: Group::Correctness,
     default_level: Level::Deny,
-    summary: "TODO",
+    summary: "a client retries on an HTTP 4xx status that the same request will get again",
     explain: EXPLAIN,
     check,
 };
 
-const EXPLAIN: &str = "TODO";
+const EXPLAIN: &str = r#"## What it does
+Flags every entry of a client's `retry_on` that is an HTTP 4xx status other
+than 408 (Request Timeout) and 429 (Too Many Requests), including the class
+`"4xx"`, which covers 400, 401, 403, 404, 409, 422 and the rest. When the
+status is one the called server uses for its own idempotency answers
+(`on_mismatch`, `on_in_progress`, `on_missing_key`), the diagnostic says so.
+A lone `409` is a warning, not an error: the IETF draft lets a client resend
+after a 409 for a request that is still in progress.
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+## Why it matters
+A 4xx says the request is wrong, not that the server is struggling. The
+retry sends the same request and gets the same answer, after spending every
+attempt and the whole backoff schedule. For an idempotency server it is
+worse than useless: 422 is the answer to reusing a key with a different
+payload, and 400 to a missing key. Neither changes until the client changes
+the request. A 409 can be an optimistic-locking conflict, which "will always
+fail with another 409" when retried unchanged.
+
+## Example
+```toml
+[server.payments]
+key_source = "header:Idempotency-Key"
+on_mismatch = 422
+
+[client.checkout]
+calls = ["payments.Charge"]
+max_attempts = 3
+retry_on = [503, "4xx"]   # covers 422: a reused key never gets better
+```
+
+## How to fix
+Remove the entry. Keep 408 and 429 if you need them, and retry the 5xx and
+transport failures that say the server did not process the request. Handle
+422 and 400 from an idempotency server as bugs in the client (a new payload
+needs a new key); handle an in-progress 409 by waiting longer than the
+server's lease, or by looking the result up.
+
+## Source
+AWS Builders' Library, "Timeouts, retries, and backoff with jitter" ("client
+errors should not be retried with the same request"); Envoy router docs
+(`retriable-4xx`: a retried 409 "will always fail with another 409");
+reqwest-retry `DefaultRetryableStrategy` (408 and 429 transient, other 4xx
+fatal); IETF draft-ietf-httpapi-idempotency-key-header (400, 409 and 422;
+"Clients MUST correct the requests (with the exception of 409 ...) before
+performing a retry").
+"#;
+
+/// An HTTP client error that retrying does not fix.
+fn is_client_error(code: u16) -> bool {
+    (400..=499).contains(&code) && code != 408 && code != 429
+}
+
+/// Does this `retry_on` entry cover a client error, and which codes?
+fn offending(status: Status) -> bool {
+    match status {
+        Status::Http(c) => is_client_error(c),
+        Status::HttpClass(4) => true,
+        _ => false,
+    }
+}
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for (ci, client) in cx.set.clients.iter().enumerate() {
+        // Servers this client calls, each once, in the order of `calls`.
+        let mut servers: Vec<usize> = Vec::new();
+        for t in cx.targets(ci) {
+            if !servers.contains(&t.server) {
+                servers.push(t.server);
+            }
+        }
+        for entry in client.retry_on() {
+            if !offending(entry.value) {
+                continue;
+            }
+            let lone_409 = entry.value == Status::Http(409);
+            let (message, label) = match entry.value {
+                Status::HttpClass(_) => (
+                    format!(
+                        "client `{}` retries on every `4xx`, including 400, 409 and 422",
+                        client.name.value
+                    ),
+                    "covers every client error".to_string(),
+                ),
+                other => (
+                    format!(
+                        "client `{}` retries on HTTP {other}, a client error",
+                        client.name.value
+                    ),
+                    format!("{other} is a client error"),
+                ),
+            };
+            let mut f = Finding::new(message, entry.span.clone(), label);
+            for &si in &servers {
+                let Some(server) = cx.set.servers.get(si) else { continue };
+                let name = &server.name.value;
+                let own: [(&Option<Sp<Status>>, &str, &str); 3] = [
+                    (
+                        &server.on_mismatch,
+                        "a reused key with a different payload",
+                        "it never gets better: the retry sends the same payload",
+                    ),
+                    (
+                        &server.on_missing_key,
+                        "a request without an idempotency key",
+                        "the retry sends the same request, still without a key",
+                    ),
+                    (
+                        &server.on_in_progress,
+                        "a key whose first attempt is still running",
+                        "retrying sooner than that attempt can finish only adds load",
+                    ),
+                ];
+                for (field, meaning, outcome) in own {
+                    let Some(status) = field else { continue };
+                    let Status::Http(code) = status.value else { continue };
+                    if !is_client_error(code) || !entry.value.covers(status.value) {
+                        continue;
+                    }
+                    f = f
+                        .secondary(
+                            status.span.clone(),
+                            format!("`{name}` answers {meaning} with {code}"),
+                        )
+                        .note(format!(
+                            "{code} is how `{name}` answers {meaning}; {outcome}"
+                        ));
+                }
+            }
+            if lone_409 {
+                f = f
+                    .note(
+                        "a 409 from an optimistic-locking conflict \"will always fail with another 409\" \
+                         when retried unchanged (Envoy); only an in-progress idempotency conflict \
+                         resolves by waiting",
+                    )
+                    .help(
+                        "remove 409 from `retry_on`, or keep it only for an idempotency server's \
+                         in-progress answer, with backoff longer than that server's handler",
+                    )
+                    .lower();
+            } else {
+                f = f
+                    .note(
+                        "a client error does not change until the request does; each one costs \
+                         every attempt and the whole backoff schedule",
+                    )
+                    .help(match entry.value {
+                        Status::HttpClass(_) => {
+                            "replace `4xx` with the codes worth retrying: 408 and 429".to_string()
+                        }
+                        other => format!("remove {other} from `retry_on`"),
+                    });
+            }
+            out.push(f.item(ItemId::Client(ci)));
+        }
+    }
+}

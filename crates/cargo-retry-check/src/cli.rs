@@ -1,0 +1,156 @@
+//! Command-line interface definition (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    no error-level finding (warnings allowed unless -D warnings)
+  1    error-level findings, including invalid contract files
+  2    usage, configuration or I/O error
+  101  internal error (a bug: please report it)";
+
+/// Lint retry contracts: find the gaps between how clients retry and what
+/// servers promise.
+#[derive(Parser, Debug)]
+#[command(
+    name = "cargo-retry-check",
+    bin_name = "cargo retry-check",
+    version,
+    about,
+    long_about = "Lint retry contracts: find the gaps between how clients retry and what \
+servers promise.\n\nContracts are TOML files (default: contracts/**/*.toml, configurable in \
+[workspace.metadata.retry-check]). With no subcommand, `check` runs.",
+    after_help = EXIT_CODES,
+    max_term_width = 100,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub lint: LintArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run every check configured for this workspace (today: `lint`).
+    #[command(after_help = EXIT_CODES)]
+    Check(LintArgs),
+    /// Lint contract files and report every gap, within and across files.
+    #[command(after_help = EXIT_CODES)]
+    Lint(LintArgs),
+    /// List every rule: code, name, group, default level, summary.
+    Rules(RulesArgs),
+    /// Explain a rule: what it does, why it matters, an example, the fix.
+    Explain(ExplainArgs),
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub struct LintArgs {
+    /// Contract files or directories (searched for *.toml recursively).
+    /// Default: the `contracts` globs of [workspace.metadata.retry-check],
+    /// else contracts/**/*.toml under the workspace root.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    /// Path to Cargo.toml, to find the workspace root and its configuration.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// When to use colours (also CARGO_TERM_COLOR; NO_COLOR disables).
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+
+    /// Set a rule, a group or `warnings` to allow. Repeatable; later flags win.
+    #[arg(short = 'A', long = "allow", value_name = "LINT", action = clap::ArgAction::Append)]
+    pub allow: Vec<String>,
+
+    /// Set a rule, a group or `warnings` to warn.
+    #[arg(short = 'W', long = "warn", value_name = "LINT", action = clap::ArgAction::Append)]
+    pub warn: Vec<String>,
+
+    /// Set a rule, a group or `warnings` to deny (`-D warnings` fails on warnings).
+    #[arg(short = 'D', long = "deny", value_name = "LINT", action = clap::ArgAction::Append)]
+    pub deny: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+    pub format: RulesFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// A rule code (RC001) or name (key_ttl_shorter_than_retry_window).
+    pub rule: String,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Format {
+    /// rustc-style diagnostics with source snippets.
+    #[default]
+    Human,
+    /// One line per diagnostic: file:line:col: level[code]: message.
+    Short,
+    /// JSON Lines: one object per diagnostic, then a summary object.
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RulesFormat {
+    /// An aligned table.
+    Human,
+    /// JSON Lines, one object per rule.
+    Json,
+    /// A markdown table (the one in the README).
+    Markdown,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// `cargo retry-check ...` runs us as `cargo-retry-check retry-check ...`;
+/// drop that word so both spellings parse the same.
+pub fn normalize_args(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    if args.get(1).is_some_and(|a| a == "retry-check") {
+        args.remove(1);
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn cargo_spelling_is_stripped() {
+        let args = normalize_args(vec![
+            "cargo-retry-check".into(),
+            "retry-check".into(),
+            "lint".into(),
+        ]);
+        assert_eq!(
+            args,
+            vec![std::ffi::OsString::from("cargo-retry-check"), "lint".into()]
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! Finding the workspace and reading `[workspace.metadata.retry-check]`
+//! (or `[package.metadata.retry-check]`) from its Cargo.toml.
+//!
+//! ```toml
+//! [workspace.metadata.retry-check]
+//! contracts = ["contracts/**/*.toml"]   # globs, relative to the workspace root
+//!
+//! [workspace.metadata.retry-check.lints]
+//! correctness = "deny"                  # a group
+//! no_retry_budget = "allow"             # a rule, by name or code
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use retry_check_rules::{Level, Selector};
+
+pub const DEFAULT_CONTRACT_GLOB: &str = "contracts/**/*.toml";
+const CONFIG_KEYS: &[&str] = &["contracts", "lints"];
+
+/// The tool's settings for one workspace.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Directory the contract globs are relative to.
+    pub root: PathBuf,
+    pub contract_globs: Vec<String>,
+    pub lints: Vec<(Selector, Level)>,
+}
+
+/// Walk up from `start` to the Cargo.toml that defines the workspace (the
+/// nearest one with `[workspace]`, else the nearest one at all).
+fn find_manifest(start: &Path) -> Option<PathBuf> {
+    let mut nearest = None;
+    for dir in start.ancestors() {
+        let candidate = dir.join("Cargo.toml");
+        if candidate.is_file() {
+            if nearest.is_none() {
+                nearest = Some(candidate.clone());
+            }
+            if std::fs::read_to_string(&candidate)
+                .ok()
+                .and_then(|t| t.parse::<toml::Table>().ok())
+                .is_some_and(|t| t.contains_key("workspace"))
+            {
+                return Some(candidate);
+            }
+        }
+    }
+    nearest
+}
+
+/// Load the configuration. Errors are usage/config errors (exit 2).
+pub fn load(manifest_path: Option<&Path>, cwd: &Path) -> Result<Config, String> {
+    let manifest = match manifest_path {
+        Some(p) => {
+            if !p.is_file() {
+                return Err(format!("manifest path `{}` does not exist", p.display()));
+            }
+            Some(p.to_path_buf())
+        }
+        None => find_manifest(cwd),
+    };
+    let Some(manifest) = manifest else {
+        return Ok(Config {
+            root: cwd.to_path_buf(),
+            contract_globs: vec![DEFAULT_CONTRACT_GLOB.to_string()],
+            lints: Vec::new(),
+        });
+    };
+    let root = manifest
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| cwd.to_path_buf());
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|e| format!("cannot read `{}`: {e}", manifest.display()))?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        format!("cannot parse `{}`: {}", manifest.display(), e.message())
+    })?;
+    let section = ["workspace", "package"].iter().find_map(|top| {
+        table
+            .get(*top)
+            .and_then(|t| t.get("metadata"))
+            .and_then(|m| m.get("retry-check"))
+            .map(|v| (*top, v))
+    });
+    let mut config = Config {
+        root,
+        contract_globs: vec![DEFAULT_CONTRACT_GLOB.to_string()],
+        lints: Vec::new(),
+    };
+    let Some((top, section)) = section else {
+        return Ok(config);
+    };
+    let at = format!("[{top}.metadata.retry-check] in `{}`", manifest.display());
+    let Some(section) = section.as_table() else {
+        return Err(format!("{at} must be a table"));
+    };
+    for (key, value) in section {
+        match key.as_str() {
+            "contracts" => {
+                let globs = value
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|v| v.as_str().map(str::to_string))
+                            .collect::<Option<Vec<_>>>()
+                    })
+                    .unwrap_or_else(|| value.as_str().map(|s| vec![s.to_string()]));
+                config.contract_globs = globs.ok_or_else(|| {
+                    format!("{at}: `contracts` must be a glob or an array of globs")
+                })?;
+            }
+            "lints" => {
+                let Some(lints) = value.as_table() else {
+                    return Err(format!(
+                        "{at}: `lints` must be a table like {{ no_retry_budget = \"allow\" }}"
+                    ));
+                };
+                for (name, level) in lints {
+                    let selector = Selector::parse(name).map_err(|e| format!("{at}: {e}"))?;
+                    let level = level.as_str().and_then(Level::parse).ok_or_else(|| {
+                        format!("{at}: lint `{name}` must be \"allow\", \"warn\" or \"deny\"")
+                    })?;
+                    config.lints.push((selector, level));
+                }
+            }
+            other => {
+                let hint = retry_check_contract::did_you_mean(other, CONFIG_KEYS)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                return Err(format!("{at}: unknown key `{other}`{hint}"));
+            }
+        }
+    }
+    Ok(config)
+}

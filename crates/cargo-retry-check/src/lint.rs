@@ -1,0 +1,137 @@
+//! `lint` (and, for now, `check`): read contracts, report every gap.
+
+use std::io::IsTerminal;
+
+use clap::ArgMatches;
+use retry_check_contract::parse::decode;
+use retry_check_diagnostics::{render, Diagnostic, Severity, SourceMap};
+use retry_check_rules::{Level, LevelSource, LintLevels, Selector};
+
+use crate::cli::{ColorChoice, Format, LintArgs};
+use crate::{config, discover, Exit};
+
+/// `-A/-W/-D` flags in command-line order (later flags win, as in rustc).
+fn cli_levels(
+    args: &LintArgs,
+    matches: &ArgMatches,
+) -> Result<Vec<(Selector, Level, String)>, String> {
+    let mut flags: Vec<(usize, Level, &str, &String)> = Vec::new();
+    for (id, level, flag, values) in [
+        ("allow", Level::Allow, "-A", &args.allow),
+        ("warn", Level::Warn, "-W", &args.warn),
+        ("deny", Level::Deny, "-D", &args.deny),
+    ] {
+        let indices: Vec<usize> = matches
+            .indices_of(id)
+            .map(|i| i.collect())
+            .unwrap_or_default();
+        for (n, value) in values.iter().enumerate() {
+            flags.push((indices.get(n).copied().unwrap_or(n), level, flag, value));
+        }
+    }
+    flags.sort_by_key(|f| f.0);
+    flags
+        .into_iter()
+        .map(|(_, level, flag, value)| {
+            Ok((Selector::parse(value)?, level, format!("{flag} {value}")))
+        })
+        .collect()
+}
+
+/// Colour on stdout: `--color`, then CARGO_TERM_COLOR, then NO_COLOR, then
+/// whether stdout is a terminal.
+fn use_color(choice: Option<ColorChoice>) -> bool {
+    let choice = choice.or_else(|| match std::env::var("CARGO_TERM_COLOR").ok().as_deref() {
+        Some("always") => Some(ColorChoice::Always),
+        Some("never") => Some(ColorChoice::Never),
+        _ => None,
+    });
+    match choice {
+        Some(ColorChoice::Always) => true,
+        Some(ColorChoice::Never) => false,
+        _ => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+pub fn run(args: &LintArgs, matches: &ArgMatches) -> Result<Exit, String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let config = config::load(args.manifest_path.as_deref(), &cwd)?;
+    let mut levels = LintLevels::new();
+    levels.set_config(config.lints.clone());
+    for (selector, level, flag) in cli_levels(args, matches)? {
+        levels.set(selector, level, LevelSource::CommandLine(flag));
+    }
+    let files = discover::contract_files(&args.paths, &config)?;
+    if files.is_empty() {
+        let looked = if args.paths.is_empty() {
+            format!(
+                "{} (under `{}`)",
+                config.contract_globs.join(", "),
+                discover::display_path(&config.root, &cwd)
+            )
+        } else {
+            "the given paths".to_string()
+        };
+        return Err(format!(
+            "no contract files found in {looked}; run `cargo retry-check init` or pass paths"
+        ));
+    }
+
+    let mut sources = SourceMap::new();
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    for path in &files {
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let (_, error) = decode(&discover::display_path(path, &cwd), &bytes, &mut sources);
+        errors.extend(error);
+    }
+    let diagnostics = if errors.is_empty() {
+        let (set, mut parse_errors) = retry_check_contract::load(&sources);
+        if parse_errors.is_empty() {
+            retry_check_rules::lint(&set, &levels)
+        } else {
+            note_skipped(&mut parse_errors);
+            parse_errors
+        }
+    } else {
+        note_skipped(&mut errors);
+        errors
+    };
+
+    let out = match args.format {
+        Format::Human => {
+            render::human_report(&diagnostics, &sources, files.len(), use_color(args.color))
+        }
+        Format::Short => render::short_report(&diagnostics, &sources, files.len()),
+        Format::Json => render::json_report(&diagnostics, &sources, files.len()),
+    };
+    print_stdout(&out);
+    Ok(
+        if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+            Exit::Findings
+        } else {
+            Exit::Clean
+        },
+    )
+}
+
+/// Rules need a whole, valid contract set; say why none ran.
+fn note_skipped(errors: &mut [Diagnostic]) {
+    if let Some(last) = errors.last_mut() {
+        last.notes.push(
+            "rules were not run because contract files have errors; fix them first".to_string(),
+        );
+    }
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error worth a panic.
+pub fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}

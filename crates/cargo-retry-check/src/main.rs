@@ -1,0 +1,58 @@
+//! `cargo-retry-check`: the command-line front end. Parsing of arguments
+//! and configuration lives here; everything else is in the library crates.
+
+mod cli;
+mod config;
+mod discover;
+mod lint;
+mod rules_cmd;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches};
+
+use cli::{Cli, Command};
+
+/// Process exit codes (see `--help`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Clean = 0,
+    Findings = 1,
+    Usage = 2,
+}
+
+fn main() -> ExitCode {
+    let args = cli::normalize_args(std::env::args_os().collect());
+    let matches = match Cli::command().try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+    };
+    let result = match &cli.command {
+        None => lint::run(&cli.lint, &matches),
+        Some(Command::Check(args)) => lint::run(args, sub(&matches, "check")),
+        Some(Command::Lint(args)) => lint::run(args, sub(&matches, "lint")),
+        Some(Command::Rules(args)) => rules_cmd::rules(args),
+        Some(Command::Explain(args)) => rules_cmd::explain(args),
+    };
+    match result {
+        Ok(exit) => ExitCode::from(exit as u8),
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(Exit::Usage as u8)
+        }
+    }
+}
+
+fn sub<'a>(matches: &'a clap::ArgMatches, name: &str) -> &'a clap::ArgMatches {
+    matches.subcommand_matches(name).unwrap_or(matches)
+}

@@ -1,0 +1,89 @@
+//! The contracts shipped in `contracts/`: the clean examples lint clean, and
+//! the `contracts/broken/` set shows off every rule of the catalog.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use retry_check_contract::load;
+use retry_check_diagnostics::{render, Diagnostic, Severity, SourceMap};
+use retry_check_rules::{all_rules, lint, Level, LevelSource, LintLevels, Selector};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn toml_files(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            if recursive {
+                toml_files(&p, recursive, out);
+            }
+        } else if p.extension().is_some_and(|e| e == "toml") {
+            out.push(p);
+        }
+    }
+}
+
+fn lint_dir(rel: &str, recursive: bool, levels: &LintLevels) -> (SourceMap, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    toml_files(&root().join(rel), recursive, &mut files);
+    assert!(!files.is_empty(), "no contracts in {rel}");
+    let mut sources = SourceMap::new();
+    for f in &files {
+        let shown = f.strip_prefix(root()).unwrap().display().to_string();
+        sources.add(shown, std::fs::read_to_string(f).unwrap());
+    }
+    let (set, errors) = load(&sources);
+    assert!(
+        errors.is_empty(),
+        "{}",
+        render::human_report(&errors, &sources, files.len(), false)
+    );
+    let diags = lint(&set, levels);
+    (sources, diags)
+}
+
+#[test]
+fn clean_examples_have_no_findings_even_pedantic() {
+    let mut levels = LintLevels::new();
+    for g in retry_check_rules::Group::ALL {
+        levels.set(
+            Selector::Group(*g),
+            Level::Warn,
+            LevelSource::CommandLine("-W".into()),
+        );
+    }
+    let (sources, diags) = lint_dir("contracts", false, &levels);
+    assert!(
+        diags.is_empty(),
+        "{}",
+        render::human_report(&diags, &sources, 1, false)
+    );
+}
+
+#[test]
+fn broken_set_triggers_every_rule() {
+    let mut levels = LintLevels::new();
+    levels.set(
+        Selector::Group(retry_check_rules::Group::Pedantic),
+        Level::Warn,
+        LevelSource::Default,
+    );
+    let (_, diags) = lint_dir("contracts/broken", true, &levels);
+    let seen: BTreeSet<&str> = diags.iter().map(|d| d.code.as_str()).collect();
+    let missing: Vec<&str> = all_rules()
+        .iter()
+        .map(|r| r.code)
+        .filter(|c| !seen.contains(c))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "rules never triggered by contracts/broken: {missing:?}"
+    );
+    assert!(diags.iter().any(|d| d.severity == Severity::Error));
+}
