@@ -315,3 +315,36 @@ fn readme_rule_table_is_current() {
          `cargo run -p cargo-retry-check -- rules --format markdown`:\n{table}"
     );
 }
+
+/// The README's main job: linting the bundled contracts with this
+/// workspace's configuration shows every rule of the catalog, as JSON Lines
+/// that parse one by one and carry the documented fields.
+#[test]
+fn main_job_shows_every_rule_as_json_lines() {
+    let out = cmd(&["lint", "contracts/", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "findings exit 1");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let mut codes = std::collections::BTreeSet::new();
+    let mut summaries = 0;
+    for line in stdout.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        if v.get("reason").is_some_and(|r| r == "summary") {
+            summaries += 1;
+            continue;
+        }
+        for field in ["code", "name", "level", "message", "file", "line", "column"] {
+            assert!(v.get(field).is_some(), "missing `{field}` in {line}");
+        }
+        assert!(["error", "warning", "info"].contains(&v["level"].as_str().unwrap()));
+        codes.insert(v["code"].as_str().unwrap().to_string());
+    }
+    assert_eq!(summaries, 1, "one summary object at the end");
+    for n in 1..=31 {
+        let code = format!("RC{n:03}");
+        assert!(codes.contains(&code), "{code} does not fire on contracts/");
+    }
+    assert!(codes.contains("RC099"));
+}

@@ -49,41 +49,69 @@ pub fn attempts_or_one(client: &Client) -> u64 {
     attempts(client).unwrap_or(1)
 }
 
+/// A client's backoff parameters in milliseconds, with the defaults the
+/// format documents: no `initial` is 0, a missing (or non-positive)
+/// `multiplier` means constant backoff, no `max` means uncapped.
+struct BackoffMs {
+    initial: f64,
+    multiplier: f64,
+    cap: f64,
+    jitter: Jitter,
+}
+
+impl BackoffMs {
+    fn of(client: &Client) -> Self {
+        let backoff = client.backoff.as_ref();
+        BackoffMs {
+            initial: backoff
+                .and_then(|b| b.initial.as_ref())
+                .map(|d| d.value.as_millis() as f64)
+                .unwrap_or(0.0),
+            multiplier: backoff
+                .and_then(|b| b.multiplier.as_ref())
+                .map(|m| m.value)
+                .filter(|m| *m > 0.0)
+                .unwrap_or(1.0),
+            cap: backoff
+                .and_then(|b| b.max.as_ref())
+                .map(|d| d.value.as_millis() as f64)
+                .unwrap_or(f64::INFINITY),
+            jitter: backoff
+                .and_then(|b| b.jitter.as_ref())
+                .map(|j| j.value)
+                .unwrap_or(Jitter::None),
+        }
+    }
+
+    /// The jitter-free delay before retry `i` (1-based), in ms.
+    fn nominal(&self, i: u64) -> f64 {
+        let exp = i.saturating_sub(1).min(i32::MAX as u64) as i32;
+        (self.initial * self.multiplier.powi(exp)).min(self.cap)
+    }
+}
+
+/// The nominal (jitter-free) backoff delay before retry `i` (1-based):
+/// `min(initial * multiplier^(i-1), max)`.
+pub fn nominal_delay(client: &Client, i: u64) -> Duration {
+    to_duration(BackoffMs::of(client).nominal(i))
+}
+
 /// Upper bound of each backoff delay, before retry 1, 2, ... A-1.
 ///
 /// `delay_i = min(initial * multiplier^(i-1), max)`; for decorrelated
 /// jitter the upper bound is `min(max, initial * 3^i)` (Brooker 2015). A
 /// missing multiplier means constant backoff.
 pub fn backoff_upper_bounds(client: &Client, retries: u64) -> Vec<Duration> {
-    let backoff = client.backoff.as_ref();
-    let initial = backoff
-        .and_then(|b| b.initial.as_ref())
-        .map(|d| d.value.as_millis() as f64)
-        .unwrap_or(0.0);
-    let multiplier = backoff
-        .and_then(|b| b.multiplier.as_ref())
-        .map(|m| m.value)
-        .filter(|m| *m > 0.0)
-        .unwrap_or(1.0);
-    let cap = backoff
-        .and_then(|b| b.max.as_ref())
-        .map(|d| d.value.as_millis() as f64)
-        .unwrap_or(f64::INFINITY);
-    let jitter = backoff
-        .and_then(|b| b.jitter.as_ref())
-        .map(|j| j.value)
-        .unwrap_or(Jitter::None);
+    let b = BackoffMs::of(client);
     // Past a few thousand retries every bound is the cap (or saturated).
     let n = retries.min(10_000);
     let mut out = Vec::with_capacity(n as usize);
     for i in 1..=n {
-        let exp = (i - 1) as i32;
-        let base = match jitter {
-            Jitter::Decorrelated => initial * 3f64.powi(exp + 1),
-            _ => initial * multiplier.powi(exp),
+        let bound = match b.jitter {
+            Jitter::Decorrelated => (b.initial * 3f64.powi(i as i32)).min(b.cap),
+            _ => b.nominal(i),
         };
-        let bounded = base.min(cap);
-        out.push(to_duration(bounded));
+        out.push(to_duration(bound));
     }
     out
 }

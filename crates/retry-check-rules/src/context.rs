@@ -60,7 +60,17 @@ impl<'a> Context<'a> {
     }
 
     pub fn operation(&self, t: Target) -> Option<&'a Operation> {
-        t.operation.map(|o| &self.set.servers[t.server].operations[o])
+        t.operation
+            .map(|o| &self.set.servers[t.server].operations[o])
+    }
+
+    /// The target's name, as `server.Operation` or `server`.
+    pub fn target_name(&self, t: Target) -> String {
+        let server = &self.server(t).name.value;
+        match self.operation(t) {
+            Some(op) => format!("{server}.{}", op.name.value),
+            None => server.clone(),
+        }
     }
 
     /// Clients whose `calls` reach server `si`, with the targets they reach.

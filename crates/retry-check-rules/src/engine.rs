@@ -46,7 +46,11 @@ fn suppressed_by(set: &ContractSet, rule: &Rule, f: &Finding) -> Option<(ItemId,
 }
 
 /// The level a finding is reported at, or `None` when it is allowed.
-fn effective(rule: &Rule, escalation: Escalation, levels: &LintLevels) -> Option<(Severity, String)> {
+fn effective(
+    rule: &Rule,
+    escalation: Escalation,
+    levels: &LintLevels,
+) -> Option<(Severity, String)> {
     let (configured, source) = levels.level_of(rule);
     let mut level = configured;
     match (escalation, configured) {
@@ -60,7 +64,9 @@ fn effective(rule: &Rule, escalation: Escalation, levels: &LintLevels) -> Option
             "`{}` is set to `{}` in [workspace.metadata.retry-check.lints]",
             rule.name, configured
         ),
-        LevelSource::CommandLine(flag) => format!("`{}` is set to `{}` by `{flag}`", rule.name, configured),
+        LevelSource::CommandLine(flag) => {
+            format!("`{}` is set to `{}` by `{flag}`", rule.name, configured)
+        }
     };
     if level != configured {
         note.push_str(&format!(", and this case is `{level}`"));
@@ -95,7 +101,10 @@ fn to_diagnostic(rule: &Rule, f: Finding, levels: &LintLevels) -> Option<Diagnos
     d.notes = f.notes;
     d.notes.push(level_note);
     d.help = f.help;
-    d.help.push(format!("for more information, run `cargo retry-check explain {}`", rule.code));
+    d.help.push(format!(
+        "for more information, run `cargo retry-check explain {}`",
+        rule.code
+    ));
     Some(d)
 }
 

@@ -117,7 +117,9 @@ impl Selector {
         let hint = retry_check_contract::did_you_mean(&norm, &candidates)
             .map(|c| format!(" (did you mean `{c}`?)"))
             .unwrap_or_default();
-        Err(format!("unknown lint `{s}`{hint}; run `cargo retry-check rules` for the list"))
+        Err(format!(
+            "unknown lint `{s}`{hint}; run `cargo retry-check rules` for the list"
+        ))
     }
 }
 

@@ -14,6 +14,7 @@ mod engine;
 mod finding;
 pub mod level;
 pub mod rules;
+mod text;
 
 pub use context::{Context, Target};
 pub use engine::lint;

@@ -42,7 +42,11 @@ fn lint_fixture(code: &str, kind: &str) -> (SourceMap, Vec<Diagnostic>) {
     let rule = find_rule(code).unwrap();
     let mut levels = LintLevels::new();
     if rule.default_level == Level::Allow {
-        levels.set(Selector::Rule(rule.code), Level::Warn, LevelSource::CommandLine("-W".into()));
+        levels.set(
+            Selector::Rule(rule.code),
+            Level::Warn,
+            LevelSource::CommandLine("-W".into()),
+        );
     }
     let diags = lint(&set, &levels);
     (sources, diags)
@@ -51,7 +55,10 @@ fn lint_fixture(code: &str, kind: &str) -> (SourceMap, Vec<Diagnostic>) {
 fn check_rule(code: &str) {
     let (sources, diags) = lint_fixture(code, "bad");
     let hits: Vec<Diagnostic> = diags.into_iter().filter(|d| d.code == code).collect();
-    assert!(!hits.is_empty(), "{code}: the bad fixture does not trigger the rule");
+    assert!(
+        !hits.is_empty(),
+        "{code}: the bad fixture does not trigger the rule"
+    );
     let rendered: String = hits
         .iter()
         .map(|d| render::human(d, &sources, false) + "\n\n")
@@ -63,7 +70,10 @@ fn check_rule(code: &str) {
     assert!(
         hits.is_empty(),
         "{code}: the good fixture triggers the rule:\n{}",
-        hits.iter().map(|d| render::human(d, &sources, false)).collect::<Vec<_>>().join("\n")
+        hits.iter()
+            .map(|d| render::human(d, &sources, false))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
@@ -102,10 +112,23 @@ fn explain_texts_have_every_section() {
             "## How to fix",
             "## Source",
         ] {
-            assert!(rule.explain.contains(heading), "{}: explain lacks `{heading}`", rule.code);
+            assert!(
+                rule.explain.contains(heading),
+                "{}: explain lacks `{heading}`",
+                rule.code
+            );
         }
-        assert!(!rule.summary.is_empty() && rule.summary != "TODO", "{}: no summary", rule.code);
-        assert_eq!(rule.default_level, rule.group.default_level(), "{}: level differs from its group", rule.code);
+        assert!(
+            !rule.summary.is_empty() && rule.summary != "TODO",
+            "{}: no summary",
+            rule.code
+        );
+        assert_eq!(
+            rule.default_level,
+            rule.group.default_level(),
+            "{}: level differs from its group",
+            rule.code
+        );
     }
 }
 

@@ -71,9 +71,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let client = cx.client(ci);
+            // `window_text` reads after "retries" ("for up to 72h" / "without end").
             let (window_text, source) = match cx.windows[ci] {
-                RetryWindow::Finite(w, source) if w > ttl.value => (w.to_string(), Some(source)),
-                RetryWindow::Unbounded => ("unbounded".to_string(), None),
+                RetryWindow::Finite(w, source) if w > ttl.value => {
+                    (format!("for up to {w}"), Some(source))
+                }
+                RetryWindow::Unbounded => ("without end".to_string(), None),
                 RetryWindow::Finite(..) => continue,
             };
             seen.push(ci);
@@ -86,7 +89,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             out.push(
                 Finding::new(
                     format!(
-                        "server `{}` forgets keys after {} but client `{}` retries for {}",
+                        "server `{}` forgets keys after {} but client `{}` retries {}",
                         server.name.value, ttl.value, client.name.value, window_text
                     ),
                     ttl.span.clone(),
@@ -94,20 +97,26 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 )
                 .secondary(
                     window_span(cx, ci, source),
-                    format!("retries the same key for up to {window_text}"),
+                    format!("retries the same key {window_text}"),
                 )
                 .note(format!(
-                    "the retry window of `{}` is {window_text} ({how})",
+                    "client `{}` retries {window_text} ({how})",
                     client.name.value
                 ))
                 .note(format!(
                     "a retry arriving after {} finds no record and runs the operation again",
                     ttl.value
                 ))
-                .help(format!(
-                    "raise `key_ttl` to at least {window_text}, or stop retrying the same key after {}",
-                    ttl.value
-                ))
+                .help(match cx.windows[ci] {
+                    RetryWindow::Finite(w, _) => format!(
+                        "raise `key_ttl` to at least {w}, or stop retrying the same key after {}",
+                        ttl.value
+                    ),
+                    RetryWindow::Unbounded => format!(
+                        "bound the retries of `{}` (`max_attempts`, `deadline` or `retry_window`), then make `key_ttl` cover them",
+                        client.name.value
+                    ),
+                })
                 .item(ItemId::Server(si))
                 .item(ItemId::Client(ci)),
             );

@@ -98,7 +98,9 @@ fn help(code: GrpcCode) -> String {
         GrpcCode::Ok => "; nothing should ever be retried after a success",
         GrpcCode::Unauthenticated => "; refresh the credentials and send a new request instead",
         GrpcCode::FailedPrecondition => "; repair the state (or retry the whole workflow) instead",
-        GrpcCode::AlreadyExists => "; treat it as \"done\" if an earlier attempt created the resource",
+        GrpcCode::AlreadyExists => {
+            "; treat it as \"done\" if an earlier attempt created the resource"
+        }
         _ => "",
     };
     format!("remove `{}` from `retry_on`{extra}", code.name())
@@ -114,17 +116,28 @@ fn consequence(code: GrpcCode) -> &'static str {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (ci, client) in cx.set.clients.iter().enumerate() {
         for entry in client.retry_on() {
-            let Status::Grpc(code) = entry.value else { continue };
+            let Status::Grpc(code) = entry.value else {
+                continue;
+            };
             let Some(why) = permanent(code) else { continue };
             out.push(
                 Finding::new(
-                    format!(
-                        "client `{}` retries on `{}`, which repeating the request cannot fix",
-                        client.name.value,
-                        code.name()
-                    ),
+                    match code {
+                        GrpcCode::Ok => format!(
+                            "client `{}` retries on `OK`, which is a success, not a failure",
+                            client.name.value
+                        ),
+                        _ => format!(
+                            "client `{}` retries on `{}`, which repeating the request cannot fix",
+                            client.name.value,
+                            code.name()
+                        ),
+                    },
                     entry.span.clone(),
-                    format!("`{}` is permanent", code.name()),
+                    match code {
+                        GrpcCode::Ok => "`OK` is success".to_string(),
+                        _ => format!("`{}` is permanent", code.name()),
+                    },
                 )
                 .note(why)
                 .note(consequence(code))

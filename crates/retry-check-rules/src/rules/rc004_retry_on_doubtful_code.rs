@@ -109,15 +109,6 @@ fn doubtful(code: GrpcCode) -> Option<(&'static str, &'static str, &'static str)
     })
 }
 
-/// The target's name, as `server.Operation` or `server`.
-fn target_name(cx: &Context<'_>, t: Target) -> String {
-    let server = &cx.server(t).name.value;
-    match cx.operation(t) {
-        Some(op) => format!("{server}.{}", op.name.value),
-        None => server.clone(),
-    }
-}
-
 /// Where the target's idempotency is declared (or would be).
 fn target_span(cx: &Context<'_>, t: Target) -> Span {
     match cx.operation(t) {
@@ -129,6 +120,23 @@ fn target_span(cx: &Context<'_>, t: Target) -> Span {
             .unwrap_or_else(|| op.name.span.clone()),
         None => cx.server(t).name.span.clone(),
     }
+}
+
+/// Where to point for an exposed target: the client's own key setting when
+/// the server is keyed but the client sends a new key on every attempt,
+/// else the operation's idempotency.
+fn exposure_span(cx: &Context<'_>, ci: usize, t: Target) -> Span {
+    let key = cx.client(ci).idempotency_key.as_ref();
+    if cx.server(t).is_keyed() {
+        if let Some(k) = key {
+            return k
+                .reused_across_retries
+                .as_ref()
+                .map(|r| r.span.clone())
+                .unwrap_or_else(|| k.span.clone());
+        }
+    }
+    target_span(cx, t)
 }
 
 /// Targets that repeat harmfully: unsafe, and no key protects them.
@@ -145,7 +153,10 @@ fn unprotected(cx: &Context<'_>, ci: usize) -> Vec<(Target, &'static str)> {
             if !cx.server(t).is_keyed() {
                 Some((t, "its server has no idempotency-key contract"))
             } else if !client.reuses_key() {
-                Some((t, "the client does not reuse its idempotency key across retries"))
+                Some((
+                    t,
+                    "the client does not reuse its idempotency key across retries",
+                ))
             } else {
                 None
             }
@@ -157,8 +168,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (ci, client) in cx.set.clients.iter().enumerate() {
         let exposed = unprotected(cx, ci);
         for entry in client.retry_on() {
-            let Status::Grpc(code) = entry.value else { continue };
-            let Some((what, why, fix)) = doubtful(code) else { continue };
+            let Status::Grpc(code) = entry.value else {
+                continue;
+            };
+            let Some((what, why, fix)) = doubtful(code) else {
+                continue;
+            };
             let mut f = Finding::new(
                 format!(
                     "client `{}` retries on `{}`, {what}",
@@ -172,10 +187,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .help(fix)
             .item(ItemId::Client(ci));
             if let Some(&(first, reason)) = exposed.first() {
-                let name = target_name(cx, first);
+                let name = cx.target_name(first);
                 f = f
                     .secondary(
-                        target_span(cx, first),
+                        exposure_span(cx, ci, first),
                         format!("`{name}` is not safe to repeat, and {reason}"),
                     )
                     .note(format!(
@@ -183,9 +198,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         code.name()
                     ));
                 if exposed.len() > 1 {
-                    let rest: Vec<String> = exposed[1..]
+                    let rest: Vec<String> = exposed
                         .iter()
-                        .map(|&(t, _)| format!("`{}`", target_name(cx, t)))
+                        .skip(1)
+                        .map(|&(t, _)| format!("`{}`", cx.target_name(t)))
                         .collect();
                     f = f.note(format!(
                         "the same holds for {} that `{}` also calls",

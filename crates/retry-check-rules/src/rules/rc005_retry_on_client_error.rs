@@ -19,9 +19,10 @@ Flags every entry of a client's `retry_on` that is an HTTP 4xx status other
 than 408 (Request Timeout) and 429 (Too Many Requests), including the class
 `"4xx"`, which covers 400, 401, 403, 404, 409, 422 and the rest. When the
 status is one the called server uses for its own idempotency answers
-(`on_mismatch`, `on_in_progress`, `on_missing_key`), the diagnostic says so.
-A lone `409` is a warning, not an error: the IETF draft lets a client resend
-after a 409 for a request that is still in progress.
+(`on_mismatch`, `on_in_progress`, `on_missing_key`), the diagnostic points
+at that declaration too. A `409` is no exception: even the in-progress 409
+of an idempotency server is not fixed by an immediate retry of the same
+request.
 
 ## Why it matters
 A 4xx says the request is wrong, not that the server is struggling. The
@@ -66,7 +67,7 @@ fn is_client_error(code: u16) -> bool {
     (400..=499).contains(&code) && code != 408 && code != 429
 }
 
-/// Does this `retry_on` entry cover a client error, and which codes?
+/// Does this `retry_on` entry cover a client error (a code, or the `4xx` class)?
 fn offending(status: Status) -> bool {
     match status {
         Status::Http(c) => is_client_error(c),
@@ -88,7 +89,6 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if !offending(entry.value) {
                 continue;
             }
-            let lone_409 = entry.value == Status::Http(409);
             let (message, label) = match entry.value {
                 Status::HttpClass(_) => (
                     format!(
@@ -107,7 +107,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             };
             let mut f = Finding::new(message, entry.span.clone(), label);
             for &si in &servers {
-                let Some(server) = cx.set.servers.get(si) else { continue };
+                let Some(server) = cx.set.servers.get(si) else {
+                    continue;
+                };
                 let name = &server.name.value;
                 let own: [(&Option<Sp<Status>>, &str, &str); 3] = [
                     (
@@ -128,45 +130,44 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 ];
                 for (field, meaning, outcome) in own {
                     let Some(status) = field else { continue };
-                    let Status::Http(code) = status.value else { continue };
+                    let Status::Http(code) = status.value else {
+                        continue;
+                    };
                     if !is_client_error(code) || !entry.value.covers(status.value) {
                         continue;
                     }
                     f = f
                         .secondary(
                             status.span.clone(),
-                            format!("`{name}` answers {meaning} with {code}"),
+                            format!("`{name}` returns {code} for {meaning}"),
                         )
                         .note(format!(
                             "{code} is how `{name}` answers {meaning}; {outcome}"
                         ));
                 }
             }
-            if lone_409 {
-                f = f
-                    .note(
-                        "a 409 from an optimistic-locking conflict \"will always fail with another 409\" \
-                         when retried unchanged (Envoy); only an in-progress idempotency conflict \
-                         resolves by waiting",
-                    )
-                    .help(
-                        "remove 409 from `retry_on`, or keep it only for an idempotency server's \
-                         in-progress answer, with backoff longer than that server's handler",
-                    )
-                    .lower();
-            } else {
-                f = f
-                    .note(
-                        "a client error does not change until the request does; each one costs \
-                         every attempt and the whole backoff schedule",
-                    )
-                    .help(match entry.value {
-                        Status::HttpClass(_) => {
-                            "replace `4xx` with the codes worth retrying: 408 and 429".to_string()
-                        }
-                        other => format!("remove {other} from `retry_on`"),
-                    });
+            f = f.note(
+                "a client error does not change until the request does; each one costs every \
+                 attempt and the whole backoff schedule",
+            );
+            if entry.value == Status::Http(409) {
+                f = f.note(
+                    "a 409 from an optimistic-locking conflict \"will always fail with another 409\" \
+                     when retried unchanged (Envoy); an in-progress 409 clears only after the first \
+                     attempt finishes, not on a backoff schedule",
+                );
             }
+            f = f.help(match entry.value {
+                Status::HttpClass(_) => {
+                    "replace `4xx` with the client errors worth retrying: 408 and 429".to_string()
+                }
+                Status::Http(409) => {
+                    "remove 409 from `retry_on`; for an in-progress conflict, look \
+                                      the result up (or wait out the server's lease) instead"
+                        .to_string()
+                }
+                other => format!("remove {other} from `retry_on`"),
+            });
             out.push(f.item(ItemId::Client(ci)));
         }
     }

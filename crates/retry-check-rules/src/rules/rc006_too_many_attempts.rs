@@ -54,8 +54,12 @@ const GRPC_CAP: i64 = 5;
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (ci, client) in cx.set.clients.iter().enumerate() {
-        let Some(attempts) = &client.max_attempts else { continue };
-        let Some(deadline) = &client.deadline else { continue };
+        let Some(attempts) = &client.max_attempts else {
+            continue;
+        };
+        let Some(deadline) = &client.deadline else {
+            continue;
+        };
         if client.retry_window.is_some() || attempts.value <= MAX_LIVE_ATTEMPTS {
             continue;
         }

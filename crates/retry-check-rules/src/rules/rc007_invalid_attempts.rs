@@ -3,6 +3,7 @@
 use retry_check_contract::{Client, ItemId};
 use retry_check_diagnostics::Span;
 
+use crate::text::join_and;
 use crate::{Context, Finding, Group, Level, Rule};
 
 pub static RULE: Rule = Rule {
@@ -19,7 +20,8 @@ const EXPLAIN: &str = r#"## What it does
 Flags three attempt counts that cannot mean what was intended:
 - `max_attempts` below 1 (0 or negative);
 - `max_attempts = 1` (no retries) together with `backoff`, `retry_on`,
-  `retry_window` or `budget`, which can then never apply;
+  `retry_window`, `budget` or `honor_retry_after`, which can then never
+  apply;
 - `hedging` whose `max_attempts` is missing or below 2.
 
 ## Why it matters
@@ -69,6 +71,9 @@ fn retry_fields(c: &Client) -> Vec<(&'static str, Span)> {
     if let Some(b) = &c.budget {
         out.push(("budget", b.span.clone()));
     }
+    if let Some(h) = &c.honor_retry_after {
+        out.push(("honor_retry_after", h.span.clone()));
+    }
     out
 }
 
@@ -95,9 +100,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 let fields = retry_fields(client);
                 if !fields.is_empty() {
                     let names: Vec<String> = fields.iter().map(|(f, _)| format!("`{f}`")).collect();
-                    let list = names.join(", ");
+                    let list = join_and(&names);
                     let mut f = Finding::new(
-                        format!("client `{name}` never retries (`max_attempts = 1`) but sets {list}"),
+                        format!(
+                            "client `{name}` never retries (`max_attempts = 1`) but sets {list}"
+                        ),
                         attempts.span.clone(),
                         "one attempt: no retries",
                     );

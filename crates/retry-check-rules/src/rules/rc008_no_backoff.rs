@@ -73,7 +73,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 )
                 .help("add `initial = \"100ms\"` to `backoff`"),
                 Some(initial) if initial.value.as_millis() == 0 => Finding::new(
-                    format!("client `{name}` retries with an initial backoff of {}", initial.value),
+                    format!(
+                        "client `{name}` retries with an initial backoff of {}",
+                        initial.value
+                    ),
                     initial.span.clone(),
                     "a zero delay",
                 )

@@ -48,7 +48,9 @@ retry-policies `ExponentialBackoff::retry_bounds` (panics when min > max).
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (ci, client) in cx.set.clients.iter().enumerate() {
         let Some(b) = &client.backoff else { continue };
-        let (Some(initial), Some(max)) = (&b.initial, &b.max) else { continue };
+        let (Some(initial), Some(max)) = (&b.initial, &b.max) else {
+            continue;
+        };
         if max.value >= initial.value {
             continue;
         }

@@ -63,8 +63,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .as_ref()
             .filter(|j| j.value == Jitter::Decorrelated);
         let (span, label) = match (growing, decorrelated) {
-            (Some(m), _) => (m.span.clone(), format!("each delay is {} times the last, with no `max`", m.value)),
-            (None, Some(j)) => (j.span.clone(), "each delay may be 3 times the last, with no `max`".to_string()),
+            (Some(m), _) => (
+                m.span.clone(),
+                format!("each delay is {:?} times the last, with no `max`", m.value),
+            ),
+            (None, Some(j)) => (
+                j.span.clone(),
+                "each delay may be 3 times the last, with no `max`".to_string(),
+            ),
             (None, None) => continue,
         };
         let name = &client.name.value;

@@ -68,7 +68,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if m.value <= 0.0 {
             out.push(
                 Finding::new(
-                    format!("client `{name}` has a backoff multiplier of {}", m.value),
+                    format!("client `{name}` has a backoff multiplier of {:?}", m.value),
                     m.span.clone(),
                     "must be greater than 0",
                 )
@@ -82,7 +82,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         } else if m.value < 1.0 {
             let mut f = Finding::new(
                 format!(
-                    "client `{name}` has a backoff multiplier of {}, so each delay is shorter than the last",
+                    "client `{name}` has a backoff multiplier of {:?}, so each delay is shorter than the last",
                     m.value
                 ),
                 m.span.clone(),
@@ -97,9 +97,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 f = f.note("retries speed up while the failure lasts");
             }
             out.push(
-                f.help("set `multiplier = 2.0` for exponential backoff, or `1.0` for a constant delay")
-                    .item(ItemId::Client(ci))
-                    .lower(),
+                f.help(
+                    "set `multiplier = 2.0` for exponential backoff, or `1.0` for a constant delay",
+                )
+                .item(ItemId::Client(ci))
+                .lower(),
             );
         }
     }
