@@ -1,0 +1,433 @@
+//! What a store author implements: the idempotency-store traits, the factory
+//! that (re)opens a store over its storage, and the value types they exchange.
+//!
+//! The shape mirrors what the Rust idempotency crates converge on: an atomic
+//! *claim* (`begin`), a *complete* guarded by a fencing token, and a
+//! *release* when the attempt failed safely. The side effect itself is never
+//! the store's business; the harness runs it against its own ledger.
+//!
+//! Time is virtual. Every call receives the harness's `now`; a store must
+//! never read the system clock, or the harness cannot jump the clock past a
+//! TTL or a lease.
+
+use std::fmt;
+use std::future::Future;
+use std::ops::{Add, Sub};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// An instant on the harness's virtual clock: milliseconds since the start of
+/// the case. It only moves forward when the harness says so.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VirtualTime(pub u64);
+
+impl VirtualTime {
+    /// The start of every case.
+    pub const ZERO: VirtualTime = VirtualTime(0);
+
+    /// Milliseconds since the start of the case.
+    pub fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// `self - earlier`, or zero when `earlier` is later.
+    pub fn saturating_since(self, earlier: VirtualTime) -> Duration {
+        Duration::from_millis(self.0.saturating_sub(earlier.0))
+    }
+}
+
+fn duration_millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Add<Duration> for VirtualTime {
+    type Output = VirtualTime;
+    fn add(self, d: Duration) -> VirtualTime {
+        VirtualTime(self.0.saturating_add(duration_millis(d)))
+    }
+}
+
+impl Sub<Duration> for VirtualTime {
+    type Output = VirtualTime;
+    fn sub(self, d: Duration) -> VirtualTime {
+        VirtualTime(self.0.saturating_sub(duration_millis(d)))
+    }
+}
+
+impl fmt::Display for VirtualTime {
+    /// `t=1.250s`: fixed width of the fractional part so timelines line up.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "t={}.{:03}s", self.0 / 1000, self.0 % 1000)
+    }
+}
+
+/// A digest of the request payload. The harness computes it; the store only
+/// stores and compares it, so that a reused key with a different payload is
+/// answered with [`Claim::Mismatch`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint(pub u64);
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "fp:{:04x}", self.0 & 0xffff)
+    }
+}
+
+/// Proof of ownership of an in-progress key, issued by [`Claim::Acquired`].
+///
+/// A store must issue a *new* token whenever it hands a key to a new owner
+/// (for example after the previous owner's lease expired), and must refuse
+/// `complete`/`release` with any token but the current one. That refusal is
+/// the fencing that keeps a slow, lease-expired handler from overwriting the
+/// outcome of the one that took over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FencingToken(pub u64);
+
+impl fmt::Display for FencingToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "token#{}", self.0)
+    }
+}
+
+/// The final answer recorded for a key, replayed verbatim to every duplicate.
+/// Opaque to the store: persist it and return it byte for byte.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Outcome(pub String);
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+/// The answer of [`IdempotencyStore::begin`]: one atomic create-or-read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// No live record existed; the caller now owns the key until `now +
+    /// lease` and may run the side effect.
+    Acquired(FencingToken),
+    /// Another owner holds a live lease on the key. The caller must not run
+    /// the side effect (the server answers "in progress, retry later").
+    InProgress,
+    /// The key has a final outcome; replay it.
+    Completed(Outcome),
+    /// The key exists with a different fingerprint: the client reused a key
+    /// for a different request. Answer 422 / `FAILED_PRECONDITION`.
+    Mismatch,
+}
+
+impl fmt::Display for Claim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Claim::Acquired(t) => write!(f, "Acquired({t})"),
+            Claim::InProgress => f.write_str("InProgress"),
+            Claim::Completed(o) => write!(f, "Completed({o})"),
+            Claim::Mismatch => f.write_str("Mismatch"),
+        }
+    }
+}
+
+/// The answer of [`IdempotencyStore::complete`] and
+/// [`IdempotencyStore::release`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fenced {
+    /// The token was current; the write took effect.
+    Accepted,
+    /// The token is not (or no longer) the key's current owner; nothing was
+    /// written.
+    StaleToken,
+}
+
+impl fmt::Display for Fenced {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fenced::Accepted => f.write_str("Accepted"),
+            Fenced::StaleToken => f.write_str("StaleToken"),
+        }
+    }
+}
+
+/// A store failure (I/O, database error). The harness treats it as a failed
+/// call: the server answers with a retryable error and the client may retry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+impl StoreError {
+    /// A store error with a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        StoreError(message.into())
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError(format!("sqlite: {e}"))
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        StoreError(format!("io: {e}"))
+    }
+}
+
+/// An idempotency store, sync flavour.
+///
+/// Methods take `&self` so one store can be shared by concurrent handlers
+/// (stress and loom modes); use interior mutability.
+pub trait IdempotencyStore {
+    /// Atomically create-or-read the record of `key`.
+    ///
+    /// - no record, or an expired one (past the store's key TTL), or an
+    ///   in-progress one whose lease ended: take it, return
+    ///   [`Claim::Acquired`] with a fresh token, lease until `now + lease`;
+    /// - a record with a different fingerprint: [`Claim::Mismatch`];
+    /// - a completed record: [`Claim::Completed`] with its outcome;
+    /// - an in-progress record with a live lease: [`Claim::InProgress`].
+    fn begin(
+        &self,
+        key: &str,
+        fingerprint: Fingerprint,
+        now: VirtualTime,
+        lease: Duration,
+    ) -> Result<Claim, StoreError>;
+
+    /// Record the final outcome of `key`, if `token` is still the current
+    /// owner; otherwise refuse with [`Fenced::StaleToken`].
+    fn complete(
+        &self,
+        key: &str,
+        token: FencingToken,
+        outcome: &Outcome,
+        now: VirtualTime,
+    ) -> Result<Fenced, StoreError>;
+
+    /// The attempt failed *before* any side effect: forget the claim so a
+    /// retry may run. Refuse a stale token like `complete` does.
+    fn release(
+        &self,
+        key: &str,
+        token: FencingToken,
+        now: VirtualTime,
+    ) -> Result<Fenced, StoreError>;
+}
+
+impl<S: IdempotencyStore + ?Sized> IdempotencyStore for Arc<S> {
+    fn begin(
+        &self,
+        key: &str,
+        fingerprint: Fingerprint,
+        now: VirtualTime,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
+        (**self).begin(key, fingerprint, now, lease)
+    }
+    fn complete(
+        &self,
+        key: &str,
+        token: FencingToken,
+        outcome: &Outcome,
+        now: VirtualTime,
+    ) -> Result<Fenced, StoreError> {
+        (**self).complete(key, token, outcome, now)
+    }
+    fn release(
+        &self,
+        key: &str,
+        token: FencingToken,
+        now: VirtualTime,
+    ) -> Result<Fenced, StoreError> {
+        (**self).release(key, token, now)
+    }
+}
+
+/// Where a store keeps its data for one case. The harness creates a fresh
+/// location per case and hands the *same* location to every reopen, so a
+/// restart is "drop the store, open it again here".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StorageLocation {
+    dir: PathBuf,
+    namespace: String,
+}
+
+impl StorageLocation {
+    /// A location: a directory the store may write files under, and a
+    /// namespace unique to the case (a key prefix or schema name for a shared
+    /// database server).
+    pub fn new(dir: impl Into<PathBuf>, namespace: impl Into<String>) -> Self {
+        StorageLocation {
+            dir: dir.into(),
+            namespace: namespace.into(),
+        }
+    }
+
+    /// A directory private to this case; it exists when `open` is called.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A name unique to this case, made of `[a-z0-9_]` only, so it is safe
+    /// as a SQL identifier or key prefix.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+}
+
+/// Opens a store over a storage location. Called at the start of a case and
+/// again after every simulated crash.
+pub trait StoreFactory {
+    /// The store this factory opens.
+    type Store: IdempotencyStore;
+
+    /// Open (or reopen) the store over `location`. A durable store must see
+    /// everything it committed before the previous instance was dropped.
+    fn open(&self, location: &StorageLocation) -> Result<Self::Store, StoreError>;
+
+    /// A short name for reports ("sqlite reference store").
+    fn name(&self) -> String {
+        std::any::type_name::<Self::Store>().to_string()
+    }
+}
+
+/// Any `Fn(&StorageLocation) -> Result<S, StoreError>` is a factory.
+impl<S, F> StoreFactory for F
+where
+    S: IdempotencyStore,
+    F: Fn(&StorageLocation) -> Result<S, StoreError>,
+{
+    type Store = S;
+    fn open(&self, location: &StorageLocation) -> Result<S, StoreError> {
+        self(location)
+    }
+}
+
+/// An idempotency store, async flavour, for stores that talk to a database
+/// over an async client. Same contract as [`IdempotencyStore`].
+pub trait AsyncIdempotencyStore: Send + Sync {
+    /// See [`IdempotencyStore::begin`].
+    fn begin(
+        &self,
+        key: &str,
+        fingerprint: Fingerprint,
+        now: VirtualTime,
+        lease: Duration,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+
+    /// See [`IdempotencyStore::complete`].
+    fn complete(
+        &self,
+        key: &str,
+        token: FencingToken,
+        outcome: &Outcome,
+        now: VirtualTime,
+    ) -> impl Future<Output = Result<Fenced, StoreError>> + Send;
+
+    /// See [`IdempotencyStore::release`].
+    fn release(
+        &self,
+        key: &str,
+        token: FencingToken,
+        now: VirtualTime,
+    ) -> impl Future<Output = Result<Fenced, StoreError>> + Send;
+}
+
+/// Opens an async store; see [`StoreFactory`].
+pub trait AsyncStoreFactory: Send + Sync {
+    /// The store this factory opens.
+    type Store: AsyncIdempotencyStore;
+
+    /// Open (or reopen) the store over `location`.
+    fn open(
+        &self,
+        location: &StorageLocation,
+    ) -> impl Future<Output = Result<Self::Store, StoreError>> + Send;
+
+    /// A short name for reports.
+    fn name(&self) -> String {
+        std::any::type_name::<Self::Store>().to_string()
+    }
+}
+
+/// Runs an async store on a tokio runtime so the (synchronous, step-by-step)
+/// simulator can drive it. Each store call is awaited to completion before
+/// the next step, which is what sim mode needs: interleavings happen between
+/// store calls.
+pub struct BlockOn<T> {
+    inner: T,
+    runtime: Arc<tokio::runtime::Runtime>,
+}
+
+impl<T> BlockOn<T> {
+    /// Wrap an async factory (or store) with a runtime of its own: a
+    /// current-thread tokio runtime with I/O and timers enabled.
+    pub fn new(inner: T) -> Result<Self, StoreError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(BlockOn {
+            inner,
+            runtime: Arc::new(runtime),
+        })
+    }
+
+    /// Wrap with a runtime the caller already has.
+    pub fn with_runtime(inner: T, runtime: Arc<tokio::runtime::Runtime>) -> Self {
+        BlockOn { inner, runtime }
+    }
+
+    /// The wrapped value.
+    pub fn inner(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<S: AsyncIdempotencyStore> IdempotencyStore for BlockOn<S> {
+    fn begin(
+        &self,
+        key: &str,
+        fingerprint: Fingerprint,
+        now: VirtualTime,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
+        self.runtime
+            .block_on(self.inner.begin(key, fingerprint, now, lease))
+    }
+    fn complete(
+        &self,
+        key: &str,
+        token: FencingToken,
+        outcome: &Outcome,
+        now: VirtualTime,
+    ) -> Result<Fenced, StoreError> {
+        self.runtime
+            .block_on(self.inner.complete(key, token, outcome, now))
+    }
+    fn release(
+        &self,
+        key: &str,
+        token: FencingToken,
+        now: VirtualTime,
+    ) -> Result<Fenced, StoreError> {
+        self.runtime.block_on(self.inner.release(key, token, now))
+    }
+}
+
+impl<F: AsyncStoreFactory> StoreFactory for BlockOn<F> {
+    type Store = BlockOn<F::Store>;
+    fn open(&self, location: &StorageLocation) -> Result<Self::Store, StoreError> {
+        let store = self.runtime.block_on(self.inner.open(location))?;
+        Ok(BlockOn::with_runtime(store, Arc::clone(&self.runtime)))
+    }
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+}
