@@ -11,6 +11,13 @@ Exit codes:
   2    usage, configuration or I/O error
   101  internal error (a bug: please report it)";
 
+const REPLAY_EXIT_CODES: &str = "\
+Exit codes:
+  0    the scenario passes: no property is violated
+  1    the violation reproduces
+  2    usage error, or an unreadable or invalid replay file
+  101  internal error (a bug: please report it)";
+
 /// Lint retry contracts: find the gaps between how clients retry and what
 /// servers promise.
 #[derive(Parser, Debug)]
@@ -42,6 +49,13 @@ pub enum Command {
     /// Lint contract files and report every gap, within and across files.
     #[command(after_help = EXIT_CODES)]
     Lint(LintArgs),
+    /// Simulate every client -> server pair against the built-in reference
+    /// store its contract describes; a gap becomes a finding with a timeline.
+    #[command(after_help = EXIT_CODES)]
+    Simulate(SimulateArgs),
+    /// Re-run a replay file step by step: print its timeline and verdict.
+    #[command(after_help = REPLAY_EXIT_CODES)]
+    Replay(ReplayArgs),
     /// List every rule: code, name, group, default level, summary.
     Rules(RulesArgs),
     /// Explain a rule: what it does, why it matters, an example, the fix.
@@ -79,6 +93,63 @@ pub struct LintArgs {
     /// Set a rule, a group or `warnings` to deny (`-D warnings` fails on warnings).
     #[arg(short = 'D', long = "deny", value_name = "LINT", action = clap::ArgAction::Append)]
     pub deny: Vec<String>,
+}
+
+/// Default number of simulated cases per client -> server pair.
+pub const DEFAULT_SIM_CASES: u32 = 256;
+
+#[derive(Args, Debug, Clone)]
+pub struct SimulateArgs {
+    /// Contract files or directories (searched for *.toml recursively).
+    /// Default: the `contracts` globs of [workspace.metadata.retry-check],
+    /// else contracts/**/*.toml under the workspace root.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    /// Path to Cargo.toml, to find the workspace root and its configuration.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Seed of the simulation: the same seed gives the same output.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Cases to simulate per client -> server pair.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SIM_CASES)]
+    pub cases: u32,
+
+    /// Where to write replay files of counterexamples.
+    /// Default: target/retry-check/ under the workspace root.
+    #[arg(long, value_name = "DIR")]
+    pub replay_dir: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// When to use colours (also CARGO_TERM_COLOR; NO_COLOR disables).
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReplayArgs {
+    /// A replay file (JSON) written by `simulate` or by a harness test.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReplayFormat::Human)]
+    pub format: ReplayFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ReplayFormat {
+    /// The numbered timeline and the verdict.
+    #[default]
+    Human,
+    /// Markdown with the timeline as a Mermaid sequence diagram.
+    Markdown,
 }
 
 #[derive(Args, Debug)]

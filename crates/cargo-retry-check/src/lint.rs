@@ -40,7 +40,7 @@ fn cli_levels(
 
 /// Colour on stdout: `--color`, then CARGO_TERM_COLOR, then NO_COLOR, then
 /// whether stdout is a terminal.
-fn use_color(choice: Option<ColorChoice>) -> bool {
+pub fn use_color(choice: Option<ColorChoice>) -> bool {
     let choice = choice.or_else(|| match std::env::var("CARGO_TERM_COLOR").ok().as_deref() {
         Some("always") => Some(ColorChoice::Always),
         Some("never") => Some(ColorChoice::Never),
@@ -56,18 +56,30 @@ fn use_color(choice: Option<ColorChoice>) -> bool {
     }
 }
 
-pub fn run(args: &LintArgs, matches: &ArgMatches) -> Result<Exit, String> {
+/// The contract set of a run, or the errors that stop it.
+pub struct Loaded {
+    pub sources: SourceMap,
+    /// How many files were read.
+    pub files: usize,
+    /// The parsed set when every file is valid.
+    pub set: Option<retry_check_contract::ContractSet>,
+    /// Parse errors (the last one notes that nothing else ran).
+    pub errors: Vec<Diagnostic>,
+    pub config: config::Config,
+}
+
+/// Discover and parse the contract files exactly as `lint` does.
+pub fn load_contracts(
+    paths: &[std::path::PathBuf],
+    manifest_path: Option<&std::path::Path>,
+    skipped_note: &str,
+) -> Result<Loaded, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
-    let config = config::load(args.manifest_path.as_deref(), &cwd)?;
-    let mut levels = LintLevels::new();
-    levels.set_config(config.lints.clone());
-    for (selector, level, flag) in cli_levels(args, matches)? {
-        levels.set(selector, level, LevelSource::CommandLine(flag));
-    }
-    let files = discover::contract_files(&args.paths, &config)?;
+    let config = config::load(manifest_path, &cwd)?;
+    let files = discover::contract_files(paths, &config)?;
     if files.is_empty() {
-        let looked = if args.paths.is_empty() {
+        let looked = if paths.is_empty() {
             format!(
                 "{} (under `{}`)",
                 config.contract_globs.join(", "),
@@ -89,26 +101,51 @@ pub fn run(args: &LintArgs, matches: &ArgMatches) -> Result<Exit, String> {
         let (_, error) = decode(&discover::display_path(path, &cwd), &bytes, &mut sources);
         errors.extend(error);
     }
-    let diagnostics = if errors.is_empty() {
-        let (set, mut parse_errors) = retry_check_contract::load(&sources);
+    let mut set = None;
+    if errors.is_empty() {
+        let (parsed, parse_errors) = retry_check_contract::load(&sources);
         if parse_errors.is_empty() {
-            retry_check_rules::lint(&set, &levels)
+            set = Some(parsed);
         } else {
-            note_skipped(&mut parse_errors);
-            parse_errors
+            errors = parse_errors;
         }
-    } else {
-        note_skipped(&mut errors);
-        errors
+    }
+    if let Some(last) = errors.last_mut() {
+        last.notes.push(skipped_note.to_string());
+    }
+    Ok(Loaded {
+        sources,
+        files: files.len(),
+        set,
+        errors,
+        config,
+    })
+}
+
+pub fn run(args: &LintArgs, matches: &ArgMatches) -> Result<Exit, String> {
+    let loaded = load_contracts(
+        &args.paths,
+        args.manifest_path.as_deref(),
+        "rules were not run because contract files have errors; fix them first",
+    )?;
+    let mut levels = LintLevels::new();
+    levels.set_config(loaded.config.lints.clone());
+    for (selector, level, flag) in cli_levels(args, matches)? {
+        levels.set(selector, level, LevelSource::CommandLine(flag));
+    }
+    let Loaded {
+        sources,
+        files,
+        set,
+        errors,
+        ..
+    } = loaded;
+    let diagnostics = match set {
+        Some(set) => retry_check_rules::lint(&set, &levels),
+        None => errors,
     };
 
-    let out = match args.format {
-        Format::Human => {
-            render::human_report(&diagnostics, &sources, files.len(), use_color(args.color))
-        }
-        Format::Short => render::short_report(&diagnostics, &sources, files.len()),
-        Format::Json => render::json_report(&diagnostics, &sources, files.len()),
-    };
+    let out = report(&diagnostics, &sources, files, args.format, args.color);
     print_stdout(&out);
     Ok(
         if diagnostics.iter().any(|d| d.severity == Severity::Error) {
@@ -119,12 +156,18 @@ pub fn run(args: &LintArgs, matches: &ArgMatches) -> Result<Exit, String> {
     )
 }
 
-/// Rules need a whole, valid contract set; say why none ran.
-fn note_skipped(errors: &mut [Diagnostic]) {
-    if let Some(last) = errors.last_mut() {
-        last.notes.push(
-            "rules were not run because contract files have errors; fix them first".to_string(),
-        );
+/// A whole report in one of the formats, with the `checked N files` summary.
+pub fn report(
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    files: usize,
+    format: Format,
+    color: Option<ColorChoice>,
+) -> String {
+    match format {
+        Format::Human => render::human_report(diagnostics, sources, files, use_color(color)),
+        Format::Short => render::short_report(diagnostics, sources, files),
+        Format::Json => render::json_report(diagnostics, sources, files),
     }
 }
 

@@ -5,7 +5,9 @@ mod cli;
 mod config;
 mod discover;
 mod lint;
+mod replay_cmd;
 mod rules_cmd;
+mod simulate;
 
 use std::process::ExitCode;
 
@@ -41,6 +43,8 @@ fn main() -> ExitCode {
         None => lint::run(&cli.lint, &matches),
         Some(Command::Check(args)) => lint::run(args, sub(&matches, "check")),
         Some(Command::Lint(args)) => lint::run(args, sub(&matches, "lint")),
+        Some(Command::Simulate(args)) => simulate::run(args),
+        Some(Command::Replay(args)) => replay_cmd::run(args),
         Some(Command::Rules(args)) => rules_cmd::rules(args),
         Some(Command::Explain(args)) => rules_cmd::explain(args),
     };

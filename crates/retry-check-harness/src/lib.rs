@@ -175,7 +175,8 @@ pub mod stores;
 
 pub use sim::{
     replay, Counterexample, CrashPoint, Event, Faults, Jitter, Jump, JumpKind, OpSpec, Property,
-    Reconciler, ReplayFile, RetrySchedule, Scenario, ShrinkStats, Sim, SimConfig, SimReport,
-    Timeline, TimelineLine, Trace, Violation, ViolationClass, DEFAULT_CASES,
+    Reconciler, ReferenceStore, ReferenceStoreKind, ReplayFile, RetrySchedule, Scenario,
+    ShrinkStats, Sim, SimConfig, SimReport, Timeline, TimelineLine, Trace, Violation,
+    ViolationClass, DEFAULT_CASES,
 };
 pub use store::*;

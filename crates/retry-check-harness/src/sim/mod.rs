@@ -15,7 +15,9 @@ mod timeline;
 pub use config::{Faults, Jitter, Reconciler, RetrySchedule, SimConfig, DEFAULT_CASES};
 pub use executor::Trace;
 pub use oracle::{Property, Violation, ViolationClass};
-pub use replay::{replay, ReplayFile, REPLAY_FORMAT, TOOL_VERSION};
+pub use replay::{
+    replay, ReferenceStore, ReferenceStoreKind, ReplayFile, REPLAY_FORMAT, TOOL_VERSION,
+};
 pub use runner::{Counterexample, ShrinkStats, Sim, SimReport};
 pub use scenario::{CrashPoint, Event, Jump, JumpKind, OpSpec, Scenario};
 pub use timeline::{Timeline, TimelineLine};

@@ -1,6 +1,8 @@
 //! Replay files: the shrunk scenario itself, versioned, so a failure can be
 //! re-run step by step after the strategy or the seed mapping changed.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 use super::config::SimConfig;
@@ -29,6 +31,34 @@ pub struct ReplayFile {
     pub config: SimConfig,
     /// The shrunk scenario.
     pub scenario: Scenario,
+    /// The built-in reference store the scenario ran against, when it ran
+    /// against one (written by `cargo retry-check simulate`; absent in files
+    /// written by [`crate::Sim::check`] for a user's own store). Optional, so
+    /// format-1 files without it still parse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_store: Option<ReferenceStore>,
+    /// What the configuration was read from (`client -> server`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<String>,
+}
+
+/// Which built-in reference store a replay file re-runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceStoreKind {
+    /// [`crate::stores::MemoryStore`]: volatile across restarts.
+    Memory,
+    /// [`crate::stores::SqliteStore`]: durable.
+    Sqlite,
+}
+
+/// A built-in reference store and the key TTL it was opened with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferenceStore {
+    /// Which store.
+    pub kind: ReferenceStoreKind,
+    /// The key TTL passed to its factory.
+    pub key_ttl: Duration,
 }
 
 impl ReplayFile {
@@ -40,6 +70,8 @@ impl ReplayFile {
             seed: config.seed,
             config,
             scenario,
+            reference_store: None,
+            contract: None,
         }
     }
 
@@ -70,4 +102,43 @@ pub fn replay<F: StoreFactory>(factory: F, file: &ReplayFile) -> Result<Trace, S
     let trace = execute(&factory, &file.config, &file.scenario, &location);
     dir.remove_case(&location);
     trace
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file() -> ReplayFile {
+        ReplayFile::new(
+            SimConfig::default(),
+            Scenario {
+                operations: Vec::new(),
+                jitter_seed: 0,
+                events: Vec::new(),
+            },
+        )
+    }
+
+    #[test]
+    fn files_without_a_reference_store_still_parse() {
+        let json = file().to_json();
+        assert!(!json.contains("reference_store"), "{json}");
+        assert!(!json.contains("\"contract\""), "{json}");
+        let parsed = ReplayFile::from_json(&json).expect("parses");
+        assert_eq!(parsed.reference_store, None);
+        assert_eq!(parsed, file());
+    }
+
+    #[test]
+    fn the_reference_store_and_contract_round_trip() {
+        let mut f = file();
+        f.reference_store = Some(ReferenceStore {
+            kind: ReferenceStoreKind::Memory,
+            key_ttl: Duration::from_secs(3600),
+        });
+        f.contract = Some("checkout -> payments".to_string());
+        let json = f.to_json();
+        assert!(json.contains("\"kind\": \"memory\""), "{json}");
+        assert_eq!(ReplayFile::from_json(&json).expect("parses"), f);
+    }
 }

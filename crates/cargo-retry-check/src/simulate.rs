@@ -1,0 +1,427 @@
+//! `simulate`: run the sim-mode harness on every client -> server pair of
+//! the contract set, against the built-in reference store the server's
+//! contract describes, and report each counterexample as a diagnostic with
+//! its timeline.
+//!
+//! - Pairs: every client's `calls` targets, in file order, one pair per
+//!   (client, server). A pair whose server is unknown (RC031 reports it) or
+//!   declares no key contract (`key_source` / `key_ttl`) is skipped and
+//!   counted in the summary.
+//! - Store: a `store.durability = "volatile"` or `kind = "memory"` server
+//!   runs on [`MemoryStore`] with crashes on (the gap RC027 flags); any
+//!   other on the durable [`SqliteStore`]. Both use the server's `key_ttl`
+//!   (24h when absent).
+//! - Codes: a record expired inside the retry window proves RC001, a lease
+//!   expired in flight RC022, a record lost on a crash of a volatile store
+//!   RC027; anything else is `RC900 simulated_violation`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use retry_check_contract::{Client, ContractSet, Durability, Server, StoreKind};
+use retry_check_diagnostics::{render, Diagnostic, Severity, SourceMap, Span};
+use retry_check_harness::stores::{MemoryStore, SqliteStore};
+use retry_check_harness::{
+    Counterexample, ReferenceStore, ReferenceStoreKind, ReplayFile, Sim, SimConfig, SimReport,
+    ViolationClass,
+};
+use serde_json::json;
+
+use crate::cli::{Format, SimulateArgs};
+use crate::discover::display_path;
+use crate::lint::{self, print_stdout, Loaded};
+use crate::Exit;
+
+/// The key TTL of the reference store when the contract declares none.
+pub const DEFAULT_KEY_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// The code of a simulated violation no lint rule stands for.
+pub const SIMULATED_VIOLATION: (&str, &str) = ("RC900", "simulated_violation");
+
+/// One client -> server pair to simulate.
+struct Pair<'a> {
+    client: &'a Client,
+    server: &'a Server,
+}
+
+/// The pairs to simulate, and a description of each skipped pair.
+fn pairs(set: &ContractSet) -> (Vec<Pair<'_>>, Vec<String>) {
+    let mut run = Vec::new();
+    let mut skipped = Vec::new();
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for client in &set.clients {
+        for call in &client.calls {
+            let name = call.value.server.as_str();
+            if seen.contains(&(client.name.value.as_str(), name)) {
+                continue;
+            }
+            seen.push((client.name.value.as_str(), name));
+            let label = format!("{} -> {}", client.name.value, name);
+            match set.server(name) {
+                None => skipped.push(format!("{label} (unknown server)")),
+                Some((_, server)) if !server.is_keyed() => {
+                    skipped.push(format!("{label} (no key contract)"))
+                }
+                Some((_, server)) => run.push(Pair { client, server }),
+            }
+        }
+    }
+    (run, skipped)
+}
+
+/// The reference store a server's contract describes.
+pub fn reference_kind(server: &Server) -> ReferenceStoreKind {
+    let store = server.store.as_ref();
+    let volatile = store
+        .and_then(|s| s.durability.as_ref())
+        .is_some_and(|d| d.value == Durability::Volatile)
+        || store
+            .and_then(|s| s.kind.as_ref())
+            .is_some_and(|k| k.value == StoreKind::Memory);
+    if volatile {
+        ReferenceStoreKind::Memory
+    } else {
+        ReferenceStoreKind::Sqlite
+    }
+}
+
+/// Run `config` against a reference store.
+pub fn run_sim(
+    store: ReferenceStore,
+    config: SimConfig,
+    contract: Option<String>,
+) -> Result<SimReport, Box<Counterexample>> {
+    match store.kind {
+        ReferenceStoreKind::Memory => {
+            let sim = Sim::new(MemoryStore::factory(store.key_ttl)).config(config);
+            match contract {
+                Some(c) => sim.contract(c).run(),
+                None => sim.run(),
+            }
+        }
+        ReferenceStoreKind::Sqlite => {
+            let sim = Sim::new(SqliteStore::factory(store.key_ttl)).config(config);
+            match contract {
+                Some(c) => sim.contract(c).run(),
+                None => sim.run(),
+            }
+        }
+    }
+}
+
+/// `--replay-dir`, else `$CARGO_TARGET_DIR/retry-check`, else
+/// `target/retry-check` under the workspace root.
+fn replay_dir(args: &SimulateArgs, root: &Path) -> PathBuf {
+    if let Some(d) = &args.replay_dir {
+        return d.clone();
+    }
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(t) if !t.is_empty() => PathBuf::from(t).join("retry-check"),
+        _ => root.join("target").join("retry-check"),
+    }
+}
+
+fn file_part(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_matches('_').to_string()
+}
+
+/// What one run found, ready to report.
+struct Outcome {
+    diagnostics: Vec<Diagnostic>,
+    pairs: usize,
+    cases: u64,
+    skipped: Vec<String>,
+}
+
+pub fn run(args: &SimulateArgs) -> Result<Exit, String> {
+    let loaded = lint::load_contracts(
+        &args.paths,
+        args.manifest_path.as_deref(),
+        "nothing was simulated because contract files have errors; fix them first",
+    )?;
+    let Loaded {
+        sources,
+        files,
+        set,
+        errors,
+        config,
+    } = loaded;
+    let Some(set) = set else {
+        print_stdout(&lint::report(
+            &errors,
+            &sources,
+            files,
+            args.format,
+            args.color,
+        ));
+        return Ok(Exit::Findings);
+    };
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let dir = replay_dir(args, &config.root);
+    let outcome = simulate_set(&set, args, &dir, &cwd)?;
+    print_stdout(&report(&outcome, &sources, args));
+    Ok(if outcome.diagnostics.is_empty() {
+        Exit::Clean
+    } else {
+        Exit::Findings
+    })
+}
+
+fn simulate_set(
+    set: &ContractSet,
+    args: &SimulateArgs,
+    dir: &Path,
+    cwd: &Path,
+) -> Result<Outcome, String> {
+    let (pairs, skipped) = pairs(set);
+    let mut outcome = Outcome {
+        diagnostics: Vec::new(),
+        pairs: pairs.len(),
+        cases: 0,
+        skipped,
+    };
+    for pair in &pairs {
+        let client = pair.client.name.value.as_str();
+        let server = pair.server.name.value.as_str();
+        let mut config = SimConfig::from_contract(set, client, server)?;
+        config.seed = args.seed;
+        config.cases = args.cases;
+        let store = ReferenceStore {
+            kind: reference_kind(pair.server),
+            key_ttl: config.key_ttl.unwrap_or(DEFAULT_KEY_TTL),
+        };
+        let label = format!("{client} -> {server}");
+        match run_sim(store, config, Some(label.clone())) {
+            Ok(report) => outcome.cases += u64::from(report.cases_run),
+            Err(cx) => {
+                if cx.cases_explored == 0 {
+                    // Not a counterexample: the harness itself failed.
+                    return Err(format!(
+                        "simulating `{label}` failed: {}",
+                        cx.violation.because.join("; ")
+                    ));
+                }
+                outcome.cases += u64::from(cx.cases_explored);
+                let mut replay = cx.replay.clone();
+                replay.reference_store = Some(store);
+                replay.contract = Some(label);
+                let path = dir.join(format!(
+                    "{}--{}-{}-seed{}.json",
+                    file_part(client),
+                    file_part(server),
+                    cx.property,
+                    cx.seed
+                ));
+                std::fs::create_dir_all(dir)
+                    .and_then(|()| std::fs::write(&path, replay.to_json()))
+                    .map_err(|e| {
+                        format!("cannot write the replay file `{}`: {e}", path.display())
+                    })?;
+                let volatile_gap =
+                    store.kind == ReferenceStoreKind::Memory && volatile_gap(&cx, &replay, store)?;
+                outcome.diagnostics.push(diagnostic(
+                    pair,
+                    volatile_gap,
+                    &cx,
+                    &display_path(&path, cwd),
+                ));
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+/// Is a counterexample found on the volatile store the RC027 gap: a record
+/// lost on a crash? Either the oracle says so, or the durable store passes
+/// the same shrunk scenario (a lost record also lets a changed payload in,
+/// so the property reported may be another one).
+fn volatile_gap(
+    cx: &Counterexample,
+    replay: &ReplayFile,
+    store: ReferenceStore,
+) -> Result<bool, String> {
+    if cx.violation.class == ViolationClass::RecordLostOnCrash {
+        return Ok(true);
+    }
+    if matches!(
+        cx.violation.class,
+        ViolationClass::RecordExpiredInWindow | ViolationClass::LeaseExpiredInFlight
+    ) {
+        return Ok(false);
+    }
+    let durable = retry_check_harness::replay(SqliteStore::factory(store.key_ttl), replay)
+        .map_err(|e| format!("re-running a counterexample on the durable store failed: {e}"))?;
+    Ok(durable.violation.is_none())
+}
+
+/// The lint rule a counterexample proves, with the span the gap comes from.
+fn classify(
+    pair: &Pair<'_>,
+    volatile_gap: bool,
+    class: ViolationClass,
+) -> (&'static str, &'static str, Span, String) {
+    let server = pair.server;
+    let client = pair.client;
+    let rule = |code: &str| {
+        retry_check_rules::find_rule(code).map_or(SIMULATED_VIOLATION, |r| (r.code, r.name))
+    };
+    match class {
+        ViolationClass::RecordExpiredInWindow => {
+            if let Some(ttl) = &server.key_ttl {
+                let (code, name) = rule("RC001");
+                return (
+                    code,
+                    name,
+                    ttl.span.clone(),
+                    format!("records expire after {}", ttl.value),
+                );
+            }
+        }
+        ViolationClass::LeaseExpiredInFlight => {
+            if let Some(lease) = &server.in_progress_lease {
+                let (code, name) = rule("RC022");
+                return (
+                    code,
+                    name,
+                    lease.span.clone(),
+                    format!("the lease ends after {}", lease.value),
+                );
+            }
+        }
+        _ if volatile_gap => {
+            let (code, name) = rule("RC027");
+            let span = server
+                .store
+                .as_ref()
+                .map_or_else(|| server.name.span.clone(), |s| s.span.clone());
+            return (
+                code,
+                name,
+                span,
+                "records live in volatile memory".to_string(),
+            );
+        }
+        _ => {}
+    }
+    (
+        SIMULATED_VIOLATION.0,
+        SIMULATED_VIOLATION.1,
+        client.name.span.clone(),
+        "the simulated client".to_string(),
+    )
+}
+
+fn diagnostic(
+    pair: &Pair<'_>,
+    volatile_gap: bool,
+    cx: &Counterexample,
+    replay_path: &str,
+) -> Diagnostic {
+    let client = pair.client.name.value.as_str();
+    let server = pair.server.name.value.as_str();
+    let (code, name, span, label) = classify(pair, volatile_gap, cx.violation.class);
+    let mut d = Diagnostic::new(
+        code,
+        name,
+        Severity::Error,
+        format!(
+            "simulating `{client}` -> `{server}` violates `{}`: {}",
+            cx.property, cx.violation.class
+        ),
+    )
+    .with_primary(span, label);
+    if d.primary.as_ref().map(|p| &p.span) != Some(&pair.client.name.span) {
+        d = d.with_secondary(pair.client.name.span.clone(), "the simulated client");
+    }
+    let mut timeline = format!(
+        "counterexample (seed {}, {}):\n{}",
+        cx.seed,
+        cx.store,
+        cx.timeline.render().trim_end()
+    );
+    if !cx.violation.because.is_empty() {
+        timeline.push_str("\nbecause:");
+        for b in &cx.violation.because {
+            timeline.push_str("\n  - ");
+            timeline.push_str(b);
+        }
+    }
+    d.with_note(timeline).with_help(format!(
+        "re-run it step by step: cargo retry-check replay {replay_path}"
+    ))
+}
+
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn summary_line(o: &Outcome) -> String {
+    let mut line = format!(
+        "simulated {}, {}: {}",
+        plural(o.pairs as u64, "pair"),
+        plural(o.cases, "case"),
+        plural(o.diagnostics.len() as u64, "violation"),
+    );
+    if !o.skipped.is_empty() {
+        line.push_str(&format!(
+            "; skipped {}: {}",
+            plural(o.skipped.len() as u64, "pair"),
+            o.skipped.join(", ")
+        ));
+    }
+    line
+}
+
+fn report(o: &Outcome, sources: &SourceMap, args: &SimulateArgs) -> String {
+    let mut out = String::new();
+    match args.format {
+        Format::Human => {
+            let color = lint::use_color(args.color);
+            for d in &o.diagnostics {
+                out.push_str(&render::human(d, sources, color));
+                out.push_str("\n\n");
+            }
+            out.push_str(&summary_line(o));
+            out.push('\n');
+        }
+        Format::Short => {
+            for d in &o.diagnostics {
+                out.push_str(&render::short(d, sources));
+                out.push('\n');
+            }
+            out.push_str(&summary_line(o));
+            out.push('\n');
+        }
+        Format::Json => {
+            for d in &o.diagnostics {
+                out.push_str(&render::json_value(d, sources).to_string());
+                out.push('\n');
+            }
+            let summary = json!({
+                "reason": "summary",
+                "pairs": o.pairs,
+                "cases": o.cases,
+                "violations": o.diagnostics.len(),
+                "skipped": o.skipped,
+                "seed": args.seed,
+                "success": o.diagnostics.is_empty(),
+            });
+            out.push_str(&summary.to_string());
+            out.push('\n');
+        }
+    }
+    out
+}
