@@ -375,7 +375,22 @@ fn summary_line(o: &Outcome) -> String {
         plural(o.cases, "case"),
         plural(o.diagnostics.len() as u64, "violation"),
     );
-    if !o.skipped.is_empty() {
+    if o.skipped.len() > 3 {
+        // A long list drowns the line: count by reason; JSON lists them all.
+        let mut reasons: std::collections::BTreeMap<&str, u64> = Default::default();
+        for s in &o.skipped {
+            let reason = s
+                .rsplit_once(" (")
+                .map_or("other", |(_, r)| r.trim_end_matches(')'));
+            *reasons.entry(reason).or_default() += 1;
+        }
+        let counts: Vec<String> = reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        line.push_str(&format!(
+            "; skipped {} ({}; `--format json` lists them)",
+            plural(o.skipped.len() as u64, "pair"),
+            counts.join(", ")
+        ));
+    } else if !o.skipped.is_empty() {
         line.push_str(&format!(
             "; skipped {}: {}",
             plural(o.skipped.len() as u64, "pair"),

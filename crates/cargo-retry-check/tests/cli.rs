@@ -351,7 +351,6 @@ fn main_job_shows_every_rule_as_json_lines() {
 
 // ---- simulate and replay -------------------------------------------------
 
-const SIM_FIXTURES: &str = "crates/cargo-retry-check/tests/fixtures/simulate";
 const RC001: &str = "contracts/broken/rc001_key_ttl_shorter_than_retry_window.toml";
 const RC022: &str = "contracts/broken/rc022_lease_shorter_than_handler.toml";
 const RC027: &str = "contracts/broken/rc027_volatile_key_store.toml";
@@ -392,15 +391,7 @@ fn simulate_clean_contract() {
 #[test]
 fn simulate_rc001_and_rc022_human() {
     let dir = replay_dir("simulate_rc001_and_rc022_human");
-    let client = format!("{SIM_FIXTURES}/rc022_client.toml");
-    assert_cmd_snapshot!(cmd(&[
-        "simulate",
-        "--replay-dir",
-        &dir,
-        RC001,
-        RC022,
-        &client
-    ]));
+    assert_cmd_snapshot!(cmd(&["simulate", "--replay-dir", &dir, RC001, RC022]));
     let files: Vec<_> = std::fs::read_dir(root().join(&dir))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -411,22 +402,19 @@ fn simulate_rc001_and_rc022_human() {
 #[test]
 fn simulate_rc027_volatile_store() {
     let dir = replay_dir("simulate_rc027_volatile_store");
-    let client = format!("{SIM_FIXTURES}/rc027_client.toml");
     assert_cmd_snapshot!(cmd(&[
         "simulate",
         "--format",
         "short",
         "--replay-dir",
         &dir,
-        RC027,
-        &client
+        RC027
     ]));
 }
 
 #[test]
 fn simulate_skips_pairs_without_a_key_contract() {
     let dir = replay_dir("simulate_skips_pairs_without_a_key_contract");
-    let client = format!("{SIM_FIXTURES}/rc022_client.toml");
     // The rc002 server declares no key contract: nothing to simulate there.
     assert_cmd_snapshot!(cmd(&[
         "simulate",
@@ -435,8 +423,7 @@ fn simulate_skips_pairs_without_a_key_contract() {
         "--replay-dir",
         &dir,
         "contracts/broken/rc002_retry_without_idempotency_key.toml",
-        RC022,
-        &client
+        RC022
     ]));
 }
 
