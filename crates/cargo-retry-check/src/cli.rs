@@ -18,6 +18,12 @@ Exit codes:
   2    usage error, or an unreadable or invalid replay file
   101  internal error (a bug: please report it)";
 
+const INIT_EXIT_CODES: &str = "\
+Exit codes:
+  0    the files were created
+  2    a file exists (pass --force), no Cargo.toml was found, or an I/O error
+  101  internal error (a bug: please report it)";
+
 /// Lint retry contracts: find the gaps between how clients retry and what
 /// servers promise.
 #[derive(Parser, Debug)]
@@ -39,13 +45,17 @@ pub struct Cli {
 
     #[command(flatten)]
     pub lint: LintArgs,
+
+    #[command(flatten)]
+    pub sim: CheckSimArgs,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run every check configured for this workspace (today: `lint`).
+    /// Lint the contracts and simulate every client -> server pair: one
+    /// report, one exit code (the default with no subcommand).
     #[command(after_help = EXIT_CODES)]
-    Check(LintArgs),
+    Check(CheckArgs),
     /// Lint contract files and report every gap, within and across files.
     #[command(after_help = EXIT_CODES)]
     Lint(LintArgs),
@@ -56,6 +66,10 @@ pub enum Command {
     /// Re-run a replay file step by step: print its timeline and verdict.
     #[command(after_help = REPLAY_EXIT_CODES)]
     Replay(ReplayArgs),
+    /// Scaffold contracts/example.toml, the [workspace.metadata.retry-check]
+    /// table and a harness test for your store (tests/retry_check_store.rs).
+    #[command(after_help = INIT_EXIT_CODES)]
+    Init(InitArgs),
     /// List every rule: code, name, group, default level, summary.
     Rules(RulesArgs),
     /// Explain a rule: what it does, why it matters, an example, the fix.
@@ -93,10 +107,46 @@ pub struct LintArgs {
     /// Set a rule, a group or `warnings` to deny (`-D warnings` fails on warnings).
     #[arg(short = 'D', long = "deny", value_name = "LINT", action = clap::ArgAction::Append)]
     pub deny: Vec<String>,
+
+    /// Write the report to FILE instead of stdout; the summary line still
+    /// goes to the terminal (stderr).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Default number of simulated cases per client -> server pair.
 pub const DEFAULT_SIM_CASES: u32 = 256;
+
+/// `check`: the lint arguments and the simulation's.
+#[derive(Args, Debug, Clone)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub lint: LintArgs,
+
+    #[command(flatten)]
+    pub sim: CheckSimArgs,
+}
+
+/// The simulation half of `check` (and of the default with no subcommand).
+#[derive(Args, Debug, Clone)]
+pub struct CheckSimArgs {
+    /// Seed of the simulation: the same seed gives the same output.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Cases to simulate per client -> server pair.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SIM_CASES)]
+    pub cases: u32,
+
+    /// Where to write replay files of counterexamples.
+    /// Default: target/retry-check/ under the workspace root.
+    #[arg(long, value_name = "DIR")]
+    pub replay_dir: Option<PathBuf>,
+
+    /// Lint only: do not simulate.
+    #[arg(long)]
+    pub no_simulate: bool,
+}
 
 #[derive(Args, Debug, Clone)]
 pub struct SimulateArgs {
@@ -130,6 +180,24 @@ pub struct SimulateArgs {
     /// When to use colours (also CARGO_TERM_COLOR; NO_COLOR disables).
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
+
+    /// Write the report to FILE instead of stdout; the summary line still
+    /// goes to the terminal (stderr).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InitArgs {
+    /// Path to the Cargo.toml to configure (default: the workspace's, found
+    /// from the current directory); the files are created next to it.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Overwrite contracts/example.toml and tests/retry_check_store.rs if
+    /// they exist (an existing configuration table is always kept).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -174,6 +242,16 @@ pub enum Format {
     Short,
     /// JSON Lines: one object per diagnostic, then a summary object.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions annotations (`::error file=..::`), then the human
+    /// report; appends a summary to $GITHUB_STEP_SUMMARY when it is set.
+    Github,
+    /// JUnit XML: a test suite per contract file, a test case per rule.
+    Junit,
+    /// Markdown for a pull-request comment: a summary table by rule and
+    /// level, then each finding with its snippet.
+    Markdown,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

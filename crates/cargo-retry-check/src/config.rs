@@ -28,7 +28,7 @@ pub struct Config {
 
 /// Walk up from `start` to the Cargo.toml that defines the workspace (the
 /// nearest one with `[workspace]`, else the nearest one at all).
-fn find_manifest(start: &Path) -> Option<PathBuf> {
+pub(crate) fn find_manifest(start: &Path) -> Option<PathBuf> {
     let mut nearest = None;
     for dir in start.ancestors() {
         let candidate = dir.join("Cargo.toml");

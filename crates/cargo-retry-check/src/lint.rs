@@ -11,7 +11,7 @@ use crate::cli::{ColorChoice, Format, LintArgs};
 use crate::{config, discover, Exit};
 
 /// `-A/-W/-D` flags in command-line order (later flags win, as in rustc).
-fn cli_levels(
+pub(crate) fn cli_levels(
     args: &LintArgs,
     matches: &ArgMatches,
 ) -> Result<Vec<(Selector, Level, String)>, String> {
@@ -77,6 +77,7 @@ pub fn load_contracts(
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let config = config::load(manifest_path, &cwd)?;
+    crate::output::set_root(&config.root);
     let files = discover::contract_files(paths, &config)?;
     if files.is_empty() {
         let looked = if paths.is_empty() {
@@ -146,7 +147,14 @@ pub fn run(args: &LintArgs, matches: &ArgMatches) -> Result<Exit, String> {
     };
 
     let out = report(&diagnostics, &sources, files, args.format, args.color);
-    print_stdout(&out);
+    if args.format == Format::Github {
+        crate::output::step_summary("retry-check lint", &diagnostics, files)?;
+    }
+    crate::output::deliver(
+        &out,
+        &render::Summary::of(&diagnostics, files).line(),
+        args.output.as_deref(),
+    )?;
     Ok(
         if diagnostics.iter().any(|d| d.severity == Severity::Error) {
             Exit::Findings
@@ -168,6 +176,25 @@ pub fn report(
         Format::Human => render::human_report(diagnostics, sources, files, use_color(color)),
         Format::Short => render::short_report(diagnostics, sources, files),
         Format::Json => render::json_report(diagnostics, sources, files),
+        Format::Sarif => crate::output::sarif(diagnostics, sources, &crate::output::root()),
+        Format::Junit => crate::output::junit(diagnostics, sources, &crate::output::root()),
+        Format::Markdown => retry_check_diagnostics::github::markdown_report(
+            "retry-check",
+            diagnostics,
+            sources,
+            files,
+        ),
+        Format::Github => {
+            let mut out =
+                crate::output::github_annotations(diagnostics, sources, &crate::output::root());
+            out.push_str(&render::human_report(
+                diagnostics,
+                sources,
+                files,
+                use_color(color),
+            ));
+            out
+        }
     }
 }
 

@@ -1,10 +1,13 @@
 //! `cargo-retry-check`: the command-line front end. Parsing of arguments
 //! and configuration lives here; everything else is in the library crates.
 
+mod check;
 mod cli;
 mod config;
 mod discover;
+mod init;
 mod lint;
+mod output;
 mod replay_cmd;
 mod rules_cmd;
 mod simulate;
@@ -40,11 +43,18 @@ fn main() -> ExitCode {
         }
     };
     let result = match &cli.command {
-        None => lint::run(&cli.lint, &matches),
-        Some(Command::Check(args)) => lint::run(args, sub(&matches, "check")),
+        None => check::run(
+            &cli::CheckArgs {
+                lint: cli.lint.clone(),
+                sim: cli.sim.clone(),
+            },
+            &matches,
+        ),
+        Some(Command::Check(args)) => check::run(args, sub(&matches, "check")),
         Some(Command::Lint(args)) => lint::run(args, sub(&matches, "lint")),
         Some(Command::Simulate(args)) => simulate::run(args),
         Some(Command::Replay(args)) => replay_cmd::run(args),
+        Some(Command::Init(args)) => init::run(args),
         Some(Command::Rules(args)) => rules_cmd::rules(args),
         Some(Command::Explain(args)) => rules_cmd::explain(args),
     };

@@ -10,7 +10,9 @@
 //! - Store: a `store.durability = "volatile"` or `kind = "memory"` server
 //!   runs on [`MemoryStore`] with crashes on (the gap RC027 flags); any
 //!   other on the durable [`SqliteStore`]. Both use the server's `key_ttl`
-//!   (24h when absent).
+//!   (24h when absent). On the volatile store payload changes are off, so
+//!   the counterexample is the duplicate side effect of a restart that lost
+//!   the record (`at_most_once`), not the changed payload it also lets in.
 //! - Codes: a record expired inside the retry window proves RC001, a lease
 //!   expired in flight RC022, a record lost on a crash of a volatile store
 //!   RC027; anything else is `RC900 simulated_violation`.
@@ -29,7 +31,7 @@ use serde_json::json;
 
 use crate::cli::{Format, SimulateArgs};
 use crate::discover::display_path;
-use crate::lint::{self, print_stdout, Loaded};
+use crate::lint::{self, Loaded};
 use crate::Exit;
 
 /// The key TTL of the reference store when the contract declares none.
@@ -111,7 +113,7 @@ pub fn run_sim(
 
 /// `--replay-dir`, else `$CARGO_TARGET_DIR/retry-check`, else
 /// `target/retry-check` under the workspace root.
-fn replay_dir(args: &SimulateArgs, root: &Path) -> PathBuf {
+pub(crate) fn replay_dir(args: &SimulateArgs, root: &Path) -> PathBuf {
     if let Some(d) = &args.replay_dir {
         return d.clone();
     }
@@ -134,11 +136,11 @@ fn file_part(s: &str) -> String {
 }
 
 /// What one run found, ready to report.
-struct Outcome {
-    diagnostics: Vec<Diagnostic>,
-    pairs: usize,
-    cases: u64,
-    skipped: Vec<String>,
+pub(crate) struct Outcome {
+    pub diagnostics: Vec<Diagnostic>,
+    pub pairs: usize,
+    pub cases: u64,
+    pub skipped: Vec<String>,
 }
 
 pub fn run(args: &SimulateArgs) -> Result<Exit, String> {
@@ -155,20 +157,25 @@ pub fn run(args: &SimulateArgs) -> Result<Exit, String> {
         config,
     } = loaded;
     let Some(set) = set else {
-        print_stdout(&lint::report(
-            &errors,
-            &sources,
-            files,
-            args.format,
-            args.color,
-        ));
+        crate::output::deliver(
+            &lint::report(&errors, &sources, files, args.format, args.color),
+            &retry_check_diagnostics::render::Summary::of(&errors, files).line(),
+            args.output.as_deref(),
+        )?;
         return Ok(Exit::Findings);
     };
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let dir = replay_dir(args, &config.root);
     let outcome = simulate_set(&set, args, &dir, &cwd)?;
-    print_stdout(&report(&outcome, &sources, args));
+    if args.format == Format::Github {
+        crate::output::step_summary("retry-check simulate", &outcome.diagnostics, files)?;
+    }
+    crate::output::deliver(
+        &report(&outcome, &sources, args),
+        &summary_line(&outcome),
+        args.output.as_deref(),
+    )?;
     Ok(if outcome.diagnostics.is_empty() {
         Exit::Clean
     } else {
@@ -176,7 +183,7 @@ pub fn run(args: &SimulateArgs) -> Result<Exit, String> {
     })
 }
 
-fn simulate_set(
+pub(crate) fn simulate_set(
     set: &ContractSet,
     args: &SimulateArgs,
     dir: &Path,
@@ -189,9 +196,13 @@ fn simulate_set(
         cases: 0,
         skipped,
     };
+    let bar = progress_bar(pairs.len(), args.format);
     for pair in &pairs {
         let client = pair.client.name.value.as_str();
         let server = pair.server.name.value.as_str();
+        if let Some(bar) = &bar {
+            bar.set_message(format!("{client} -> {server}"));
+        }
         let mut config = SimConfig::from_contract(set, client, server)?;
         config.seed = args.seed;
         config.cases = args.cases;
@@ -199,6 +210,11 @@ fn simulate_set(
             kind: reference_kind(pair.server),
             key_ttl: config.key_ttl.unwrap_or(DEFAULT_KEY_TTL),
         };
+        if store.kind == ReferenceStoreKind::Memory {
+            // A lost record also lets a changed payload in; with payload
+            // changes off the trace found is the restart that charges twice.
+            config.faults.payload_changes = false;
+        }
         let label = format!("{client} -> {server}");
         match run_sim(store, config, Some(label.clone())) {
             Ok(report) => outcome.cases += u64::from(report.cases_run),
@@ -236,8 +252,37 @@ fn simulate_set(
                 ));
             }
         }
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
     }
     Ok(outcome)
+}
+
+/// Progress is for a person watching: stderr is a terminal, `CI` is unset
+/// and the format is the human one.
+fn wants_progress(format: Format, ci: bool, terminal: bool) -> bool {
+    format == Format::Human && !ci && terminal
+}
+
+/// A bar over the pairs on stderr (cleared when done), or none.
+fn progress_bar(pairs: usize, format: Format) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+    if pairs == 0 || !wants_progress(format, ci, std::io::stderr().is_terminal()) {
+        return None;
+    }
+    let style = indicatif::ProgressStyle::with_template(
+        "simulating [{bar:30}] {pos}/{len} pairs ({elapsed}) {wide_msg}",
+    )
+    .ok()?
+    .progress_chars("=> ");
+    let bar = indicatif::ProgressBar::new(pairs as u64).with_style(style);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Some(bar)
 }
 
 /// Is a counterexample found on the volatile store the RC027 gap: a record
@@ -368,7 +413,7 @@ fn plural(n: u64, word: &str) -> String {
     }
 }
 
-fn summary_line(o: &Outcome) -> String {
+pub(crate) fn summary_line(o: &Outcome) -> String {
     let mut line = format!(
         "simulated {}, {}: {}",
         plural(o.pairs as u64, "pair"),
@@ -437,6 +482,50 @@ fn report(o: &Outcome, sources: &SourceMap, args: &SimulateArgs) -> String {
             out.push_str(&summary.to_string());
             out.push('\n');
         }
+        Format::Sarif => {
+            out = crate::output::sarif(&o.diagnostics, sources, &crate::output::root());
+        }
+        Format::Junit => {
+            out = crate::output::junit(&o.diagnostics, sources, &crate::output::root());
+        }
+        Format::Markdown => {
+            out = retry_check_diagnostics::github::markdown_report(
+                "retry-check simulate",
+                &o.diagnostics,
+                sources,
+                sources.files().count(),
+            );
+            out.push_str(&format!("\n{}\n", summary_line(o)));
+        }
+        Format::Github => {
+            out =
+                crate::output::github_annotations(&o.diagnostics, sources, &crate::output::root());
+            let human = SimulateArgs {
+                format: Format::Human,
+                ..args.clone()
+            };
+            out.push_str(&report(o, sources, &human));
+        }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_only_for_a_person_at_a_terminal() {
+        assert!(wants_progress(Format::Human, false, true));
+        assert!(!wants_progress(Format::Human, true, true), "not under CI");
+        assert!(
+            !wants_progress(Format::Human, false, false),
+            "not when piped"
+        );
+        assert!(
+            !wants_progress(Format::Json, false, true),
+            "not for machines"
+        );
+        assert!(!wants_progress(Format::Short, false, true));
+    }
 }

@@ -533,3 +533,265 @@ fn replay_of_a_missing_file_is_a_clean_error() {
         "crates/cargo-retry-check/tests/fixtures/replay/nope.json"
     ]));
 }
+
+// ---- check ---------------------------------------------------------------
+
+#[test]
+fn help_check_lists_simulation_flags() {
+    let out = cmd(&["check", "--help"]).output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for flag in ["--seed", "--cases", "--replay-dir", "--no-simulate", "-D"] {
+        assert!(help.contains(flag), "`check --help` lacks {flag}:\n{help}");
+    }
+}
+
+#[test]
+fn check_clean_contract() {
+    let dir = replay_dir("check_clean_contract");
+    assert_cmd_snapshot!(cmd(&[
+        "check",
+        "--replay-dir",
+        &dir,
+        "contracts/payments.toml"
+    ]));
+    assert!(
+        !root().join(&dir).exists(),
+        "a clean run writes no replay file"
+    );
+}
+
+/// With no subcommand, `check` runs: the same bytes and exit code.
+#[test]
+fn no_subcommand_is_check() {
+    let dir = replay_dir("no_subcommand_is_check");
+    let bare = cmd(&["--replay-dir", &dir, "--format", "short", RC001])
+        .output()
+        .unwrap();
+    let check = cmd(&["check", "--replay-dir", &dir, "--format", "short", RC001])
+        .output()
+        .unwrap();
+    assert_eq!(bare.status.code(), Some(1));
+    assert_eq!(bare.status.code(), check.status.code());
+    assert_eq!(bare.stdout, check.stdout);
+    assert!(String::from_utf8(bare.stdout)
+        .unwrap()
+        .contains("; simulated 1 pair"));
+}
+
+/// The proofs of the three gaps the simulation covers, each after the lint
+/// findings of its file, each with the timeline of the duplicate charge.
+#[test]
+fn check_broken_gaps_human() {
+    let dir = replay_dir("check_broken_gaps_human");
+    assert_cmd_snapshot!(cmd(&["check", "--replay-dir", &dir, RC001, RC022, RC027]));
+}
+
+#[test]
+fn check_no_simulate_is_lint() {
+    let dir = replay_dir("check_no_simulate_is_lint");
+    let check = cmd(&["check", "--no-simulate", "--replay-dir", &dir, RC001])
+        .output()
+        .unwrap();
+    let lint = cmd(&["lint", RC001]).output().unwrap();
+    assert_eq!(check.status.code(), lint.status.code());
+    assert_eq!(check.stdout, lint.stdout);
+    assert!(!root().join(&dir).exists());
+}
+
+#[test]
+fn check_reports_parse_errors_without_simulating() {
+    let out = cmd(&["check", "--format", "short", &format!("{FIXTURES}/typo")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("error[RC000]"), "{stdout}");
+    assert!(!stdout.contains("simulated"), "{stdout}");
+}
+
+/// The README's main job: `check contracts/` shows every lint rule and the
+/// simulated proofs of RC001, RC022 and RC027 (the RC027 one a duplicate
+/// side effect), as JSON Lines with one summary, and exits 1.
+#[test]
+fn main_job_check_lints_and_proves() {
+    let dir = replay_dir("main_job_check_lints_and_proves");
+    let out = cmd(&[
+        "check",
+        "contracts/",
+        "--format",
+        "json",
+        "--cases",
+        "64",
+        "--replay-dir",
+        &dir,
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1), "findings exit 1");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let mut codes = std::collections::BTreeSet::new();
+    let mut proofs = std::collections::BTreeMap::new();
+    let mut proven = 0;
+    let mut summaries = Vec::new();
+    for line in stdout.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        if v["reason"] == "summary" {
+            summaries.push(v);
+            continue;
+        }
+        let code = v["code"].as_str().unwrap().to_string();
+        let message = v["message"].as_str().unwrap();
+        if message.starts_with("simulating ") {
+            let note = v["notes"][0].as_str().unwrap_or_default().to_string();
+            assert!(note.starts_with("counterexample"), "{line}");
+            proofs.insert(code.clone(), message.to_string());
+            proven += 1;
+        }
+        codes.insert(code);
+    }
+    for n in 1..=31 {
+        let code = format!("RC{n:03}");
+        assert!(codes.contains(&code), "{code} does not fire on contracts/");
+    }
+    for code in ["RC001", "RC022", "RC027"] {
+        assert!(
+            proofs.contains_key(code),
+            "no simulated proof of {code}: {proofs:?}"
+        );
+    }
+    assert!(
+        proofs["RC027"].contains("`at_most_once`"),
+        "RC027 is proven by a duplicate side effect: {}",
+        proofs["RC027"]
+    );
+    assert_eq!(summaries.len(), 1, "one summary object at the end");
+    let sim = &summaries[0]["simulation"];
+    assert_eq!(sim["violations"].as_u64(), Some(proven));
+    assert!(sim["pairs"].as_u64().unwrap() >= 3);
+    assert_eq!(summaries[0]["success"], false);
+}
+
+// ---- init ----------------------------------------------------------------
+
+/// An empty crate in a fresh directory outside this workspace.
+fn scratch_crate(test: &str, manifest: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("retry-check-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+    dir
+}
+
+const DEMO_MANIFEST: &str = "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+
+fn in_dir(dir: &std::path::Path, args: &[&str]) -> Command {
+    let mut c = cmd(args);
+    c.current_dir(dir);
+    c
+}
+
+#[test]
+fn help_init() {
+    assert_cmd_snapshot!(cmd(&["init", "--help"]));
+}
+
+#[test]
+fn init_scaffolds_a_clean_start() {
+    let dir = scratch_crate("init_scaffolds", DEMO_MANIFEST);
+    assert_cmd_snapshot!(in_dir(&dir, &["init"]));
+    let contract = std::fs::read_to_string(dir.join("contracts/example.toml")).unwrap();
+    assert!(contract.contains("[server.payments]"));
+    let test = std::fs::read_to_string(dir.join("tests/retry_check_store.rs")).unwrap();
+    assert!(test.contains("fn my_store_keeps_at_most_once"));
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.starts_with(DEMO_MANIFEST),
+        "the manifest is appended to"
+    );
+    assert_eq!(
+        manifest.matches("[package.metadata.retry-check]").count(),
+        1
+    );
+
+    // The scaffolded contract lints and simulates clean, found through the
+    // new configuration.
+    let checked = in_dir(&dir, &["check", "--format", "short"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(checked.stdout).unwrap();
+    assert_eq!(checked.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.starts_with("checked 1 file: no findings; simulated 1 pair"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(": 0 violations"), "{stdout}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn init_refuses_to_overwrite() {
+    let dir = scratch_crate("init_refuses", DEMO_MANIFEST);
+    assert_eq!(
+        in_dir(&dir, &["init"]).output().unwrap().status.code(),
+        Some(0)
+    );
+    std::fs::write(dir.join("contracts/example.toml"), "# mine\n").unwrap();
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    assert_cmd_snapshot!(in_dir(&dir, &["init"]));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("contracts/example.toml")).unwrap(),
+        "# mine\n",
+        "nothing is overwritten without --force"
+    );
+
+    let forced = in_dir(&dir, &["init", "--force"]).output().unwrap();
+    assert_eq!(forced.status.code(), Some(0));
+    let stdout = String::from_utf8(forced.stdout).unwrap();
+    assert!(
+        stdout.contains("overwrote contracts/example.toml"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("kept the existing retry-check configuration"),
+        "{stdout}"
+    );
+    assert_ne!(
+        std::fs::read_to_string(dir.join("contracts/example.toml")).unwrap(),
+        "# mine\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("Cargo.toml")).unwrap(),
+        manifest,
+        "the configuration table is never added twice"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn init_keeps_an_existing_workspace_table() {
+    let manifest = "[workspace]\nmembers = []\n\n[workspace.metadata.retry-check]\n\
+                    contracts = [\"specs/*.toml\"]\n";
+    let dir = scratch_crate("init_keeps_table", manifest);
+    let out = in_dir(&dir, &["init"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("Cargo.toml")).unwrap(),
+        manifest
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn init_without_a_manifest_is_a_usage_error() {
+    let dir = std::env::temp_dir().join(format!("retry-check-init-none-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = in_dir(&dir, &["init"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("no Cargo.toml found"));
+    assert!(!dir.join("contracts").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

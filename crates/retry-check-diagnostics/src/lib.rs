@@ -8,10 +8,13 @@
 //!   primary [`Label`] and any number of secondary labels, notes and helps.
 //! * [`render`] turns diagnostics into the human (rustc look, through
 //!   `annotate-snippets`), short (`file:line:col: level[code]: message`) and
-//!   JSON Lines formats.
+//!   JSON Lines formats; [`sarif`] writes SARIF 2.1.0 and [`github`] GitHub
+//!   Actions annotations and step summaries.
 
 mod diagnostic;
+pub mod github;
 pub mod render;
+pub mod sarif;
 mod source_map;
 
 pub use diagnostic::{Diagnostic, Label, Severity};

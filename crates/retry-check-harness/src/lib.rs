@@ -168,10 +168,23 @@
 //! of the zoo (`stores::zoo`, feature `zoo`) is caught on each of 20 seeds
 //! within it (`benches/sim.rs` measures cases and time to the first
 //! counterexample).
+//!
+//! # Stress and loom modes
+//!
+//! Sim mode interleaves between store calls. [`Stress`] runs real threads
+//! (or tokio tasks) against a real store — the in-process ones, SQLite, or
+//! PostgreSQL ([`stores::PostgresStore`]) — and checks the ledger after each
+//! round. Under `RUSTFLAGS="--cfg loom"`, `loom_mode::check` explores every
+//! interleaving of duplicate handlers for a store written against [`sync`].
 
+#[cfg(loom)]
+pub mod loom_mode;
 pub mod sim;
 pub mod store;
 pub mod stores;
+#[cfg(not(loom))]
+pub mod stress;
+pub mod sync;
 
 pub use sim::{
     replay, Counterexample, CrashPoint, Event, Faults, Jitter, Jump, JumpKind, OpSpec, Property,
@@ -180,3 +193,5 @@ pub use sim::{
     ViolationClass, DEFAULT_CASES,
 };
 pub use store::*;
+#[cfg(not(loom))]
+pub use stress::{Stress, StressFailure, StressReport};

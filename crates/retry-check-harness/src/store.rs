@@ -174,6 +174,13 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+#[cfg(not(loom))]
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StoreError(format!("postgres: {e}"))
+    }
+}
+
 impl From<std::io::Error> for StoreError {
     fn from(e: std::io::Error) -> Self {
         StoreError(format!("io: {e}"))
@@ -357,6 +364,7 @@ pub trait AsyncStoreFactory: Send + Sync {
     }
 }
 
+#[cfg(not(loom))]
 /// Runs an async store on a tokio runtime so the (synchronous, step-by-step)
 /// simulator can drive it. Each store call is awaited to completion before
 /// the next step, which is what sim mode needs: interleavings happen between
@@ -366,6 +374,7 @@ pub struct BlockOn<T> {
     runtime: Arc<tokio::runtime::Runtime>,
 }
 
+#[cfg(not(loom))]
 impl<T> BlockOn<T> {
     /// Wrap an async factory (or store) with a runtime of its own: a
     /// current-thread tokio runtime with I/O and timers enabled.
@@ -390,6 +399,7 @@ impl<T> BlockOn<T> {
     }
 }
 
+#[cfg(not(loom))]
 impl<S: AsyncIdempotencyStore> IdempotencyStore for BlockOn<S> {
     fn begin(
         &self,
@@ -421,6 +431,7 @@ impl<S: AsyncIdempotencyStore> IdempotencyStore for BlockOn<S> {
     }
 }
 
+#[cfg(not(loom))]
 impl<F: AsyncStoreFactory> StoreFactory for BlockOn<F> {
     type Store = BlockOn<F::Store>;
     fn open(&self, location: &StorageLocation) -> Result<Self::Store, StoreError> {

@@ -1,6 +1,8 @@
 //! The async flavour end to end: an `AsyncIdempotencyStore` behind
 //! `BlockOn` is simulated like a sync one, with the same verdicts.
 
+#![cfg(not(loom))]
+
 mod sim_support;
 
 use std::future::Future;

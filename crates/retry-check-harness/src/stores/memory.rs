@@ -1,7 +1,7 @@
 //! [`MemoryStore`]: the in-process reference store.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
 use std::time::Duration;
 
 use super::rules::{self, Record, Write};
@@ -9,11 +9,12 @@ use crate::store::{
     Claim, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, StorageLocation,
     StoreError, StoreFactory, VirtualTime,
 };
+use crate::sync::{Mutex, MutexGuard};
 
 /// The in-process reference store: correct under concurrency, **volatile
 /// across restarts**.
 ///
-/// One [`Mutex`] guards a [`BTreeMap`] of records and a token counter, so
+/// One [`Mutex`] (from [`crate::sync`], so loom mode can check it) guards a [`BTreeMap`] of records and a token counter, so
 /// every call is one atomic read-modify-write:
 ///
 /// - `begin` creates the record (in progress, leased until `now + lease`),

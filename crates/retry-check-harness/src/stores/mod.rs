@@ -38,10 +38,14 @@
 //! ```
 
 mod memory;
+#[cfg(not(loom))]
+mod postgres;
 mod rules;
 mod sqlite;
 #[cfg(feature = "zoo")]
 pub mod zoo;
 
 pub use memory::{MemoryStore, MemoryStoreFactory};
+#[cfg(not(loom))]
+pub use postgres::{PostgresStore, PostgresStoreFactory, PG_URL_ENV};
 pub use sqlite::{SqliteStore, SqliteStoreFactory, SQLITE_FILE_NAME};

@@ -1,0 +1,173 @@
+//! `check` (and the default with no subcommand): lint the contracts, then
+//! simulate every client -> server pair, and report both in one report with
+//! one summary and one exit code.
+//!
+//! - The lint findings come first (sorted by file and position, as `lint`
+//!   prints them), then each simulated counterexample (as `simulate` prints
+//!   it: the rule it proves, its timeline and the replay command).
+//! - Contract files with errors stop the run before the rules, as in `lint`;
+//!   nothing is simulated then.
+//! - The summary is the lint summary (its counts include the simulated
+//!   violations, which are errors) followed by the simulation's:
+//!   `checked 2 files: 3 errors, 0 warnings; simulated 2 pairs, 512 cases:
+//!   1 violation`. In JSON the summary object gains a `simulation` object.
+
+use clap::ArgMatches;
+use retry_check_diagnostics::Severity;
+use retry_check_rules::{LevelSource, LintLevels};
+
+use crate::cli::{CheckArgs, Format, SimulateArgs};
+use crate::lint::{self, Loaded};
+use crate::simulate::{self, Outcome};
+use crate::Exit;
+
+pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
+    let lint_args = &args.lint;
+    let loaded = lint::load_contracts(
+        &lint_args.paths,
+        lint_args.manifest_path.as_deref(),
+        "rules were not run and nothing was simulated because contract files have errors; \
+         fix them first",
+    )?;
+    let mut levels = LintLevels::new();
+    levels.set_config(loaded.config.lints.clone());
+    for (selector, level, flag) in lint::cli_levels(lint_args, matches)? {
+        levels.set(selector, level, LevelSource::CommandLine(flag));
+    }
+    let Loaded {
+        sources,
+        files,
+        set,
+        errors,
+        config,
+    } = loaded;
+    let sim_args = SimulateArgs {
+        paths: lint_args.paths.clone(),
+        manifest_path: lint_args.manifest_path.clone(),
+        seed: args.sim.seed,
+        cases: args.sim.cases,
+        replay_dir: args.sim.replay_dir.clone(),
+        format: lint_args.format,
+        color: lint_args.color,
+        output: lint_args.output.clone(),
+    };
+    let (mut diagnostics, outcome) = match set {
+        Some(set) => {
+            let found = retry_check_rules::lint(&set, &levels);
+            let outcome = if args.sim.no_simulate {
+                None
+            } else {
+                let cwd = std::env::current_dir()
+                    .map_err(|e| format!("cannot read the current directory: {e}"))?;
+                let dir = simulate::replay_dir(&sim_args, &config.root);
+                Some(simulate::simulate_set(&set, &sim_args, &dir, &cwd)?)
+            };
+            (found, outcome)
+        }
+        None => (errors, None),
+    };
+    if let Some(o) = &outcome {
+        diagnostics.extend(o.diagnostics.iter().cloned());
+    }
+    let mut out = lint::report(
+        &diagnostics,
+        &sources,
+        files,
+        lint_args.format,
+        lint_args.color,
+    );
+    if let Some(o) = &outcome {
+        out = with_simulation_summary(out, lint_args.format, o, args.sim.seed);
+    }
+    // E7 (issue 7): `--format github` step summary and `-o FILE`.
+    if lint_args.format == Format::Github {
+        crate::output::step_summary("retry-check check", &diagnostics, files)?;
+    }
+    let mut summary = retry_check_diagnostics::render::Summary::of(&diagnostics, files).line();
+    if let Some(o) = &outcome {
+        summary = format!("{summary}; {}", simulate::summary_line(o));
+    }
+    crate::output::deliver(&out, &summary, lint_args.output.as_deref())?;
+    Ok(
+        if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+            Exit::Findings
+        } else {
+            Exit::Clean
+        },
+    )
+}
+
+/// Extend the report's closing summary (its last line) with the
+/// simulation's. Formats without a summary line are left as they are: they
+/// carry every diagnostic already.
+fn with_simulation_summary(report: String, format: Format, o: &Outcome, seed: u64) -> String {
+    let body = report.strip_suffix('\n').unwrap_or(&report);
+    let (head, last) = match body.rsplit_once('\n') {
+        Some((head, last)) => (format!("{head}\n"), last),
+        None => (String::new(), body),
+    };
+    if matches!(format, Format::Human | Format::Short) {
+        return format!("{head}{last}; {}\n", simulate::summary_line(o));
+    }
+    if format == Format::Json {
+        if let Ok(serde_json::Value::Object(mut summary)) = serde_json::from_str(last) {
+            summary.insert(
+                "simulation".to_string(),
+                serde_json::json!({
+                    "pairs": o.pairs,
+                    "cases": o.cases,
+                    "violations": o.diagnostics.len(),
+                    "skipped": o.skipped,
+                    "seed": seed,
+                }),
+            );
+            return format!("{head}{}\n", serde_json::Value::Object(summary));
+        }
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome() -> Outcome {
+        Outcome {
+            diagnostics: Vec::new(),
+            pairs: 2,
+            cases: 512,
+            skipped: vec!["a -> b (unknown server)".to_string()],
+        }
+    }
+
+    #[test]
+    fn human_summary_is_one_line() {
+        let out = with_simulation_summary(
+            "error: x\n\nchecked 1 file: 1 error, 0 warnings\n".to_string(),
+            Format::Human,
+            &outcome(),
+            7,
+        );
+        assert_eq!(
+            out,
+            "error: x\n\nchecked 1 file: 1 error, 0 warnings; simulated 2 pairs, 512 cases: \
+             0 violations; skipped 1 pair: a -> b (unknown server)\n"
+        );
+    }
+
+    #[test]
+    fn json_summary_gains_a_simulation_object() {
+        let out = with_simulation_summary(
+            "{\"reason\":\"diagnostic\"}\n{\"reason\":\"summary\",\"success\":true}\n".to_string(),
+            Format::Json,
+            &outcome(),
+            7,
+        );
+        let last: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+        assert_eq!(last["reason"], "summary");
+        assert_eq!(last["simulation"]["pairs"], 2);
+        assert_eq!(last["simulation"]["cases"], 512);
+        assert_eq!(last["simulation"]["seed"], 7);
+        assert_eq!(out.lines().count(), 2);
+    }
+}

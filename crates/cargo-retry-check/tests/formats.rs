@@ -1,0 +1,341 @@
+//! The CI and pull-request formats: SARIF (validated against the official
+//! SARIF 2.1.0 schema in tests/data/), GitHub annotations and the step
+//! summary, and `-o FILE`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use insta_cmd::assert_cmd_snapshot;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn cmd_in(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cargo-retry-check"));
+    c.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CARGO_TERM_COLOR")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .arg("retry-check")
+        .args(args);
+    c
+}
+
+fn cmd(args: &[&str]) -> Command {
+    cmd_in(&root(), args)
+}
+
+fn run(mut c: Command) -> Output {
+    c.output().expect("the binary runs")
+}
+
+const RC001: &str = "contracts/broken/rc001_key_ttl_shorter_than_retry_window.toml";
+
+fn sarif_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).expect("SARIF is JSON")
+}
+
+/// The official SARIF 2.1.0 schema (draft-07), as shipped by OASIS.
+///
+/// The pattern of its `language` properties ends in an unescaped `]`:
+/// ECMA-262 reads it as a literal, the `jsonschema` crate's check of the
+/// `regex` format rejects the schema for it. We escape that character in
+/// memory (same meaning; we never write `language`) and keep the file as
+/// shipped.
+fn sarif_validator() -> jsonschema::Validator {
+    const LANGUAGE: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+    fn escape_language(v: &mut Value, fixed: &mut usize) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    if k == "pattern" && v == LANGUAGE {
+                        *v = Value::from(LANGUAGE.replace("}]?", "}\\]?"));
+                        *fixed += 1;
+                    } else {
+                        escape_language(v, fixed);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| escape_language(v, fixed)),
+            _ => {}
+        }
+    }
+    let mut schema: Value = serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json"))
+        .expect("the schema is JSON");
+    let mut fixed = 0;
+    escape_language(&mut schema, &mut fixed);
+    assert!(fixed > 0, "the schema changed: review this workaround");
+    jsonschema::draft7::new(&schema).expect("the schema compiles")
+}
+
+fn assert_valid_sarif(log: &Value) {
+    let validator = sarif_validator();
+    let errors: Vec<String> = validator
+        .iter_errors(log)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "invalid SARIF:\n{}", errors.join("\n"));
+}
+
+#[test]
+fn schema_validator_rejects_invalid_sarif() {
+    // The validation below can fail: a log without `runs` and with a bad
+    // level is rejected.
+    let bad = serde_json::json!({
+        "version": "2.1.0",
+        "runs": [{ "tool": { "driver": { "name": "x" } },
+                   "results": [{ "message": { "text": "m" }, "level": "fatal" }] }]
+    });
+    assert!(!sarif_validator().is_valid(&bad));
+}
+
+#[test]
+fn sarif_of_every_broken_contract_is_valid_and_complete() {
+    let out = run(cmd(&["lint", "contracts/broken", "--format", "sarif"]));
+    assert_eq!(out.status.code(), Some(1));
+    let log = sarif_of(&out);
+    assert_valid_sarif(&log);
+    let run0 = &log["runs"][0];
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run0["results"].as_array().unwrap();
+    // Every rule of the catalogue fires in contracts/broken/.
+    for rule in rules.iter().filter(|r| r["id"] != "RC000") {
+        assert!(
+            results.iter().any(|r| r["ruleId"] == rule["id"]),
+            "no result for {}",
+            rule["id"]
+        );
+        for field in ["shortDescription", "fullDescription", "help"] {
+            assert!(
+                !rule[field]["text"].as_str().unwrap_or("").is_empty(),
+                "{} has no {field}",
+                rule["id"]
+            );
+        }
+        assert!(rule["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("## How to fix"));
+    }
+    for r in results {
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], r["ruleId"]);
+        let loc = &r["locations"][0]["physicalLocation"];
+        let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
+        assert!(uri.starts_with("contracts/broken/"), "{uri}");
+        assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        for k in ["startLine", "startColumn", "endLine", "endColumn"] {
+            assert!(loc["region"][k].as_u64().unwrap() >= 1);
+        }
+        assert!(r["partialFingerprints"]["retryCheck/v1"].is_string());
+    }
+    // Fingerprints tell findings apart.
+    let mut prints: Vec<&str> = results
+        .iter()
+        .map(|r| r["partialFingerprints"]["retryCheck/v1"].as_str().unwrap())
+        .collect();
+    prints.sort_unstable();
+    prints.dedup();
+    assert_eq!(prints.len(), results.len());
+}
+
+#[test]
+fn sarif_of_invalid_contracts_is_valid() {
+    let out = run(cmd(&[
+        "lint",
+        "crates/cargo-retry-check/tests/fixtures/typo",
+        "--format",
+        "sarif",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let log = sarif_of(&out);
+    assert_valid_sarif(&log);
+    assert_eq!(log["runs"][0]["results"][0]["ruleId"], "RC000");
+}
+
+#[test]
+fn sarif_rc001_has_related_location_for_the_client() {
+    let out = run(cmd(&["lint", RC001, "--format", "sarif"]));
+    let mut log = sarif_of(&out);
+    assert_valid_sarif(&log);
+    // The catalogue is the same for every run: keep the RC001 entry and the
+    // list of ids in the snapshot, not 32 explain texts.
+    let driver = &mut log["runs"][0]["tool"]["driver"];
+    let rules = driver["rules"].as_array().unwrap().clone();
+    driver["rules"] = Value::Array(
+        rules
+            .iter()
+            .map(|r| {
+                if r["id"] == "RC001" {
+                    let mut r = r.clone();
+                    r["help"] = serde_json::json!("<the explain text of RC001>");
+                    r
+                } else {
+                    r["id"].clone()
+                }
+            })
+            .collect(),
+    );
+    insta::assert_json_snapshot!(log);
+}
+
+#[test]
+fn simulate_sarif_is_valid() {
+    let out = run(cmd(&[
+        "simulate",
+        "contracts/broken/rc027_volatile_key_store.toml",
+        "--format",
+        "sarif",
+        "--cases",
+        "64",
+    ]));
+    let log = sarif_of(&out);
+    assert_valid_sarif(&log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(results.iter().any(|r| r["ruleId"] == "RC027"));
+}
+
+fn fingerprints(dir: &Path) -> Vec<(String, String)> {
+    let out = run(cmd_in(dir, &["lint", "contracts", "--format", "sarif"]));
+    let log = sarif_of(&out);
+    log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap().to_string(),
+                r["partialFingerprints"]["retryCheck/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+fn workspace_with(name: &str, contract: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("contracts")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[workspace]\n[workspace.metadata.retry-check]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("contracts/rc001.toml"), contract).unwrap();
+    dir
+}
+
+#[test]
+fn fingerprints_survive_reruns_and_line_shifts() {
+    let text = std::fs::read_to_string(root().join(RC001)).unwrap();
+    let a = workspace_with("fp-a", &text);
+    let shifted = text.replacen(
+        "[client.",
+        "# an unrelated comment\n# and another\n\n[client.",
+        1,
+    );
+    let b = workspace_with("fp-b", &format!("# header\n\n{shifted}"));
+    let first = fingerprints(&a);
+    assert!(!first.is_empty());
+    assert_eq!(
+        first,
+        fingerprints(&a),
+        "a second run gives other fingerprints"
+    );
+    assert_eq!(first, fingerprints(&b), "shifted lines change fingerprints");
+    // A real change of the finding changes its fingerprint.
+    let c = workspace_with("fp-c", &text.replace("\"72h\"", "\"96h\""));
+    let changed = fingerprints(&c);
+    assert_ne!(first[0], changed[0]);
+}
+
+#[test]
+fn github_annotations_then_human_report() {
+    assert_cmd_snapshot!(cmd(&["lint", RC001, "--format", "github"]));
+}
+
+#[test]
+fn github_appends_a_step_summary() {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("step-summary.md");
+    std::fs::write(&path, "previous step\n").unwrap();
+    let mut c = cmd(&["lint", RC001, "--format", "github"]);
+    c.env("GITHUB_STEP_SUMMARY", &path);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(1));
+    let summary = std::fs::read_to_string(&path).unwrap();
+    insta::assert_snapshot!(summary);
+}
+
+#[test]
+fn output_file_gets_the_report_and_stderr_the_summary() {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("out.sarif");
+    let _ = std::fs::remove_file(&path);
+    let out = run(cmd(&[
+        "lint",
+        RC001,
+        "--format",
+        "sarif",
+        "-o",
+        path.to_str().unwrap(),
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.is_empty(),
+        "stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("checked 1 file: 1 error, 0 warnings\n"),
+        "{stderr}"
+    );
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_valid_sarif(&written);
+    assert_eq!(written["runs"][0]["results"][0]["ruleId"], "RC001");
+}
+
+#[test]
+fn unwritable_output_is_a_usage_error() {
+    let out = run(cmd(&["lint", RC001, "-o", "no/such/directory/report.txt"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write"));
+}
+
+const RC010: &str = "contracts/broken/rc010_no_backoff_cap.toml";
+
+#[test]
+fn junit_fails_a_case_per_rule_with_an_error() {
+    assert_cmd_snapshot!(cmd(&["lint", RC001, RC010, "--format", "junit"]));
+}
+
+#[test]
+fn markdown_report_for_a_pull_request() {
+    assert_cmd_snapshot!(cmd(&["lint", RC001, RC010, "--format", "markdown"]));
+}
+
+#[test]
+fn simulate_writes_its_report_to_a_file() {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("simulate.xml");
+    let _ = std::fs::remove_file(&path);
+    let out = run(cmd(&[
+        "simulate",
+        "contracts/broken/rc027_volatile_key_store.toml",
+        "--cases",
+        "64",
+        "--format",
+        "junit",
+        "--output",
+        path.to_str().unwrap(),
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("1 violation"), "{stderr}");
+    let xml = std::fs::read_to_string(&path).unwrap();
+    assert!(xml.contains("type=\"RC027\""), "{xml}");
+}

@@ -1,0 +1,96 @@
+//! The retry-check source scanner.
+//!
+//! [`scan_source`] parses one Rust file with `syn` and extracts every retry
+//! policy it recognises (backon, backoff, tokio-retry, retry-policies /
+//! reqwest-retry, hand-written `loop`/`for`/`while` retry loops) as a
+//! [`Policy`]: attempts normalised to *attempts* (retries + 1, per
+//! retry-semantics 12.1), initial and max delay, multiplier, jitter, total
+//! delay, and whether a retry predicate is present. Literals and consts of
+//! the same file are resolved; anything else is [`Val::Unknown`] with the
+//! source text, never guessed.
+//!
+//! [`lint_scan`] runs the code rules (RC101 and up, one file each under
+//! [`rules`]) over a [`FileScan`] and returns [`Diagnostic`]s.
+//!
+//! A file that does not parse yields an `RC100 unparsable_source`
+//! diagnostic; no input panics.
+
+mod eval;
+mod extract;
+pub mod policy;
+pub mod rules;
+mod suppress;
+
+use retry_check_diagnostics::{Diagnostic, Severity, SourceId, SourceMap, Span};
+
+pub use policy::{Attempts, Dur, Jitter, OptDur, Policy, Predicate, RetryCrate, Schedule, Val};
+pub use rules::{all_code_rules, find_code_rule, lint_scan, CodeRule};
+pub use suppress::Suppression;
+
+/// Everything the scanner learnt about one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileScan {
+    pub source: SourceId,
+    /// Policies in source order.
+    pub policies: Vec<Policy>,
+    /// `std::thread::sleep` inside a retry loop in async code: (sleep, loop).
+    pub blocking_sleeps: Vec<(Span, Span)>,
+    /// `.post(..)`, `.patch(..)`, `Method::POST`, `Method::PATCH`.
+    pub unsafe_requests: Vec<Span>,
+    /// `RetryTransientMiddleware::new_with_policy*` calls.
+    pub middleware: Vec<Span>,
+    /// The file mentions an idempotency key header or field.
+    pub idempotency_key_in_sight: bool,
+    /// First mention of an unmaintained retry crate, per crate.
+    pub unmaintained: Vec<(RetryCrate, Span)>,
+    /// `// retry-check: allow(..)` comments.
+    pub suppressions: Vec<Suppression>,
+}
+
+/// Scan one file of `sources`. A parse error is returned as an `RC100`
+/// diagnostic pointing at the error.
+pub fn scan_source(sources: &SourceMap, id: SourceId) -> Result<FileScan, Box<Diagnostic>> {
+    let text = sources.text(id);
+    // syn drops a BOM and a shebang line itself, which would shift every
+    // offset; blank them out byte for byte instead.
+    let mut owned;
+    let mut parse_text = text;
+    if text.starts_with('\u{feff}') || (text.starts_with("#!") && !text.starts_with("#![")) {
+        owned = text.to_string();
+        if owned.starts_with('\u{feff}') {
+            owned.replace_range(0..3, "   ");
+        }
+        let body = owned.trim_start();
+        if body.starts_with("#!") && !body.starts_with("#![") {
+            let start = owned.len() - body.len();
+            let end = owned[start..].find('\n').map_or(owned.len(), |i| start + i);
+            let blanks = " ".repeat(end - start);
+            owned.replace_range(start..end, &blanks);
+        }
+        parse_text = owned.as_str();
+    }
+    let result = match syn::parse_file(parse_text) {
+        Ok(file) => Ok(extract::scan_ast(&file, text, id)),
+        Err(e) => {
+            let r = e.span().byte_range();
+            let end = r.end.min(text.len());
+            let start = r.start.min(end);
+            Err(Box::new(
+                Diagnostic::new(
+                    "RC100",
+                    "unparsable_source",
+                    Severity::Warning,
+                    format!(
+                        "could not parse `{}`: {e}; the file was skipped",
+                        sources.path(id)
+                    ),
+                )
+                .with_primary(Span::new(id, start..end), e.to_string()),
+            ))
+        }
+    };
+    // Spans have all been turned into byte ranges: release proc-macro2's
+    // per-thread source map so long scans do not grow without bound.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    result
+}

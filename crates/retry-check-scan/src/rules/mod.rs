@@ -1,0 +1,156 @@
+//! Code rules, one file per rule (RC101 and up).
+
+use retry_check_diagnostics::{Diagnostic, Label, Severity, Span};
+use retry_check_rules::{Group, Level};
+
+use crate::FileScan;
+
+mod rc101_unbounded_retries;
+mod rc102_no_jitter;
+mod rc103_no_delay_cap;
+mod rc104_retry_every_error;
+mod rc105_blocking_sleep_in_async_retry;
+mod rc106_retry_unsafe_method_without_key;
+mod rc107_unmaintained_retry_crate;
+mod rc108_unused_code_suppression;
+
+/// A rule over scanned Rust code.
+#[derive(Debug)]
+pub struct CodeRule {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub group: Group,
+    pub default_level: Level,
+    pub summary: &'static str,
+    /// Markdown: What it does / Why it matters / Example / How to fix / Source.
+    pub explain: &'static str,
+    pub check: fn(&FileScan, &mut Vec<CodeFinding>),
+}
+
+/// One instance of a code rule firing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeFinding {
+    pub message: String,
+    pub primary: Label,
+    pub secondary: Vec<Label>,
+    pub notes: Vec<String>,
+    pub help: Vec<String>,
+}
+
+impl CodeFinding {
+    pub fn new(message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+        CodeFinding {
+            message: message.into(),
+            primary: Label::new(span, label),
+            secondary: Vec::new(),
+            notes: Vec::new(),
+            help: Vec::new(),
+        }
+    }
+    pub fn secondary(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.secondary.push(Label::new(span, label));
+        self
+    }
+    pub fn note(mut self, n: impl Into<String>) -> Self {
+        self.notes.push(n.into());
+        self
+    }
+    pub fn help(mut self, h: impl Into<String>) -> Self {
+        self.help.push(h.into());
+        self
+    }
+}
+
+static ALL: &[&CodeRule] = &[
+    &rc101_unbounded_retries::RULE,
+    &rc102_no_jitter::RULE,
+    &rc103_no_delay_cap::RULE,
+    &rc104_retry_every_error::RULE,
+    &rc105_blocking_sleep_in_async_retry::RULE,
+    &rc106_retry_unsafe_method_without_key::RULE,
+    &rc107_unmaintained_retry_crate::RULE,
+    &rc108_unused_code_suppression::RULE,
+];
+
+/// Every code rule, in code order.
+pub fn all_code_rules() -> &'static [&'static CodeRule] {
+    ALL
+}
+
+/// A code rule by code (any case) or name (`-` may stand for `_`).
+pub fn find_code_rule(code_or_name: &str) -> Option<&'static CodeRule> {
+    let s = code_or_name.trim();
+    let n = s.replace('-', "_");
+    ALL.iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(s) || r.name == n)
+}
+
+fn severity(level: Level) -> Option<Severity> {
+    match level {
+        Level::Allow => None,
+        Level::Warn => Some(Severity::Warning),
+        Level::Deny => Some(Severity::Error),
+    }
+}
+
+/// Run every code rule at the level `level_of` gives it; findings of rules
+/// at `allow` are dropped, findings covered by a
+/// `// retry-check: allow(..)` comment are suppressed, and comments that
+/// suppress nothing are reported (RC108). Output is sorted by position.
+pub fn lint_scan(scan: &FileScan, level_of: impl Fn(&CodeRule) -> Level) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut used = vec![false; scan.suppressions.len()];
+    for rule in ALL {
+        let Some(severity) = severity(level_of(rule)) else {
+            continue;
+        };
+        let mut findings = Vec::new();
+        (rule.check)(scan, &mut findings);
+        for f in findings {
+            let start = f.primary.span.range.start;
+            let suppressed = scan.suppressions.iter().enumerate().find(|(_, s)| {
+                s.covers.contains(&start)
+                    && s.codes
+                        .iter()
+                        .any(|c| find_code_rule(c).is_some_and(|r| r.code == rule.code))
+            });
+            if let Some((i, _)) = suppressed {
+                used[i] = true;
+                continue;
+            }
+            let mut d = Diagnostic::new(rule.code, rule.name, severity, f.message);
+            d.primary = Some(f.primary);
+            d.secondary = f.secondary;
+            d.notes = f.notes;
+            d.help = f.help;
+            out.push(d);
+        }
+    }
+    let unused_rule = &rc108_unused_code_suppression::RULE;
+    if let Some(severity) = severity(level_of(unused_rule)) {
+        for (s, used) in scan.suppressions.iter().zip(used) {
+            if used {
+                continue;
+            }
+            let unknown: Vec<&str> = s
+                .codes
+                .iter()
+                .filter(|c| find_code_rule(c).is_none())
+                .map(String::as_str)
+                .collect();
+            let message = if unknown.is_empty() {
+                format!("`allow({})` suppresses nothing", s.codes.join(", "))
+            } else {
+                format!("`allow` names unknown code rules: {}", unknown.join(", "))
+            };
+            out.push(
+                Diagnostic::new(unused_rule.code, unused_rule.name, severity, message)
+                    .with_primary(s.span.clone(), "unused suppression")
+                    .with_help("remove the comment, or move it onto the statement it is meant for"),
+            );
+        }
+    }
+    out.sort_by_key(|d| d.sort_key());
+    out
+}

@@ -1,0 +1,55 @@
+//! RC107 `unmaintained_retry_crate`.
+
+use retry_check_rules::{Group, Level};
+
+use super::{CodeFinding, CodeRule};
+use crate::{FileScan, RetryCrate};
+
+pub static RULE: CodeRule = CodeRule {
+    code: "RC107",
+    name: "unmaintained_retry_crate",
+    group: Group::Style,
+    default_level: Level::Warn,
+    summary: "code uses an unmaintained retry crate (`backoff`, `tokio-retry`)",
+    explain: EXPLAIN,
+    check,
+};
+
+const EXPLAIN: &str = r#"## What it does
+Flags the first use of the `backoff` crate (RUSTSEC-2025-0012) or of
+`tokio-retry` (no release since 2021) in a file.
+
+## Why it matters
+No fixes will come for either: `backoff` retries every `?` error by
+default and retries forever once `max_elapsed_time` is `None`;
+`tokio-retry`'s strategies are infinite unless `.take(n)` is added.
+
+## Example
+```rust
+use backoff::ExponentialBackoff;
+```
+
+## How to fix
+Move to `backon` (the replacement RUSTSEC-2025-0012 recommends), or
+`tokio-retry2` for a drop-in fork of tokio-retry.
+
+## Source
+RUSTSEC-2025-0012; crates.io release history of tokio-retry;
+retry-semantics.md 9.2, 9.3 and 12.2 RC039.
+"#;
+
+fn check(scan: &FileScan, out: &mut Vec<CodeFinding>) {
+    for (krate, span) in &scan.unmaintained {
+        let (what, help) = match krate {
+            RetryCrate::Backoff => (
+                "the `backoff` crate is unmaintained (RUSTSEC-2025-0012)",
+                "use `backon` instead",
+            ),
+            _ => (
+                "the `tokio-retry` crate is unmaintained (no release since 2021)",
+                "use `backon` or the `tokio-retry2` fork",
+            ),
+        };
+        out.push(CodeFinding::new(what, span.clone(), "unmaintained crate").help(help));
+    }
+}
