@@ -75,6 +75,7 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
         files,
         lint_args.format,
         lint_args.color,
+        &config.root,
     );
     if let Some(o) = &outcome {
         out = with_simulation_summary(out, lint_args.format, o, args.sim.seed);

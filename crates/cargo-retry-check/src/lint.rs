@@ -1,6 +1,7 @@
 //! `lint` (and, for now, `check`): read contracts, report every gap.
 
 use std::io::IsTerminal;
+use std::path::Path;
 
 use clap::ArgMatches;
 use retry_check_contract::parse::decode;
@@ -77,7 +78,6 @@ pub fn load_contracts(
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let config = config::load(manifest_path, &cwd)?;
-    crate::output::set_root(&config.root);
     let files = discover::contract_files(paths, &config)?;
     if files.is_empty() {
         let looked = if paths.is_empty() {
@@ -139,14 +139,21 @@ pub fn run(args: &LintArgs, matches: &ArgMatches) -> Result<Exit, String> {
         files,
         set,
         errors,
-        ..
+        config,
     } = loaded;
     let diagnostics = match set {
         Some(set) => retry_check_rules::lint(&set, &levels),
         None => errors,
     };
 
-    let out = report(&diagnostics, &sources, files, args.format, args.color);
+    let out = report(
+        &diagnostics,
+        &sources,
+        files,
+        args.format,
+        args.color,
+        &config.root,
+    );
     if args.format == Format::Github {
         crate::output::step_summary("retry-check lint", &diagnostics, files)?;
     }
@@ -165,19 +172,22 @@ pub fn run(args: &LintArgs, matches: &ArgMatches) -> Result<Exit, String> {
 }
 
 /// A whole report in one of the formats, with the `checked N files` summary.
+/// Render `diagnostics` in `format`; SARIF, JUnit and GitHub paths are
+/// relative to the workspace `root`.
 pub fn report(
     diagnostics: &[Diagnostic],
     sources: &SourceMap,
     files: usize,
     format: Format,
     color: Option<ColorChoice>,
+    root: &Path,
 ) -> String {
     match format {
         Format::Human => render::human_report(diagnostics, sources, files, use_color(color)),
         Format::Short => render::short_report(diagnostics, sources, files),
         Format::Json => render::json_report(diagnostics, sources, files),
-        Format::Sarif => crate::output::sarif(diagnostics, sources, &crate::output::root()),
-        Format::Junit => crate::output::junit(diagnostics, sources, &crate::output::root()),
+        Format::Sarif => crate::output::sarif(diagnostics, sources, root),
+        Format::Junit => crate::output::junit(diagnostics, sources, root),
         Format::Markdown => retry_check_diagnostics::github::markdown_report(
             "retry-check",
             diagnostics,
@@ -185,8 +195,7 @@ pub fn report(
             files,
         ),
         Format::Github => {
-            let mut out =
-                crate::output::github_annotations(diagnostics, sources, &crate::output::root());
+            let mut out = crate::output::github_annotations(diagnostics, sources, root);
             out.push_str(&render::human_report(
                 diagnostics,
                 sources,

@@ -7,22 +7,6 @@ use retry_check_diagnostics::sarif::{self, RuleMeta, Tool};
 use retry_check_diagnostics::{github, Diagnostic, Severity, SourceMap};
 use retry_check_rules::{all_rules, Level, Rule};
 
-static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-
-/// Remember the workspace root of this run (set when contracts are loaded):
-/// SARIF and GitHub paths are relative to it.
-pub fn set_root(root: &Path) {
-    let _ = ROOT.set(root.to_path_buf());
-}
-
-/// The workspace root of this run, else the current directory.
-pub fn root() -> PathBuf {
-    ROOT.get()
-        .cloned()
-        .or_else(|| std::env::current_dir().ok())
-        .unwrap_or_default()
-}
-
 /// Where the SARIF `informationUri` points.
 pub const INFORMATION_URI: &str = "https://example.invalid/retry-check";
 

@@ -158,7 +158,14 @@ pub fn run(args: &SimulateArgs) -> Result<Exit, String> {
     } = loaded;
     let Some(set) = set else {
         crate::output::deliver(
-            &lint::report(&errors, &sources, files, args.format, args.color),
+            &lint::report(
+                &errors,
+                &sources,
+                files,
+                args.format,
+                args.color,
+                &config.root,
+            ),
             &retry_check_diagnostics::render::Summary::of(&errors, files).line(),
             args.output.as_deref(),
         )?;
@@ -172,7 +179,7 @@ pub fn run(args: &SimulateArgs) -> Result<Exit, String> {
         crate::output::step_summary("retry-check simulate", &outcome.diagnostics, files)?;
     }
     crate::output::deliver(
-        &report(&outcome, &sources, args),
+        &report(&outcome, &sources, args, &config.root),
         &summary_line(&outcome),
         args.output.as_deref(),
     )?;
@@ -445,7 +452,7 @@ pub(crate) fn summary_line(o: &Outcome) -> String {
     line
 }
 
-fn report(o: &Outcome, sources: &SourceMap, args: &SimulateArgs) -> String {
+fn report(o: &Outcome, sources: &SourceMap, args: &SimulateArgs, root: &Path) -> String {
     let mut out = String::new();
     match args.format {
         Format::Human => {
@@ -483,10 +490,10 @@ fn report(o: &Outcome, sources: &SourceMap, args: &SimulateArgs) -> String {
             out.push('\n');
         }
         Format::Sarif => {
-            out = crate::output::sarif(&o.diagnostics, sources, &crate::output::root());
+            out = crate::output::sarif(&o.diagnostics, sources, root);
         }
         Format::Junit => {
-            out = crate::output::junit(&o.diagnostics, sources, &crate::output::root());
+            out = crate::output::junit(&o.diagnostics, sources, root);
         }
         Format::Markdown => {
             out = retry_check_diagnostics::github::markdown_report(
@@ -498,13 +505,12 @@ fn report(o: &Outcome, sources: &SourceMap, args: &SimulateArgs) -> String {
             out.push_str(&format!("\n{}\n", summary_line(o)));
         }
         Format::Github => {
-            out =
-                crate::output::github_annotations(&o.diagnostics, sources, &crate::output::root());
+            out = crate::output::github_annotations(&o.diagnostics, sources, root);
             let human = SimulateArgs {
                 format: Format::Human,
                 ..args.clone()
             };
-            out.push_str(&report(o, sources, &human));
+            out.push_str(&report(o, sources, &human, root));
         }
     }
     out

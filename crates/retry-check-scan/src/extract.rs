@@ -605,11 +605,7 @@ impl<'ast> Scanner<'ast, '_> {
                 set!(initial_delay, "initial_delay", d)
             }
             (RetryCrate::Backon, "with_max_delay", Some(a)) => {
-                let d = match self.dur(a) {
-                    Val::Known(d) => Val::Known(OptDur(Some(d))),
-                    Val::Default(d) => Val::Default(OptDur(Some(d))),
-                    Val::Unknown(t) => Val::Unknown(t),
-                };
+                let d = self.dur(a).map(|d| OptDur(Some(d)));
                 set!(max_delay, "max_delay", d)
             }
             (RetryCrate::Backon, "without_max_delay", _) => {
@@ -649,11 +645,7 @@ impl<'ast> Scanner<'ast, '_> {
                 set!(initial_delay, "initial_delay", v)
             }
             (RetryCrate::TokioRetry, "max_delay", Some(a)) => {
-                let d = match self.dur(a) {
-                    Val::Known(d) => Val::Known(OptDur(Some(d))),
-                    Val::Default(d) => Val::Default(OptDur(Some(d))),
-                    Val::Unknown(t) => Val::Unknown(t),
-                };
+                let d = self.dur(a).map(|d| OptDur(Some(d)));
                 set!(max_delay, "max_delay", d)
             }
             (RetryCrate::TokioRetry, "map", Some(a)) => {
@@ -671,11 +663,7 @@ impl<'ast> Scanner<'ast, '_> {
                 set!(initial_delay, "initial_delay", self.dur(a))
             }
             (RetryCrate::Backoff, "with_max_interval" | "max_interval", Some(a)) => {
-                let d = match self.dur(a) {
-                    Val::Known(d) => Val::Known(OptDur(Some(d))),
-                    Val::Default(d) => Val::Default(OptDur(Some(d))),
-                    Val::Unknown(t) => Val::Unknown(t),
-                };
+                let d = self.dur(a).map(|d| OptDur(Some(d)));
                 set!(max_delay, "max_delay", d)
             }
             (RetryCrate::Backoff, "with_multiplier" | "multiplier", Some(a)) => {
@@ -700,11 +688,7 @@ impl<'ast> Scanner<'ast, '_> {
             (RetryCrate::RetryPolicies, "retry_bounds", Some(a)) => {
                 set!(initial_delay, "initial_delay", self.dur(a));
                 if let Some(b) = args.get(1) {
-                    let d = match self.dur(b) {
-                        Val::Known(d) => Val::Known(OptDur(Some(d))),
-                        Val::Default(d) => Val::Default(OptDur(Some(d))),
-                        Val::Unknown(t) => Val::Unknown(t),
-                    };
+                    let d = self.dur(b).map(|d| OptDur(Some(d)));
                     set!(max_delay, "max_delay", d)
                 }
             }
@@ -712,11 +696,7 @@ impl<'ast> Scanner<'ast, '_> {
                 set!(initial_delay, "initial_delay", self.dur(a))
             }
             (RetryCrate::RetryPolicies, "max_retry_interval", Some(a)) => {
-                let d = match self.dur(a) {
-                    Val::Known(d) => Val::Known(OptDur(Some(d))),
-                    Val::Default(d) => Val::Default(OptDur(Some(d))),
-                    Val::Unknown(t) => Val::Unknown(t),
-                };
+                let d = self.dur(a).map(|d| OptDur(Some(d)));
                 set!(max_delay, "max_delay", d)
             }
             (RetryCrate::RetryPolicies, "jitter", Some(a)) => {
@@ -747,11 +727,7 @@ impl<'ast> Scanner<'ast, '_> {
                 set!(max_attempts, "max_attempts", v)
             }
             (RetryCrate::RetryPolicies, "build_with_total_retry_duration", Some(a)) => {
-                let d = match self.dur(a) {
-                    Val::Known(d) => Val::Known(OptDur(Some(d))),
-                    Val::Default(d) => Val::Default(OptDur(Some(d))),
-                    Val::Unknown(t) => Val::Unknown(t),
-                };
+                let d = self.dur(a).map(|d| OptDur(Some(d)));
                 set!(max_elapsed, "max_elapsed", d);
                 set!(
                     max_attempts,
@@ -764,11 +740,7 @@ impl<'ast> Scanner<'ast, '_> {
                 "build_with_total_retry_duration_and_limit_retries",
                 Some(a),
             ) => {
-                let d = match self.dur(a) {
-                    Val::Known(d) => Val::Known(OptDur(Some(d))),
-                    Val::Default(d) => Val::Default(OptDur(Some(d))),
-                    Val::Unknown(t) => Val::Unknown(t),
-                };
+                let d = self.dur(a).map(|d| OptDur(Some(d)));
                 set!(max_elapsed, "max_elapsed", d);
                 set!(
                     max_attempts,

@@ -16,6 +16,16 @@ pub enum Val<T> {
 }
 
 impl<T> Val<T> {
+    /// The same value, transformed, keeping whether it was explicit,
+    /// default or unknown.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Val<U> {
+        match self {
+            Val::Known(v) => Val::Known(f(v)),
+            Val::Default(v) => Val::Default(f(v)),
+            Val::Unknown(t) => Val::Unknown(t),
+        }
+    }
+
     /// The value whether explicit or default; `None` when unknown.
     pub fn value(&self) -> Option<&T> {
         match self {

@@ -185,6 +185,37 @@ struct Handler {
     final_retry: bool,
 }
 
+impl Handler {
+    /// A handler for a request that has just reached the server.
+    fn received(
+        name: String,
+        op: usize,
+        from: Option<usize>,
+        req: u64,
+        fp: Fingerprint,
+        now: VirtualTime,
+        final_retry: bool,
+    ) -> Self {
+        Handler {
+            name,
+            op,
+            from,
+            req,
+            fp,
+            phase: Phase::Received,
+            alive: true,
+            claimed_at: now,
+            acquire_line: 0,
+            stalled: false,
+            completed_at: None,
+            token: None,
+            fail_before_effect: false,
+            crashed: None,
+            final_retry,
+        }
+    }
+}
+
 #[derive(Clone)]
 struct Owner {
     fp: Fingerprint,
@@ -584,23 +615,15 @@ impl<'a, F: StoreFactory> Executor<'a, F> {
             let h = self.handlers.len();
             let hname = format!("h{}", h + 1);
             names.push(hname.clone());
-            self.handlers.push(Handler {
-                name: hname,
+            self.handlers.push(Handler::received(
+                hname,
                 op,
-                from: Some(a),
+                Some(a),
                 req,
                 fp,
-                phase: Phase::Received,
-                alive: true,
-                claimed_at: self.now,
-                acquire_line: 0,
-                stalled: false,
-                completed_at: None,
-                token: None,
-                fail_before_effect: false,
-                crashed: None,
-                final_retry: false,
-            });
+                self.now,
+                false,
+            ));
         }
         match copies {
             0 => text.push_str(" -> request lost"),
@@ -1026,23 +1049,15 @@ impl<'a, F: StoreFactory> Executor<'a, F> {
                 client,
                 format!("final retry of {} {fp} -> {hname}", op_name(op)),
             );
-            self.handlers.push(Handler {
-                name: hname,
+            self.handlers.push(Handler::received(
+                hname,
                 op,
-                from: None,
-                req: u64::MAX,
+                None,
+                u64::MAX,
                 fp,
-                phase: Phase::Received,
-                alive: true,
-                claimed_at: self.now,
-                acquire_line: 0,
-                stalled: false,
-                completed_at: None,
-                token: None,
-                fail_before_effect: false,
-                crashed: None,
-                final_retry: true,
-            });
+                self.now,
+                true,
+            ));
             while self.handlers[h].alive && self.handlers[h].phase != Phase::Done {
                 self.handler_step(h);
             }
