@@ -1,0 +1,12 @@
+use std::time::Duration;
+
+pub async fn fetch(client: &Client) -> Result<Body, Error> {
+    for _ in 0..3 {
+        match client.get().await {
+            Ok(b) => return Ok(b),
+            Err(e) if e.is_transient() => std::thread::sleep(Duration::from_millis(100)),
+            Err(e) => return Err(e),
+        }
+    }
+    client.get().await
+}
