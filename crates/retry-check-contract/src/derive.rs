@@ -194,20 +194,23 @@ const MAX_PATHS: usize = 10_000;
 
 /// Every maximal call path through `runs_in` links.
 pub fn call_paths(set: &ContractSet) -> Vec<CallPath> {
-    // Clients running inside each server, by server name.
-    let inside = |server: &str| -> Vec<usize> {
-        set.clients
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.runs_in.as_ref().is_some_and(|r| r.value == server))
-            .map(|(i, _)| i)
-            .collect()
-    };
-    let called = |server: &str| {
-        set.clients
-            .iter()
-            .any(|c| c.calls.iter().any(|r| r.value.server == server))
-    };
+    // Clients running inside each server, by server name, and the servers
+    // some client calls: indexed once (runs may hold thousands of clients).
+    let mut running_in: std::collections::HashMap<&str, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, c) in set.clients.iter().enumerate() {
+        if let Some(r) = &c.runs_in {
+            running_in.entry(r.value.as_str()).or_default().push(i);
+        }
+    }
+    let called_servers: std::collections::HashSet<&str> = set
+        .clients
+        .iter()
+        .flat_map(|c| c.calls.iter().map(|r| r.value.server.as_str()))
+        .collect();
+    let inside =
+        |server: &str| -> &[usize] { running_in.get(server).map(Vec::as_slice).unwrap_or(&[]) };
+    let called = |server: &str| called_servers.contains(server);
     let roots: Vec<usize> = set
         .clients
         .iter()
@@ -229,7 +232,7 @@ pub fn call_paths(set: &ContractSet) -> Vec<CallPath> {
         let mut next: Vec<usize> = Vec::new();
         if let Some(client) = set.clients.get(last) {
             for call in &client.calls {
-                for child in inside(&call.value.server) {
+                for &child in inside(&call.value.server) {
                     if !path.contains(&child) && !next.contains(&child) {
                         next.push(child);
                     }

@@ -307,6 +307,17 @@ impl ContractSet {
             .find(|(_, s)| s.name.value == name)
     }
 
+    /// Server index by name, for runs that look up many names: the first
+    /// definition wins, as in [`ContractSet::server`] (a second one is a
+    /// `duplicate_name` error).
+    pub fn server_index(&self) -> std::collections::HashMap<&str, usize> {
+        let mut index = std::collections::HashMap::with_capacity(self.servers.len());
+        for (i, s) in self.servers.iter().enumerate() {
+            index.entry(s.name.value.as_str()).or_insert(i);
+        }
+        index
+    }
+
     pub fn client(&self, name: &str) -> Option<(usize, &Client)> {
         self.clients
             .iter()
@@ -316,7 +327,16 @@ impl ContractSet {
 
     /// The (server, operation) pairs a call reference resolves to.
     pub fn resolve(&self, call: &CallRef) -> Vec<(usize, Option<usize>)> {
-        let Some((si, server)) = self.server(&call.server) else {
+        match self.server(&call.server) {
+            Some((si, _)) => self.resolve_at(si, call),
+            None => Vec::new(),
+        }
+    }
+
+    /// [`ContractSet::resolve`] for a call whose server is already known to
+    /// be `servers[si]` (looked up in a [`ContractSet::server_index`]).
+    pub fn resolve_at(&self, si: usize, call: &CallRef) -> Vec<(usize, Option<usize>)> {
+        let Some(server) = self.servers.get(si) else {
             return Vec::new();
         };
         match &call.operation {

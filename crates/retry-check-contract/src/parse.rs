@@ -78,7 +78,7 @@ pub fn load(sources: &SourceMap) -> (ContractSet, Vec<Diagnostic>) {
         parse_file(id, &file.text, &mut set, &mut errors);
     }
     check_duplicates(&set, &mut errors);
-    errors.sort_by_key(|d| d.sort_key());
+    errors.sort_by(Diagnostic::cmp_by_location);
     (set, errors)
 }
 
@@ -109,9 +109,10 @@ fn check_duplicates(set: &ContractSet, errors: &mut Vec<Diagnostic>) {
         names: impl Iterator<Item = &'a Sp<String>>,
         errors: &mut Vec<Diagnostic>,
     ) {
-        let mut seen: Vec<&Sp<String>> = Vec::new();
+        let mut seen: std::collections::HashMap<&str, &Sp<String>> =
+            std::collections::HashMap::new();
         for name in names {
-            if let Some(first) = seen.iter().find(|n| n.value == name.value) {
+            if let Some(first) = seen.get(name.value.as_str()) {
                 errors.push(
                     Diagnostic::new(
                         INVALID_CONTRACT,
@@ -126,7 +127,7 @@ fn check_duplicates(set: &ContractSet, errors: &mut Vec<Diagnostic>) {
                     )),
                 );
             } else {
-                seen.push(name);
+                seen.insert(&name.value, name);
             }
         }
     }

@@ -94,6 +94,23 @@ impl Diagnostic {
     }
 
     /// Sort key giving a deterministic, file-then-position order.
+    /// Order of a report: file, position, code, message; diagnostics
+    /// without a location last. Compares in place, without the clones of
+    /// [`Diagnostic::sort_key`] (a big run sorts tens of thousands).
+    pub fn cmp_by_location(&self, other: &Self) -> std::cmp::Ordering {
+        let key = |d: &Diagnostic| {
+            let (source, start, end) = match &d.primary {
+                Some(l) => (l.span.source.0, l.span.range.start, l.span.range.end),
+                None => (u32::MAX, 0, 0),
+            };
+            (source, start, end)
+        };
+        key(self)
+            .cmp(&key(other))
+            .then_with(|| self.code.cmp(&other.code))
+            .then_with(|| self.message.cmp(&other.message))
+    }
+
     pub fn sort_key(&self) -> (u32, usize, usize, String, String) {
         match &self.primary {
             Some(l) => (

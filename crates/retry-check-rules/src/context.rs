@@ -1,5 +1,7 @@
 //! Facts computed once per run and shared by every rule.
 
+use std::collections::HashMap;
+
 use retry_check_contract::derive::{self, CallPath, RetryWindow};
 use retry_check_contract::{Client, ContractSet, Operation, Server};
 
@@ -19,19 +21,28 @@ pub struct Context<'a> {
     /// Every maximal call path through `runs_in`.
     pub paths: Vec<CallPath>,
     targets: Vec<Vec<Target>>,
+    /// Clients reaching each server, by server index (see `callers`).
+    callers: Vec<Vec<(usize, Target)>>,
+    server_index: HashMap<&'a str, usize>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(set: &'a ContractSet) -> Self {
         let windows = set.clients.iter().map(derive::retry_window).collect();
         let paths = derive::call_paths(set);
-        let targets = set
+        // Name lookups go through an index: a run may hold thousands of
+        // servers, and every `calls` entry names one.
+        let server_index = set.server_index();
+        let targets: Vec<Vec<Target>> = set
             .clients
             .iter()
             .map(|c| {
                 let mut out: Vec<Target> = Vec::new();
                 for call in &c.calls {
-                    for (server, operation) in set.resolve(&call.value) {
+                    let Some(&si) = server_index.get(call.value.server.as_str()) else {
+                        continue;
+                    };
+                    for (server, operation) in set.resolve_at(si, &call.value) {
                         let t = Target { server, operation };
                         if !out.contains(&t) {
                             out.push(t);
@@ -41,11 +52,21 @@ impl<'a> Context<'a> {
                 out
             })
             .collect();
+        let mut callers = vec![Vec::new(); set.servers.len()];
+        for (ci, ts) in targets.iter().enumerate() {
+            for t in ts {
+                if let Some(list) = callers.get_mut(t.server) {
+                    list.push((ci, *t));
+                }
+            }
+        }
         Context {
             set,
             windows,
             paths,
             targets,
+            callers,
+            server_index,
         }
     }
 
@@ -75,15 +96,13 @@ impl<'a> Context<'a> {
 
     /// Clients whose `calls` reach server `si`, with the targets they reach.
     pub fn callers(&self, si: usize) -> Vec<(usize, Target)> {
-        let mut out = Vec::new();
-        for (ci, targets) in self.targets.iter().enumerate() {
-            for t in targets {
-                if t.server == si {
-                    out.push((ci, *t));
-                }
-            }
-        }
-        out
+        self.callers.get(si).cloned().unwrap_or_default()
+    }
+
+    /// The server named `name` (the first, if defined twice).
+    pub fn server_named(&self, name: &str) -> Option<(usize, &'a Server)> {
+        let si = *self.server_index.get(name)?;
+        self.set.servers.get(si).map(|s| (si, s))
     }
 
     pub fn client(&self, ci: usize) -> &'a Client {

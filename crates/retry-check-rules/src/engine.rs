@@ -29,7 +29,7 @@ pub fn lint(set: &ContractSet, levels: &LintLevels) -> Vec<Diagnostic> {
         }
     }
     check_suppressions(set, levels, &used, &mut out);
-    out.sort_by_key(|d| d.sort_key());
+    out.sort_by(Diagnostic::cmp_by_location);
     out
 }
 

@@ -180,7 +180,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let set = cx.set;
     for (ci, client) in set.clients.iter().enumerate() {
         for call in &client.calls {
-            match set.server(&call.value.server) {
+            match cx.server_named(&call.value.server) {
                 None => out.push(unknown_server(set, ci, client, call)),
                 Some((_, server)) => {
                     if let Some(op) = &call.value.operation {

@@ -151,6 +151,6 @@ pub fn lint_scan(scan: &FileScan, level_of: impl Fn(&CodeRule) -> Level) -> Vec<
             );
         }
     }
-    out.sort_by_key(|d| d.sort_key());
+    out.sort_by(Diagnostic::cmp_by_location);
     out
 }
