@@ -37,6 +37,7 @@ pub(crate) fn scan_ast(file: &syn::File, text: &str, source: SourceId) -> FileSc
                 || lower.contains("idempotency_key"),
             unmaintained: Vec::new(),
             suppressions: crate::suppress::find(file, text, source),
+            bindings: crate::suppress::find_bindings(file, text, source),
         },
     };
     // `use` items first: they decide what bare names mean.

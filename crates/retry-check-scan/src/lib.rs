@@ -15,17 +15,20 @@
 //! A file that does not parse yields an `RC100 unparsable_source`
 //! diagnostic; no input panics.
 
+pub mod drift;
 mod eval;
 mod extract;
+mod manifest;
 pub mod policy;
 pub mod rules;
 mod suppress;
 
 use retry_check_diagnostics::{Diagnostic, Severity, SourceId, SourceMap, Span};
 
+pub use manifest::scan_manifest;
 pub use policy::{Attempts, Dur, Jitter, OptDur, Policy, Predicate, RetryCrate, Schedule, Val};
-pub use rules::{all_code_rules, find_code_rule, lint_scan, CodeRule};
-pub use suppress::Suppression;
+pub use rules::{all_code_rules, find_code_rule, lint_scan, lint_scan_with, CodeContext, CodeRule};
+pub use suppress::{Binding, Suppression};
 
 /// Everything the scanner learnt about one file.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,12 +48,37 @@ pub struct FileScan {
     pub unmaintained: Vec<(RetryCrate, Span)>,
     /// `// retry-check: allow(..)` comments.
     pub suppressions: Vec<Suppression>,
+    /// `// retry-check: client = ".."` comments (drift, RC109).
+    pub bindings: Vec<Binding>,
+}
+
+impl FileScan {
+    /// An empty scan of `source` (nothing found).
+    pub fn empty(source: SourceId) -> Self {
+        FileScan {
+            source,
+            policies: Vec::new(),
+            blocking_sleeps: Vec::new(),
+            unsafe_requests: Vec::new(),
+            middleware: Vec::new(),
+            idempotency_key_in_sight: false,
+            unmaintained: Vec::new(),
+            suppressions: Vec::new(),
+            bindings: Vec::new(),
+        }
+    }
 }
 
 /// Scan one file of `sources`. A parse error is returned as an `RC100`
 /// diagnostic pointing at the error.
 pub fn scan_source(sources: &SourceMap, id: SourceId) -> Result<FileScan, Box<Diagnostic>> {
-    let text = sources.text(id);
+    scan_file(sources.path(id), sources.text(id), id)
+}
+
+/// Scan the text of one file that is (or will be) `id` in the run's
+/// [`SourceMap`] and is shown as `path`. Lets callers read and scan files
+/// on worker threads and add them to the map afterwards, in order.
+pub fn scan_file(path: &str, text: &str, id: SourceId) -> Result<FileScan, Box<Diagnostic>> {
     // syn drops a BOM and a shebang line itself, which would shift every
     // offset; blank them out byte for byte instead.
     let mut owned;
@@ -80,10 +108,7 @@ pub fn scan_source(sources: &SourceMap, id: SourceId) -> Result<FileScan, Box<Di
                     "RC100",
                     "unparsable_source",
                     Severity::Warning,
-                    format!(
-                        "could not parse `{}`: {e}; the file was skipped",
-                        sources.path(id)
-                    ),
+                    format!("could not parse `{}`: {e}; the file was skipped", path),
                 )
                 .with_primary(Span::new(id, start..end), e.to_string()),
             ))

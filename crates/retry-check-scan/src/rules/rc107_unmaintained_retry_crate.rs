@@ -2,8 +2,8 @@
 
 use retry_check_rules::{Group, Level};
 
-use super::{CodeFinding, CodeRule};
-use crate::{FileScan, RetryCrate};
+use super::{CodeContext, CodeFinding, CodeRule};
+use crate::RetryCrate;
 
 pub static RULE: CodeRule = CodeRule {
     code: "RC107",
@@ -38,7 +38,8 @@ RUSTSEC-2025-0012; crates.io release history of tokio-retry;
 retry-semantics.md 9.2, 9.3 and 12.2 RC039.
 "#;
 
-fn check(scan: &FileScan, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+    let scan = cx.scan;
     for (krate, span) in &scan.unmaintained {
         let (what, help) = match krate {
             RetryCrate::Backoff => (
