@@ -17,7 +17,10 @@ pub static RULE: CodeRule = CodeRule {
 
 const EXPLAIN: &str = r#"## What it does
 Flags the first use of the `backoff` crate (RUSTSEC-2025-0012) or of
-`tokio-retry` (no release since 2021) in a file.
+`tokio-retry` (no release since 2021) in a Rust file, and every dependency
+on either in a `Cargo.toml` (`[dependencies]`, `[dev-dependencies]`,
+`[build-dependencies]`, their `[target.*]` forms, `[workspace.dependencies]`,
+renamed ones by their `package`), pointing at the dependency's line.
 
 ## Why it matters
 No fixes will come for either: `backoff` retries every `?` error by
@@ -25,8 +28,9 @@ default and retries forever once `max_elapsed_time` is `None`;
 `tokio-retry`'s strategies are infinite unless `.take(n)` is added.
 
 ## Example
-```rust
-use backoff::ExponentialBackoff;
+```toml
+[dependencies]
+backoff = { version = "0.4", features = ["tokio"] }
 ```
 
 ## How to fix
