@@ -50,6 +50,19 @@ pub struct FileScan {
     pub suppressions: Vec<Suppression>,
     /// `// retry-check: client = ".."` comments (drift, RC109).
     pub bindings: Vec<Binding>,
+    /// tower retry budgets (`TpsBudget::new`, 0.4's `Budget::new`).
+    pub budgets: Vec<TowerBudget>,
+}
+
+/// `tower::retry::budget::TpsBudget::new(ttl, min_per_sec, retry_percent)`
+/// (0.4: `Budget::new`). Default `(10s, 10, 0.2)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TowerBudget {
+    pub span: Span,
+    pub ttl: Val<Dur>,
+    pub min_per_sec: Val<f64>,
+    /// Extra load retries may add, as a fraction of requests (0.2 = 20%).
+    pub retry_percent: Val<f64>,
 }
 
 impl FileScan {
@@ -65,6 +78,7 @@ impl FileScan {
             unmaintained: Vec::new(),
             suppressions: Vec::new(),
             bindings: Vec::new(),
+            budgets: Vec::new(),
         }
     }
 }

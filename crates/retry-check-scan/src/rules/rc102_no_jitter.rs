@@ -65,6 +65,10 @@ fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
                 crate::RetryCrate::TokioRetry => "add `.map(jitter)` before `.take(n)`",
                 crate::RetryCrate::RetryPolicies => "use `.jitter(Jitter::Full)`",
                 crate::RetryCrate::Backoff => "keep a non-zero `randomization_factor`",
+                crate::RetryCrate::Tower => {
+                    "sleep a jittered backoff in `retry()` (`ExponentialBackoffMaker`)"
+                }
+                crate::RetryCrate::Reqwest => "reqwest's own retries have no backoff at all",
                 crate::RetryCrate::HandWritten => {
                     "randomise the sleep (full jitter: a delay drawn from [0, d])"
                 }
