@@ -122,8 +122,10 @@ pub fn sarif(diags: &[Diagnostic], sources: &SourceMap, root: &Path) -> String {
     })
 }
 
-/// JUnit XML: one `<testsuite>` per contract file, one `<testcase>` per
-/// rule (`RC000` is the file's validity). A rule with an error-level finding
+/// JUnit XML: one `<testsuite>` per file, one `<testcase>` per rule that
+/// applies to it (contract rules to contracts, code rules to Rust files
+/// and Cargo.toml, and any rule that fired there; `RC000` is a contract's
+/// validity). A rule with an error-level finding
 /// in the file fails, with the rule code as the failure type and every
 /// finding (`file:line:col: level[code]: message`) as its text; warnings and
 /// notes leave the case passing and appear in its `system-out`. Findings
@@ -144,11 +146,18 @@ pub fn junit(diags: &[Diagnostic], sources: &SourceMap, root: &Path) -> String {
     let mut report = Report::new("cargo-retry-check");
     for (id, name) in suites {
         let mut suite = TestSuite::new(name.as_str());
+        // Contract files get the contract rules, Rust files and Cargo.toml
+        // the code rules (RC100 and up); any rule that fired is listed.
+        let code_file = name.ends_with(".rs") || name.ends_with("Cargo.toml");
         for rule in &catalogue {
             let found: Vec<&Diagnostic> = diags
                 .iter()
                 .filter(|d| d.code == rule.id && d.primary.as_ref().map(|p| p.span.source) == id)
                 .collect();
+            let applies = id.is_none() || (rule.id.as_str() >= "RC100") == code_file;
+            if !applies && found.is_empty() {
+                continue;
+            }
             let lines: Vec<String> = found.iter().map(|d| render::short(d, sources)).collect();
             let status = match found.iter().find(|d| d.severity == Severity::Error) {
                 Some(first) => {

@@ -115,6 +115,13 @@ pub fn scan_file(path: &str, text: &str, id: SourceId) -> Result<FileScan, Box<D
         Ok(file) => Ok(extract::scan_ast(&file, text, id)),
         Err(e) => {
             let r = e.span().byte_range();
+            // syn's message when the tokenizer fails says nothing useful.
+            let what = match e.to_string().as_str() {
+                "cannot parse string into token stream" => {
+                    "unbalanced delimiters or an unterminated literal".to_string()
+                }
+                m => m.to_string(),
+            };
             let end = r.end.min(text.len());
             let start = r.start.min(end);
             Err(Box::new(
@@ -122,9 +129,9 @@ pub fn scan_file(path: &str, text: &str, id: SourceId) -> Result<FileScan, Box<D
                     "RC100",
                     "unparsable_source",
                     Severity::Warning,
-                    format!("could not parse `{}`: {e}; the file was skipped", path),
+                    format!("could not parse `{path}`: {what}; the file was skipped"),
                 )
-                .with_primary(Span::new(id, start..end), e.to_string()),
+                .with_primary(Span::new(id, start..end), what),
             ))
         }
     };

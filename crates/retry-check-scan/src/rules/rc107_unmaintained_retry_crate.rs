@@ -10,7 +10,7 @@ pub static RULE: CodeRule = CodeRule {
     name: "unmaintained_retry_crate",
     group: Group::Style,
     default_level: Level::Warn,
-    summary: "code uses an unmaintained retry crate (`backoff`, `tokio-retry`)",
+    summary: "code or a Cargo.toml uses an unmaintained retry crate (`backoff`, `tokio-retry`)",
     explain: EXPLAIN,
     check,
 };
