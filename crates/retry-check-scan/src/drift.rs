@@ -48,11 +48,12 @@ pub struct Comparison {
 }
 
 impl Comparison {
+    /// Compare one field: the code's value and where it is set, the
+    /// contract's value if written, equality, and how to show each side.
     fn check<T, U>(
         &mut self,
         field: &'static str,
-        code: &Val<T>,
-        code_span: Span,
+        (code, code_span): (&Val<T>, Span),
         contract: Option<&Sp<U>>,
         same: impl Fn(&T, &U) -> bool,
         show: impl Fn(&T) -> String,
@@ -97,8 +98,7 @@ pub fn compare(p: &Policy, c: &Client) -> Comparison {
     let mut out = Comparison::default();
     out.check(
         "max_attempts",
-        &p.max_attempts,
-        p.span_of("max_attempts"),
+        (&p.max_attempts, p.span_of("max_attempts")),
         c.max_attempts.as_ref(),
         |a, n| *a == Attempts::Finite((*n).max(1) as u64),
         |a| a.to_string(),
@@ -107,8 +107,7 @@ pub fn compare(p: &Policy, c: &Client) -> Comparison {
     let backoff: Option<&Backoff> = c.backoff.as_ref().map(|b| &b.value);
     out.check(
         "backoff.initial",
-        &p.initial_delay,
-        p.span_of("initial_delay"),
+        (&p.initial_delay, p.span_of("initial_delay")),
         backoff.and_then(|b| b.initial.as_ref()),
         |d, want| to_contract(*d) == *want,
         |d| d.to_string(),
@@ -116,8 +115,7 @@ pub fn compare(p: &Policy, c: &Client) -> Comparison {
     );
     out.check(
         "backoff.max",
-        &p.max_delay,
-        p.span_of("max_delay"),
+        (&p.max_delay, p.span_of("max_delay")),
         backoff.and_then(|b| b.max.as_ref()),
         |d, want| d.0.map(to_contract) == Some(*want),
         |d| match d.0 {
@@ -128,8 +126,7 @@ pub fn compare(p: &Policy, c: &Client) -> Comparison {
     );
     out.check(
         "backoff.multiplier",
-        &p.multiplier,
-        p.span_of("multiplier"),
+        (&p.multiplier, p.span_of("multiplier")),
         backoff.and_then(|b| b.multiplier.as_ref()),
         |m, want| (m - want).abs() < 1e-9,
         |m| m.to_string(),
@@ -137,8 +134,7 @@ pub fn compare(p: &Policy, c: &Client) -> Comparison {
     );
     out.check(
         "backoff.jitter",
-        &p.jitter,
-        p.span_of("jitter"),
+        (&p.jitter, p.span_of("jitter")),
         backoff.and_then(|b| b.jitter.as_ref()),
         |j, want| jittered(j) == (*want != CJitter::None),
         |j| j.to_string(),
@@ -146,8 +142,7 @@ pub fn compare(p: &Policy, c: &Client) -> Comparison {
     );
     out.check(
         "deadline",
-        &p.max_elapsed,
-        p.span_of("max_elapsed"),
+        (&p.max_elapsed, p.span_of("max_elapsed")),
         c.deadline.as_ref(),
         |d, want| d.0.map(to_contract) == Some(*want),
         |d| match d.0 {
