@@ -40,8 +40,8 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
         levels.set(selector, level, LevelSource::CommandLine(flag));
     }
     let Loaded {
-        sources,
-        files,
+        mut sources,
+        mut files,
         set,
         errors,
         config,
@@ -57,8 +57,6 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
         output: lint_args.output.clone(),
     };
     let scan = !args.sim.no_scan && config.scan.unwrap_or(lint_args.paths.is_empty());
-    let mut sources = sources;
-    let mut files = files;
     let (mut diagnostics, outcome) = match set {
         Some(set) => {
             let mut found = retry_check_rules::lint(&set, &levels);
