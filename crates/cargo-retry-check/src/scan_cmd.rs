@@ -73,26 +73,27 @@ pub fn scan_targets(paths: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, 
     Ok(files)
 }
 
+/// `*.rs` and `Cargo.toml` under `dir`, never entering `target/` or a
+/// hidden directory.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
-    let mut children: Vec<PathBuf> = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
-        children.push(entry.path());
-    }
-    children.sort();
-    for child in children {
-        let name = child.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if child.is_dir() {
-            if name != "target" && !name.starts_with('.') {
-                walk(&child, out)?;
-            }
-        } else if name.ends_with(".rs") || name == "Cargo.toml" {
-            out.push(child);
-        }
-    }
-    Ok(())
+    let name = |p: &Path| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    discover::walk_files(
+        dir,
+        out,
+        &|p| {
+            let n = name(p);
+            n.ends_with(".rs") || n == "Cargo.toml"
+        },
+        &|p| {
+            let n = name(p);
+            n != "target" && !n.starts_with('.')
+        },
+    )
 }
 
 /// What a worker made of one file.
