@@ -11,6 +11,11 @@
 //!   violations, which are errors) followed by the simulation's:
 //!   `checked 2 files: 3 errors, 0 warnings; simulated 2 pairs, 512 cases:
 //!   1 violation`. In JSON the summary object gains a `simulation` object.
+//! - The Rust sources are scanned too (`scan`: code rules, drift against
+//!   these contracts, unmaintained crates in Cargo.toml) when no contract
+//!   PATHS are given, unless `scan = false` in the configuration or
+//!   `--no-scan`; with PATHS only when the configuration says `scan = true`.
+//!   Their findings join the lint findings, their files the count.
 
 use clap::ArgMatches;
 use retry_check_diagnostics::Severity;
@@ -35,8 +40,8 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
         levels.set(selector, level, LevelSource::CommandLine(flag));
     }
     let Loaded {
-        sources,
-        files,
+        mut sources,
+        mut files,
         set,
         errors,
         config,
@@ -51,9 +56,24 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
         color: lint_args.color,
         output: lint_args.output.clone(),
     };
+    let scan = !args.sim.no_scan && config.scan.unwrap_or(lint_args.paths.is_empty());
     let (mut diagnostics, outcome) = match set {
         Some(set) => {
-            let found = retry_check_rules::lint(&set, &levels);
+            let mut found = retry_check_rules::lint(&set, &levels);
+            if scan {
+                let cwd = std::env::current_dir()
+                    .map_err(|e| format!("cannot read the current directory: {e}"))?;
+                let rust = crate::scan_cmd::scan_targets(&[], &config)?;
+                found.extend(crate::scan_cmd::scan_files(
+                    &rust,
+                    &cwd,
+                    &mut sources,
+                    Some(&set),
+                    &levels,
+                ));
+                found.sort_by_key(|d| d.sort_key());
+                files += rust.len();
+            }
             let outcome = if args.sim.no_simulate {
                 None
             } else {

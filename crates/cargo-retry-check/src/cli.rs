@@ -59,6 +59,11 @@ pub enum Command {
     /// Lint contract files and report every gap, within and across files.
     #[command(after_help = EXIT_CODES)]
     Lint(LintArgs),
+    /// Scan Rust sources for retry policies: lint them (RC101+), compare the
+    /// ones bound to a contract client with it (drift, RC109), and flag
+    /// unmaintained retry crates in Cargo.toml.
+    #[command(after_help = EXIT_CODES)]
+    Scan(ScanArgs),
     /// Simulate every client -> server pair against the built-in reference
     /// store its contract describes; a gap becomes a finding with a timeline.
     #[command(after_help = EXIT_CODES)]
@@ -87,6 +92,51 @@ pub struct LintArgs {
     /// Path to Cargo.toml, to find the workspace root and its configuration.
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// When to use colours (also CARGO_TERM_COLOR; NO_COLOR disables).
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+
+    /// Set a rule, a group or `warnings` to allow. Repeatable; later flags win.
+    #[arg(short = 'A', long = "allow", value_name = "LINT", action = clap::ArgAction::Append)]
+    pub allow: Vec<String>,
+
+    /// Set a rule, a group or `warnings` to warn.
+    #[arg(short = 'W', long = "warn", value_name = "LINT", action = clap::ArgAction::Append)]
+    pub warn: Vec<String>,
+
+    /// Set a rule, a group or `warnings` to deny (`-D warnings` fails on warnings).
+    #[arg(short = 'D', long = "deny", value_name = "LINT", action = clap::ArgAction::Append)]
+    pub deny: Vec<String>,
+
+    /// Write the report to FILE instead of stdout; the summary line still
+    /// goes to the terminal (stderr).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `scan`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct ScanArgs {
+    /// Rust files, Cargo.toml files or directories (searched for *.rs and
+    /// Cargo.toml recursively, skipping target/ and hidden directories).
+    /// Default: every workspace package's Cargo.toml, src/, tests/,
+    /// examples/ and benches/, minus `scan-exclude`.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    /// Path to Cargo.toml, to find the workspace, its packages and its
+    /// configuration.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Do not read the contracts: no drift check (RC109) and no RC001 from code.
+    #[arg(long)]
+    pub no_contracts: bool,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -146,6 +196,12 @@ pub struct CheckSimArgs {
     /// Lint only: do not simulate.
     #[arg(long)]
     pub no_simulate: bool,
+
+    /// Do not scan the Rust sources. Without PATHS, `check` scans them
+    /// unless [workspace.metadata.retry-check] says `scan = false`; with
+    /// PATHS (contract files), only when it says `scan = true`.
+    #[arg(long)]
+    pub no_scan: bool,
 }
 
 #[derive(Args, Debug, Clone)]

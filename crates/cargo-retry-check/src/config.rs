@@ -5,9 +5,13 @@
 //! [workspace.metadata.retry-check]
 //! contracts = ["contracts/**/*.toml"]   # globs, relative to the workspace root
 //!
+//! scan = true                           # `check` scans the Rust sources (see below)
+//! scan-exclude = ["tests/fixtures/**"]  # globs of files `scan` skips
+//!
 //! [workspace.metadata.retry-check.lints]
 //! correctness = "deny"                  # a group
 //! no_retry_budget = "allow"             # a rule, by name or code
+//! code_no_jitter = "deny"               # code rules too
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -15,7 +19,7 @@ use std::path::{Path, PathBuf};
 use retry_check_rules::{Level, Selector};
 
 pub const DEFAULT_CONTRACT_GLOB: &str = "contracts/**/*.toml";
-const CONFIG_KEYS: &[&str] = &["contracts", "lints"];
+const CONFIG_KEYS: &[&str] = &["contracts", "lints", "scan", "scan-exclude"];
 
 /// The tool's settings for one workspace.
 #[derive(Debug, Clone)]
@@ -24,6 +28,67 @@ pub struct Config {
     pub root: PathBuf,
     pub contract_globs: Vec<String>,
     pub lints: Vec<(Selector, Level)>,
+    /// `scan = true/false`; `None` when not written.
+    pub scan: Option<bool>,
+    /// `scan-exclude`: globs (relative to `root`) of files `scan` skips.
+    pub scan_exclude: Vec<String>,
+    /// Directories of the workspace's packages (the root package included),
+    /// sorted; empty without a manifest.
+    pub members: Vec<PathBuf>,
+}
+
+impl Config {
+    fn bare(root: PathBuf) -> Self {
+        Config {
+            root,
+            contract_globs: vec![DEFAULT_CONTRACT_GLOB.to_string()],
+            lints: Vec::new(),
+            scan: None,
+            scan_exclude: Vec::new(),
+            members: Vec::new(),
+        }
+    }
+}
+
+fn string_list(value: &toml::Value) -> Option<Vec<String>> {
+    value
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+        })
+        .unwrap_or_else(|| value.as_str().map(|s| vec![s.to_string()]))
+}
+
+/// Package directories: the root when it has `[package]`, and every
+/// `[workspace] members` glob match that has a Cargo.toml, minus `exclude`.
+fn members(table: &toml::Table, root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if table.contains_key("package") {
+        out.push(root.to_path_buf());
+    }
+    let ws = table.get("workspace");
+    let list = |key: &str| {
+        ws.and_then(|w| w.get(key))
+            .and_then(string_list)
+            .unwrap_or_default()
+    };
+    let excluded: Vec<PathBuf> = list("exclude").iter().map(|e| root.join(e)).collect();
+    for pattern in list("members") {
+        let full = root.join(&pattern);
+        let Ok(paths) = glob::glob(&full.to_string_lossy()) else {
+            continue;
+        };
+        for dir in paths.flatten() {
+            if dir.join("Cargo.toml").is_file() && !excluded.contains(&dir) {
+                out.push(dir);
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Walk up from `start` to the Cargo.toml that defines the workspace (the
@@ -60,11 +125,7 @@ pub fn load(manifest_path: Option<&Path>, cwd: &Path) -> Result<Config, String> 
         None => find_manifest(cwd),
     };
     let Some(manifest) = manifest else {
-        return Ok(Config {
-            root: cwd.to_path_buf(),
-            contract_globs: vec![DEFAULT_CONTRACT_GLOB.to_string()],
-            lints: Vec::new(),
-        });
+        return Ok(Config::bare(cwd.to_path_buf()));
     };
     let root = manifest
         .parent()
@@ -82,11 +143,8 @@ pub fn load(manifest_path: Option<&Path>, cwd: &Path) -> Result<Config, String> 
             .and_then(|m| m.get("retry-check"))
             .map(|v| (*top, v))
     });
-    let mut config = Config {
-        root,
-        contract_globs: vec![DEFAULT_CONTRACT_GLOB.to_string()],
-        lints: Vec::new(),
-    };
+    let mut config = Config::bare(root);
+    config.members = members(&table, &config.root);
     let Some((top, section)) = section else {
         return Ok(config);
     };
@@ -97,14 +155,7 @@ pub fn load(manifest_path: Option<&Path>, cwd: &Path) -> Result<Config, String> 
     for (key, value) in section {
         match key.as_str() {
             "contracts" => {
-                let globs = value
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .map(|v| v.as_str().map(str::to_string))
-                            .collect::<Option<Vec<_>>>()
-                    })
-                    .unwrap_or_else(|| value.as_str().map(|s| vec![s.to_string()]));
+                let globs = string_list(value);
                 config.contract_globs = globs.ok_or_else(|| {
                     format!("{at}: `contracts` must be a glob or an array of globs")
                 })?;
@@ -116,12 +167,25 @@ pub fn load(manifest_path: Option<&Path>, cwd: &Path) -> Result<Config, String> 
                     ));
                 };
                 for (name, level) in lints {
-                    let selector = Selector::parse(name).map_err(|e| format!("{at}: {e}"))?;
+                    let selector =
+                        crate::catalog::selector(name).map_err(|e| format!("{at}: {e}"))?;
                     let level = level.as_str().and_then(Level::parse).ok_or_else(|| {
                         format!("{at}: lint `{name}` must be \"allow\", \"warn\" or \"deny\"")
                     })?;
                     config.lints.push((selector, level));
                 }
+            }
+            "scan" => {
+                config.scan = Some(
+                    value
+                        .as_bool()
+                        .ok_or_else(|| format!("{at}: `scan` must be true or false"))?,
+                );
+            }
+            "scan-exclude" => {
+                config.scan_exclude = string_list(value).ok_or_else(|| {
+                    format!("{at}: `scan-exclude` must be a glob or an array of globs")
+                })?;
             }
             other => {
                 let hint = retry_check_contract::did_you_mean(other, CONFIG_KEYS)

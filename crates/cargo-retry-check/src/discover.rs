@@ -40,6 +40,22 @@ pub fn contract_files(paths: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    walk_files(
+        dir,
+        out,
+        &|p| p.extension().is_some_and(|e| e == "toml"),
+        &|_| true,
+    )
+}
+
+/// Every file under `dir` that `keep` accepts, in sorted order, entering
+/// only the subdirectories `enter` accepts.
+pub fn walk_files(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    keep: &dyn Fn(&Path) -> bool,
+    enter: &dyn Fn(&Path) -> bool,
+) -> Result<(), String> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
     let mut children: Vec<PathBuf> = Vec::new();
@@ -50,8 +66,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     children.sort();
     for child in children {
         if child.is_dir() {
-            walk(&child, out)?;
-        } else if child.extension().is_some_and(|e| e == "toml") {
+            if enter(&child) {
+                walk_files(&child, out, keep, enter)?;
+            }
+        } else if keep(&child) {
             out.push(child);
         }
     }

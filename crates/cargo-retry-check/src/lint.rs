@@ -34,7 +34,11 @@ pub(crate) fn cli_levels(
     flags
         .into_iter()
         .map(|(_, level, flag, value)| {
-            Ok((Selector::parse(value)?, level, format!("{flag} {value}")))
+            Ok((
+                crate::catalog::selector(value)?,
+                level,
+                format!("{flag} {value}"),
+            ))
         })
         .collect()
 }
@@ -95,22 +99,7 @@ pub fn load_contracts(
     }
 
     let mut sources = SourceMap::new();
-    let mut errors: Vec<Diagnostic> = Vec::new();
-    for path in &files {
-        let bytes =
-            std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        let (_, error) = decode(&discover::display_path(path, &cwd), &bytes, &mut sources);
-        errors.extend(error);
-    }
-    let mut set = None;
-    if errors.is_empty() {
-        let (parsed, parse_errors) = retry_check_contract::load(&sources);
-        if parse_errors.is_empty() {
-            set = Some(parsed);
-        } else {
-            errors = parse_errors;
-        }
-    }
+    let (set, mut errors) = parse_contracts(&files, &cwd, &mut sources)?;
     if let Some(last) = errors.last_mut() {
         last.notes.push(skipped_note.to_string());
     }
@@ -121,6 +110,31 @@ pub fn load_contracts(
         errors,
         config,
     })
+}
+
+/// Read and parse `files` into `sources` (which must hold no other contract
+/// file): the set when every file is valid, else the errors.
+pub fn parse_contracts(
+    files: &[std::path::PathBuf],
+    cwd: &Path,
+    sources: &mut SourceMap,
+) -> Result<(Option<retry_check_contract::ContractSet>, Vec<Diagnostic>), String> {
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    for path in files {
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let (_, error) = decode(&discover::display_path(path, cwd), &bytes, sources);
+        errors.extend(error);
+    }
+    if !errors.is_empty() {
+        return Ok((None, errors));
+    }
+    let (parsed, parse_errors) = retry_check_contract::load(sources);
+    if parse_errors.is_empty() {
+        Ok((Some(parsed), Vec::new()))
+    } else {
+        Ok((None, parse_errors))
+    }
 }
 
 pub fn run(args: &LintArgs, matches: &ArgMatches) -> Result<Exit, String> {

@@ -1,6 +1,7 @@
 //! `cargo-retry-check`: the command-line front end. Parsing of arguments
 //! and configuration lives here; everything else is in the library crates.
 
+mod catalog;
 mod check;
 mod cli;
 mod config;
@@ -10,6 +11,7 @@ mod lint;
 mod output;
 mod replay_cmd;
 mod rules_cmd;
+mod scan_cmd;
 mod simulate;
 
 use std::process::ExitCode;
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         ),
         Some(Command::Check(args)) => check::run(args, sub(&matches, "check")),
         Some(Command::Lint(args)) => lint::run(args, sub(&matches, "lint")),
+        Some(Command::Scan(args)) => scan_cmd::run(args, sub(&matches, "scan")),
         Some(Command::Simulate(args)) => simulate::run(args),
         Some(Command::Replay(args)) => replay_cmd::run(args),
         Some(Command::Init(args)) => init::run(args),

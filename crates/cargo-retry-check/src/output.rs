@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use retry_check_diagnostics::sarif::{self, RuleMeta, Tool};
 use retry_check_diagnostics::{github, Diagnostic, Severity, SourceMap};
-use retry_check_rules::{all_rules, Level, Rule};
+use retry_check_rules::Level;
+
+use crate::catalog::{self, RuleInfo};
 
 /// Where the SARIF `informationUri` points.
 pub const INFORMATION_URI: &str = "https://example.invalid/retry-check";
@@ -22,7 +24,7 @@ fn what_it_does(explain: &str) -> String {
     body.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn rule_meta(rule: &Rule) -> RuleMeta {
+fn rule_meta(rule: &RuleInfo) -> RuleMeta {
     RuleMeta {
         id: rule.code.to_string(),
         name: rule.name.to_string(),
@@ -38,7 +40,8 @@ fn rule_meta(rule: &Rule) -> RuleMeta {
     }
 }
 
-/// The catalogue for SARIF: every rule, plus `RC000` for invalid contracts.
+/// The catalogue for SARIF: every rule (contract and code rules), plus
+/// `RC000` for invalid contracts and `RC100` for Rust files that do not parse.
 pub fn rule_catalogue() -> Vec<RuleMeta> {
     let mut rules = vec![RuleMeta {
         id: "RC000".into(),
@@ -54,7 +57,28 @@ pub fn rule_catalogue() -> Vec<RuleMeta> {
         default_level: Some(Severity::Error),
         tags: vec!["contract".into()],
     }];
-    rules.extend(all_rules().iter().map(|r| rule_meta(r)));
+    rules.extend(catalog::all().iter().map(rule_meta));
+    let at = rules
+        .iter()
+        .position(|r| r.id.as_str() > "RC100")
+        .unwrap_or(rules.len());
+    rules.insert(
+        at,
+        RuleMeta {
+            id: "RC100".into(),
+            name: "unparsable_source".into(),
+            short_description: "a Rust file could not be parsed; it was skipped".into(),
+            full_description: "The scanner parses every Rust file with syn. A file that does \
+                               not parse is reported at the error's line and column and \
+                               skipped; the rest of the scan goes on."
+                .into(),
+            help_markdown: "Fix the syntax error (`cargo check` shows it too), or exclude the \
+                            file with `scan-exclude` in [workspace.metadata.retry-check]."
+                .into(),
+            default_level: Some(Severity::Warning),
+            tags: vec!["scan".into()],
+        },
+    );
     rules
 }
 
@@ -98,8 +122,10 @@ pub fn sarif(diags: &[Diagnostic], sources: &SourceMap, root: &Path) -> String {
     })
 }
 
-/// JUnit XML: one `<testsuite>` per contract file, one `<testcase>` per
-/// rule (`RC000` is the file's validity). A rule with an error-level finding
+/// JUnit XML: one `<testsuite>` per file, one `<testcase>` per rule that
+/// applies to it (contract rules to contracts, code rules to Rust files
+/// and Cargo.toml, and any rule that fired there; `RC000` is a contract's
+/// validity). A rule with an error-level finding
 /// in the file fails, with the rule code as the failure type and every
 /// finding (`file:line:col: level[code]: message`) as its text; warnings and
 /// notes leave the case passing and appear in its `system-out`. Findings
@@ -120,11 +146,18 @@ pub fn junit(diags: &[Diagnostic], sources: &SourceMap, root: &Path) -> String {
     let mut report = Report::new("cargo-retry-check");
     for (id, name) in suites {
         let mut suite = TestSuite::new(name.as_str());
+        // Contract files get the contract rules, Rust files and Cargo.toml
+        // the code rules (RC100 and up); any rule that fired is listed.
+        let code_file = name.ends_with(".rs") || name.ends_with("Cargo.toml");
         for rule in &catalogue {
             let found: Vec<&Diagnostic> = diags
                 .iter()
                 .filter(|d| d.code == rule.id && d.primary.as_ref().map(|p| p.span.source) == id)
                 .collect();
+            let applies = id.is_none() || (rule.id.as_str() >= "RC100") == code_file;
+            if !applies && found.is_empty() {
+                continue;
+            }
             let lines: Vec<String> = found.iter().map(|d| render::short(d, sources)).collect();
             let status = match found.iter().find(|d| d.severity == Severity::Error) {
                 Some(first) => {
@@ -218,7 +251,10 @@ mod tests {
     #[test]
     fn catalogue_has_every_rule_once() {
         let rules = rule_catalogue();
-        assert_eq!(rules.len(), all_rules().len() + 1);
+        assert_eq!(rules.len(), catalog::all().len() + 2);
+        for code in ["RC000", "RC001", "RC100", "RC101", "RC109"] {
+            assert!(rules.iter().any(|r| r.id == code), "{code} is missing");
+        }
         let mut ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();

@@ -1,7 +1,6 @@
 //! `rules` and `explain`.
 
-use retry_check_rules::{all_rules, find_rule};
-
+use crate::catalog::{self, all as all_rules};
 use crate::cli::{ExplainArgs, RulesArgs, RulesFormat};
 use crate::lint::print_stdout;
 use crate::Exit;
@@ -46,7 +45,7 @@ pub fn rules(args: &RulesArgs) -> Result<Exit, String> {
 }
 
 pub fn explain(args: &ExplainArgs) -> Result<Exit, String> {
-    let Some(rule) = find_rule(&args.rule) else {
+    let Some(rule) = catalog::find(&args.rule) else {
         let names: Vec<&str> = all_rules().iter().flat_map(|r| [r.code, r.name]).collect();
         let hint = retry_check_contract::did_you_mean(&args.rule, &names)
             .map(|s| format!(" (did you mean `{s}`?)"))

@@ -100,8 +100,12 @@ fn sarif_of_every_broken_contract_is_valid_and_complete() {
     let run0 = &log["runs"][0];
     let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
     let results = run0["results"].as_array().unwrap();
-    // Every rule of the catalogue fires in contracts/broken/.
-    for rule in rules.iter().filter(|r| r["id"] != "RC000") {
+    // Every contract rule of the catalogue fires in contracts/broken/ (code
+    // rules, RC100 and up, fire on Rust sources: tests/scan.rs).
+    let contract_rule =
+        |r: &&serde_json::Value| r["id"] != "RC000" && r["id"].as_str() < Some("RC100");
+    assert!(rules.iter().any(|r| r["id"] == "RC109"));
+    for rule in rules.iter().filter(contract_rule) {
         assert!(
             results.iter().any(|r| r["ruleId"] == rule["id"]),
             "no result for {}",
@@ -338,4 +342,52 @@ fn simulate_writes_its_report_to_a_file() {
     assert!(stderr.contains("1 violation"), "{stderr}");
     let xml = std::fs::read_to_string(&path).unwrap();
     assert!(xml.contains("type=\"RC027\""), "{xml}");
+}
+
+/// `scan` SARIF: valid, code findings located in Rust files and Cargo.toml,
+/// drift related to the contract line, each with a fingerprint.
+#[test]
+fn scan_sarif_is_valid_and_relates_drift_to_the_contract() {
+    let out = run(cmd(&[
+        "scan",
+        "tests/fixtures/scan-sample",
+        "--format",
+        "sarif",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let log = sarif_of(&out);
+    assert_valid_sarif(&log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let uri = |r: &Value| {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(results
+        .iter()
+        .any(|r| r["ruleId"] == "RC107" && uri(r) == "tests/fixtures/scan-sample/Cargo.toml"));
+    let drift = results
+        .iter()
+        .find(|r| r["ruleId"] == "RC109")
+        .expect("an RC109 result");
+    assert_eq!(uri(drift), "tests/fixtures/scan-sample/src/checkout.rs");
+    let related: Vec<String> = drift["relatedLocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            l["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        related.contains(&"contracts/payments.toml".to_string()),
+        "{related:?}"
+    );
+    for r in results {
+        assert!(r["partialFingerprints"]["retryCheck/v1"].is_string(), "{r}");
+    }
 }

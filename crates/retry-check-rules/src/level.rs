@@ -101,6 +101,12 @@ impl Selector {
     /// Parse `RC001`, `key_ttl_shorter_than_retry_window`, a group name, or
     /// `warnings`. Codes are case-insensitive; `-` may stand for `_`.
     pub fn parse(s: &str) -> Result<Selector, String> {
+        Selector::parse_with(s, &[])
+    }
+
+    /// [`Selector::parse`] that also knows the rules of other catalogues
+    /// (the code rules of the scanner), given as `(code, name)` pairs.
+    pub fn parse_with(s: &str, extra: &[(&'static str, &'static str)]) -> Result<Selector, String> {
         let norm = s.trim().replace('-', "_");
         if norm == "warnings" {
             return Ok(Selector::Warnings);
@@ -111,7 +117,14 @@ impl Selector {
         if let Some(rule) = crate::find_rule(&norm) {
             return Ok(Selector::Rule(rule.code));
         }
+        if let Some((code, _)) = extra
+            .iter()
+            .find(|(code, name)| code.eq_ignore_ascii_case(&norm) || *name == norm)
+        {
+            return Ok(Selector::Rule(code));
+        }
         let mut candidates: Vec<&str> = crate::all_rules().iter().map(|r| r.name).collect();
+        candidates.extend(extra.iter().map(|(_, name)| *name));
         candidates.extend(Group::ALL.iter().map(|g| g.as_str()));
         candidates.push("warnings");
         let hint = retry_check_contract::did_you_mean(&norm, &candidates)
@@ -165,12 +178,18 @@ impl LintLevels {
 
     /// The configured level of a rule and where it came from.
     pub fn level_of(&self, rule: &Rule) -> (Level, LevelSource) {
-        let mut level = rule.default_level;
+        self.level_for(rule.code, rule.group, rule.default_level)
+    }
+
+    /// The configured level of any rule given by code, group and default
+    /// level (code rules of the scanner use this).
+    pub fn level_for(&self, code: &str, group: Group, default: Level) -> (Level, LevelSource) {
+        let mut level = default;
         let mut source = LevelSource::Default;
         for (sel, l, src) in &self.settings {
             let applies = match sel {
-                Selector::Rule(code) => *code == rule.code,
-                Selector::Group(g) => *g == rule.group,
+                Selector::Rule(c) => *c == code,
+                Selector::Group(g) => *g == group,
                 Selector::Warnings => false,
             };
             if applies {

@@ -26,6 +26,7 @@ pub(crate) fn scan_ast(file: &syn::File, text: &str, source: SourceId) -> FileSc
         lets: HashMap::new(),
         async_stack: Vec::new(),
         uses_backoff: false,
+        uses_reqwest_retry: false,
         uses_thread_sleep: false,
         out: FileScan {
             source,
@@ -37,6 +38,8 @@ pub(crate) fn scan_ast(file: &syn::File, text: &str, source: SourceId) -> FileSc
                 || lower.contains("idempotency_key"),
             unmaintained: Vec::new(),
             suppressions: crate::suppress::find(file, text, source),
+            bindings: crate::suppress::find_bindings(file, text, source),
+            budgets: Vec::new(),
         },
     };
     // `use` items first: they decide what bare names mean.
@@ -97,6 +100,8 @@ struct Scanner<'ast, 't> {
     lets: HashMap<String, &'ast Expr>,
     async_stack: Vec<bool>,
     uses_backoff: bool,
+    /// `use reqwest::retry::..` makes bare `for_host(..)` reqwest's.
+    uses_reqwest_retry: bool,
     uses_thread_sleep: bool,
     out: FileScan,
 }
@@ -166,6 +171,9 @@ impl<'ast> Scanner<'ast, '_> {
         let first = prefix.first().map(String::as_str).unwrap_or(name);
         if first == "backoff" {
             self.uses_backoff = true;
+        }
+        if first == "reqwest" && prefix.get(1).is_some_and(|p| p == "retry") {
+            self.uses_reqwest_retry = true;
         }
         if let Some(krate) = match first {
             "backoff" => Some(RetryCrate::Backoff),
@@ -273,6 +281,29 @@ impl<'ast> Scanner<'ast, '_> {
                 p.multiplier = Val::Default(2.0);
             }
         }
+        id
+    }
+
+    /// reqwest's own retries: `retry::for_host(..)`, `retry::never()`,
+    /// `Builder::scoped(..)`. Two retries by default, no backoff at all
+    /// (retries are immediate), and nothing is retried until a classifier
+    /// is set (`never()` never retries).
+    fn reqwest(&mut self, ctor: &str, span: Span) -> usize {
+        let id = self.new_policy(RetryCrate::Reqwest, Schedule::Constant, span);
+        let p = &mut self.policies[id];
+        p.max_attempts = if ctor == "never" {
+            Val::Known(Attempts::Finite(1))
+        } else {
+            Val::Default(Attempts::Finite(3))
+        };
+        p.initial_delay = Val::Known(Dur(0));
+        p.max_delay = Val::Known(OptDur(Some(Dur(0))));
+        p.multiplier = Val::Known(1.0);
+        p.jitter = Val::Known(Jitter::None);
+        p.max_elapsed = Val::Default(OptDur(None));
+        p.predicate = Val::Default(Predicate::CrateDefault(
+            "none: nothing is retried until `classify_fn`",
+        ));
         id
     }
 
@@ -437,6 +468,33 @@ impl<'ast> Scanner<'ast, '_> {
                     ("ExponentialBackoff", "default")
                     | ("ExponentialBackoffBuilder", "new" | "default") => {
                         return Some(self.backoff_defaults(span));
+                    }
+                    ("retry", "for_host" | "never") | ("Builder", "scoped")
+                        if prev_s == "retry" || self.uses_reqwest_retry =>
+                    {
+                        for a in &args {
+                            self.visit_expr(a);
+                        }
+                        return Some(self.reqwest(&last_s, span));
+                    }
+                    ("TpsBudget" | "Budget", "new") if args.len() == 3 => {
+                        let budget = crate::TowerBudget {
+                            span: span.clone(),
+                            ttl: self.dur(args[0]),
+                            min_per_sec: self.float(args[1]),
+                            retry_percent: self.float(args[2]),
+                        };
+                        self.out.budgets.push(budget);
+                        return None;
+                    }
+                    ("TpsBudget" | "Budget", "default") => {
+                        self.out.budgets.push(crate::TowerBudget {
+                            span: span.clone(),
+                            ttl: Val::Default(Dur::secs(10)),
+                            min_per_sec: Val::Default(10.0),
+                            retry_percent: Val::Default(0.2),
+                        });
+                        return None;
                     }
                     ("Retry" | "RetryIf", "spawn") => {
                         let pred = if prev_s == "RetryIf" {
@@ -685,6 +743,13 @@ impl<'ast> Scanner<'ast, '_> {
                 set!(max_elapsed, "max_elapsed", self.opt_dur(a))
             }
 
+            (RetryCrate::Reqwest, "max_retries_per_request", Some(a)) => {
+                set!(max_attempts, "max_attempts", self.retries(a))
+            }
+            (RetryCrate::Reqwest, "classify_fn" | "classify", _) => {
+                set!(predicate, "predicate", Val::Known(Predicate::Custom))
+            }
+
             (RetryCrate::RetryPolicies, "retry_bounds", Some(a)) => {
                 set!(initial_delay, "initial_delay", self.dur(a));
                 if let Some(b) = args.get(1) {
@@ -750,6 +815,63 @@ impl<'ast> Scanner<'ast, '_> {
             }
             _ => {}
         }
+    }
+
+    // ---- tower ----------------------------------------------------------
+
+    /// `impl Policy<Req, Res, E> for T` with a `retry` method: attempt
+    /// limits, classification and backoff live in that method's code, so
+    /// they are unknown to the scanner unless it is trivially bounded.
+    fn tower_policy(&mut self, i: &'ast syn::ItemImpl) {
+        let Some((path, _)) = &i.trait_ else { return };
+        let Some(last) = path.segments.last() else {
+            return;
+        };
+        let generic = matches!(last.arguments, syn::PathArguments::AngleBracketed(_));
+        let tower_path = path
+            .segments
+            .iter()
+            .any(|s| s.ident == "retry" || s.ident == "tower");
+        if last.ident != "Policy" || !(generic || tower_path) {
+            return;
+        }
+        let retry = i.items.iter().find_map(|it| match it {
+            syn::ImplItem::Fn(f) if f.sig.ident == "retry" => Some(f),
+            _ => None,
+        });
+        let Some(retry) = retry else { return };
+        let ty = self.text_of(i.self_ty.span());
+        let start = i.impl_token.span.byte_range().start;
+        let end = i.self_ty.span().byte_range().end;
+        let span = Span::new(self.source, start.min(end)..end.min(self.text.len()));
+        let id = self.new_policy(RetryCrate::Tower, Schedule::Other, span);
+        fn in_retry<T>(ty: &str, what: &str) -> Val<T> {
+            Val::Unknown(format!("{what} decided in `{ty}::retry`"))
+        }
+        let sleeps = mentions_block(
+            &retry.block,
+            &["sleep", "Sleep", "backoff", "Backoff", "delay"],
+        );
+        let p = &mut self.policies[id];
+        p.max_attempts = in_retry(&ty, "attempts");
+        (p.initial_delay, p.max_delay, p.multiplier, p.jitter) = if sleeps {
+            (
+                in_retry(&ty, "delay"),
+                in_retry(&ty, "cap"),
+                in_retry(&ty, "growth"),
+                in_retry(&ty, "jitter"),
+            )
+        } else {
+            // No sleep or backoff in `retry()`: the retry is immediate.
+            (
+                Val::Known(Dur(0)),
+                Val::Known(OptDur(Some(Dur(0)))),
+                Val::Known(1.0),
+                Val::Known(Jitter::None),
+            )
+        };
+        p.max_elapsed = in_retry(&ty, "total time");
+        p.predicate = Val::Known(Predicate::Custom);
     }
 
     // ---- hand-written loops --------------------------------------------
@@ -904,6 +1026,19 @@ impl<'ast> Scanner<'ast, '_> {
 
 fn member_is(m: &syn::Member, name: &str) -> bool {
     matches!(m, syn::Member::Named(i) if i == name)
+}
+
+/// [`mentions`] over a block.
+fn mentions_block(b: &syn::Block, names: &[&str]) -> bool {
+    b.stmts.iter().any(|s| match s {
+        syn::Stmt::Expr(e, _) => mentions(e, names),
+        syn::Stmt::Local(l) => l.init.as_ref().is_some_and(|i| mentions(&i.expr, names)),
+        syn::Stmt::Macro(m) => {
+            let t = m.mac.tokens.to_string();
+            names.iter().any(|n| t.contains(n))
+        }
+        syn::Stmt::Item(_) => false,
+    })
 }
 
 /// Whether `e` mentions any of `names` as an identifier (macros included).
@@ -1228,6 +1363,11 @@ impl<'ast> Visit<'ast> for Scanner<'ast, '_> {
     fn visit_item_use(&mut self, _: &'ast syn::ItemUse) {
         // Handled up front (top-level) so bare names resolve; nested uses
         // are rare in retry code.
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        self.tower_policy(i);
+        visit::visit_item_impl(self, i);
     }
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {

@@ -15,17 +15,20 @@
 //! A file that does not parse yields an `RC100 unparsable_source`
 //! diagnostic; no input panics.
 
+pub mod drift;
 mod eval;
 mod extract;
+mod manifest;
 pub mod policy;
 pub mod rules;
 mod suppress;
 
 use retry_check_diagnostics::{Diagnostic, Severity, SourceId, SourceMap, Span};
 
+pub use manifest::scan_manifest;
 pub use policy::{Attempts, Dur, Jitter, OptDur, Policy, Predicate, RetryCrate, Schedule, Val};
-pub use rules::{all_code_rules, find_code_rule, lint_scan, CodeRule};
-pub use suppress::Suppression;
+pub use rules::{all_code_rules, find_code_rule, lint_scan, lint_scan_with, CodeContext, CodeRule};
+pub use suppress::{Binding, Suppression};
 
 /// Everything the scanner learnt about one file.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,12 +48,51 @@ pub struct FileScan {
     pub unmaintained: Vec<(RetryCrate, Span)>,
     /// `// retry-check: allow(..)` comments.
     pub suppressions: Vec<Suppression>,
+    /// `// retry-check: client = ".."` comments (drift, RC109).
+    pub bindings: Vec<Binding>,
+    /// tower retry budgets (`TpsBudget::new`, 0.4's `Budget::new`).
+    pub budgets: Vec<TowerBudget>,
+}
+
+/// `tower::retry::budget::TpsBudget::new(ttl, min_per_sec, retry_percent)`
+/// (0.4: `Budget::new`). Default `(10s, 10, 0.2)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TowerBudget {
+    pub span: Span,
+    pub ttl: Val<Dur>,
+    pub min_per_sec: Val<f64>,
+    /// Extra load retries may add, as a fraction of requests (0.2 = 20%).
+    pub retry_percent: Val<f64>,
+}
+
+impl FileScan {
+    /// An empty scan of `source` (nothing found).
+    pub fn empty(source: SourceId) -> Self {
+        FileScan {
+            source,
+            policies: Vec::new(),
+            blocking_sleeps: Vec::new(),
+            unsafe_requests: Vec::new(),
+            middleware: Vec::new(),
+            idempotency_key_in_sight: false,
+            unmaintained: Vec::new(),
+            suppressions: Vec::new(),
+            bindings: Vec::new(),
+            budgets: Vec::new(),
+        }
+    }
 }
 
 /// Scan one file of `sources`. A parse error is returned as an `RC100`
 /// diagnostic pointing at the error.
 pub fn scan_source(sources: &SourceMap, id: SourceId) -> Result<FileScan, Box<Diagnostic>> {
-    let text = sources.text(id);
+    scan_file(sources.path(id), sources.text(id), id)
+}
+
+/// Scan the text of one file that is (or will be) `id` in the run's
+/// [`SourceMap`] and is shown as `path`. Lets callers read and scan files
+/// on worker threads and add them to the map afterwards, in order.
+pub fn scan_file(path: &str, text: &str, id: SourceId) -> Result<FileScan, Box<Diagnostic>> {
     // syn drops a BOM and a shebang line itself, which would shift every
     // offset; blank them out byte for byte instead.
     let mut owned;
@@ -73,6 +115,13 @@ pub fn scan_source(sources: &SourceMap, id: SourceId) -> Result<FileScan, Box<Di
         Ok(file) => Ok(extract::scan_ast(&file, text, id)),
         Err(e) => {
             let r = e.span().byte_range();
+            // syn's message when the tokenizer fails says nothing useful.
+            let what = match e.to_string().as_str() {
+                "cannot parse string into token stream" => {
+                    "unbalanced delimiters or an unterminated literal".to_string()
+                }
+                m => m.to_string(),
+            };
             let end = r.end.min(text.len());
             let start = r.start.min(end);
             Err(Box::new(
@@ -80,12 +129,9 @@ pub fn scan_source(sources: &SourceMap, id: SourceId) -> Result<FileScan, Box<Di
                     "RC100",
                     "unparsable_source",
                     Severity::Warning,
-                    format!(
-                        "could not parse `{}`: {e}; the file was skipped",
-                        sources.path(id)
-                    ),
+                    format!("could not parse `{path}`: {what}; the file was skipped"),
                 )
-                .with_primary(Span::new(id, start..end), e.to_string()),
+                .with_primary(Span::new(id, start..end), what),
             ))
         }
     };

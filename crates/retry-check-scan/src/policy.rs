@@ -64,6 +64,9 @@ impl Dur {
 impl fmt::Display for Dur {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0;
+        if n == 0 {
+            return f.write_str("0s");
+        }
         for (unit, name) in [
             (3_600_000_000_000u128, "h"),
             (60_000_000_000, "m"),
@@ -162,6 +165,10 @@ pub enum RetryCrate {
     Backoff,
     TokioRetry,
     RetryPolicies,
+    /// `impl tower::retry::Policy for T`.
+    Tower,
+    /// reqwest's own `reqwest::retry` (0.12.23+).
+    Reqwest,
     HandWritten,
 }
 
@@ -172,6 +179,8 @@ impl RetryCrate {
             RetryCrate::Backoff => "backoff",
             RetryCrate::TokioRetry => "tokio-retry",
             RetryCrate::RetryPolicies => "retry-policies",
+            RetryCrate::Tower => "tower",
+            RetryCrate::Reqwest => "reqwest",
             RetryCrate::HandWritten => "hand-written loop",
         }
     }

@@ -64,6 +64,51 @@ corpus_tests! {
     backoff_struct,
     reqwest_retry_basic,
     loops,
+    tower_policy,
+    reqwest_builtin,
+}
+
+#[test]
+fn tower_policy_impls_and_budgets() {
+    let (_, scan) = scan("tower_policy.rs");
+    // Two `impl Policy` with a `retry` method; the other crate's `Policy`
+    // (no `retry`) is not one.
+    assert_eq!(scan.policies.len(), 2, "{:#?}", scan.policies);
+    assert!(scan.policies.iter().all(|p| p.krate == RetryCrate::Tower));
+    let counter = &scan.policies[0];
+    assert!(matches!(counter.max_attempts, Val::Unknown(ref t) if t.contains("Attempts::retry")));
+    // No sleep in `retry()`: immediate retries.
+    assert_eq!(counter.initial_delay, Val::Known(Dur(0)));
+    assert_eq!(counter.predicate, Val::Known(Predicate::Custom));
+    let backoff = &scan.policies[1];
+    assert!(matches!(backoff.initial_delay, Val::Unknown(_)));
+    assert_eq!(scan.budgets.len(), 2);
+    assert_eq!(scan.budgets[0].ttl, Val::Known(Dur::secs(10)));
+    assert_eq!(scan.budgets[0].min_per_sec, Val::Known(10.0));
+    assert_eq!(scan.budgets[0].retry_percent, Val::Known(0.2));
+    assert_eq!(scan.budgets[1].retry_percent, Val::Known(2.5));
+}
+
+#[test]
+fn reqwest_builtin_retries_count_retries_and_have_no_backoff() {
+    let (_, scan) = scan("reqwest_builtin.rs");
+    assert_eq!(scan.policies.len(), 3, "{:#?}", scan.policies);
+    assert!(scan.policies.iter().all(|p| p.krate == RetryCrate::Reqwest));
+    let explicit = &scan.policies[0];
+    // max_retries_per_request(4): 4 retries on top of the original.
+    assert_eq!(explicit.max_attempts, Val::Known(Attempts::Finite(5)));
+    assert_eq!(explicit.initial_delay, Val::Known(Dur(0)));
+    assert_eq!(explicit.predicate, Val::Known(Predicate::Custom));
+    let defaults = &scan.policies[1];
+    assert_eq!(defaults.max_attempts, Val::Default(Attempts::Finite(3)));
+    assert!(matches!(
+        defaults.predicate,
+        Val::Default(Predicate::CrateDefault(_))
+    ));
+    assert_eq!(
+        scan.policies[2].max_attempts,
+        Val::Known(Attempts::Finite(1))
+    );
 }
 
 #[test]

@@ -5,18 +5,29 @@
 use std::path::Path;
 
 use retry_check_diagnostics::{render, Diagnostic, SourceMap};
-use retry_check_scan::{all_code_rules, find_code_rule, lint_scan, scan_source};
+use retry_check_scan::{
+    all_code_rules, find_code_rule, lint_scan, lint_scan_with, scan_manifest, scan_source,
+};
 
-fn lint_fixture(code: &str, kind: &str) -> (SourceMap, Vec<Diagnostic>) {
-    let rel = format!("fixtures/{}/{kind}.rs", code.to_lowercase());
+fn read_fixture(rel: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
-        .join(&rel);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        .join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// Lint `fixtures/<code>/<kind>.rs` against `fixtures/contracts.toml` (the
+/// contract the drift fixtures bind to), loaded first as contracts are.
+fn lint_fixture(code: &str, kind: &str) -> (SourceMap, Vec<Diagnostic>) {
     let mut sources = SourceMap::new();
-    let id = sources.add(rel, text);
+    let contract = "fixtures/contracts.toml";
+    sources.add(contract, read_fixture(contract));
+    let (set, errors) = retry_check_contract::load(&sources);
+    assert!(errors.is_empty(), "{contract}: {errors:?}");
+    let rel = format!("fixtures/{}/{kind}.rs", code.to_lowercase());
+    let id = sources.add(rel.clone(), read_fixture(&rel));
     let scan = scan_source(&sources, id).unwrap_or_else(|d| panic!("{}", d.message));
-    let diags = lint_scan(&scan, |r| r.default_level);
+    let diags = lint_scan_with(&scan, Some(&set), |r| r.default_level);
     (sources, diags)
 }
 
@@ -34,8 +45,12 @@ fn check_rule(code: &str) {
         .collect();
     insta::assert_snapshot!(code.to_lowercase(), rendered);
 
+    // `info` (something the scanner could not decide) is not a finding.
     let (sources, diags) = lint_fixture(code, "good");
-    let hits: Vec<&Diagnostic> = diags.iter().filter(|d| d.code == code).collect();
+    let hits: Vec<&Diagnostic> = diags
+        .iter()
+        .filter(|d| d.code == code && d.severity != retry_check_diagnostics::Severity::Info)
+        .collect();
     assert!(
         hits.is_empty(),
         "{code}: the good fixture triggers the rule:\n{}",
@@ -63,6 +78,58 @@ macro_rules! rule_tests {
 rule_tests! {
     rc101 => "RC101", rc102 => "RC102", rc103 => "RC103", rc104 => "RC104",
     rc105 => "RC105", rc106 => "RC106", rc107 => "RC107", rc108 => "RC108",
+    rc109 => "RC109",
+}
+
+/// RC001 with the window derived from code: not a code rule of its own
+/// (it is the contract rule's code and level), but it has fixtures too.
+#[test]
+fn rc001_from_code() {
+    let (sources, diags) = lint_fixture("RC001", "bad");
+    let hits: Vec<&Diagnostic> = diags.iter().filter(|d| d.code == "RC001").collect();
+    assert_eq!(hits.len(), 1, "{diags:?}");
+    let rendered: String = hits
+        .iter()
+        .map(|d| render::human(d, &sources, false) + "\n\n")
+        .collect();
+    insta::assert_snapshot!("rc001_from_code", rendered);
+    let (_, diags) = lint_fixture("RC001", "good");
+    assert!(diags.iter().all(|d| d.code != "RC001"), "{diags:?}");
+}
+
+/// Drift reports unknown fields as unknown (info), never as a mismatch.
+#[test]
+fn rc109_unknown_multiplier_is_info_not_drift() {
+    let (_, diags) = lint_fixture("RC109", "good");
+    let infos: Vec<&Diagnostic> = diags.iter().filter(|d| d.code == "RC109").collect();
+    assert_eq!(infos.len(), 1, "{diags:?}");
+    assert_eq!(infos[0].severity, retry_check_diagnostics::Severity::Info);
+    assert!(
+        infos[0].notes[0].contains("`backoff.multiplier` (factor)"),
+        "{:?}",
+        infos[0].notes
+    );
+}
+
+/// RC107 on a Cargo.toml: the dependency's line, not only `use backoff::`.
+#[test]
+fn rc107_points_at_the_cargo_toml_dependency() {
+    let lint = |kind: &str| {
+        let rel = format!("fixtures/rc107/Cargo.toml.{kind}");
+        let mut sources = SourceMap::new();
+        let id = sources.add(rel.clone(), read_fixture(&rel));
+        let scan = scan_manifest(sources.text(id), id);
+        let diags = lint_scan(&scan, |r| r.default_level);
+        (sources, diags)
+    };
+    let (sources, diags) = lint("bad");
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0].code, "RC107");
+    insta::assert_snapshot!(
+        "rc107_cargo_toml",
+        render::human(&diags[0], &sources, false)
+    );
+    assert!(lint("good").1.is_empty());
 }
 
 #[test]

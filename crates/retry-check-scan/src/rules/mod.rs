@@ -1,5 +1,6 @@
 //! Code rules, one file per rule (RC101 and up).
 
+use retry_check_contract::ContractSet;
 use retry_check_diagnostics::{Diagnostic, Label, Severity, Span};
 use retry_check_rules::{Group, Level};
 
@@ -13,6 +14,16 @@ mod rc105_blocking_sleep_in_async_retry;
 mod rc106_retry_unsafe_method_without_key;
 mod rc107_unmaintained_retry_crate;
 mod rc108_unused_code_suppression;
+mod rc109_policy_drift;
+mod window_rc001;
+
+/// What a code rule looks at: one scanned file, and the contracts of the
+/// run when there are any (drift, RC109; RC001 from code).
+#[derive(Debug, Clone, Copy)]
+pub struct CodeContext<'a> {
+    pub scan: &'a FileScan,
+    pub contracts: Option<&'a ContractSet>,
+}
 
 /// A rule over scanned Rust code.
 #[derive(Debug)]
@@ -24,7 +35,7 @@ pub struct CodeRule {
     pub summary: &'static str,
     /// Markdown: What it does / Why it matters / Example / How to fix / Source.
     pub explain: &'static str,
-    pub check: fn(&FileScan, &mut Vec<CodeFinding>),
+    pub check: fn(&CodeContext<'_>, &mut Vec<CodeFinding>),
 }
 
 /// One instance of a code rule firing.
@@ -35,6 +46,9 @@ pub struct CodeFinding {
     pub secondary: Vec<Label>,
     pub notes: Vec<String>,
     pub help: Vec<String>,
+    /// Reported at `info` whatever the rule's level (a rule at `allow`
+    /// still drops it): something the scanner could not decide.
+    pub info: bool,
 }
 
 impl CodeFinding {
@@ -45,7 +59,12 @@ impl CodeFinding {
             secondary: Vec::new(),
             notes: Vec::new(),
             help: Vec::new(),
+            info: false,
         }
+    }
+    pub fn info(mut self) -> Self {
+        self.info = true;
+        self
     }
     pub fn secondary(mut self, span: Span, label: impl Into<String>) -> Self {
         self.secondary.push(Label::new(span, label));
@@ -70,7 +89,21 @@ static ALL: &[&CodeRule] = &[
     &rc106_retry_unsafe_method_without_key::RULE,
     &rc107_unmaintained_retry_crate::RULE,
     &rc108_unused_code_suppression::RULE,
+    &rc109_policy_drift::RULE,
 ];
+
+/// Rules that run over code but belong to the contract catalogue (RC001:
+/// a window derived from code against the server's key TTL). Not listed
+/// by [`all_code_rules`]; their level is the contract rule's.
+static BORROWED: &[&CodeRule] = &[&window_rc001::RULE];
+
+impl CodeRule {
+    /// Does a code or name written in an `allow(..)` comment mean this rule?
+    pub fn is_named(&self, written: &str) -> bool {
+        let w = written.trim();
+        self.code.eq_ignore_ascii_case(w) || self.name == w.replace('-', "_")
+    }
+}
 
 /// Every code rule, in code order.
 pub fn all_code_rules() -> &'static [&'static CodeRule] {
@@ -94,31 +127,41 @@ fn severity(level: Level) -> Option<Severity> {
     }
 }
 
+/// [`lint_scan_with`] without contracts.
+pub fn lint_scan(scan: &FileScan, level_of: impl Fn(&CodeRule) -> Level) -> Vec<Diagnostic> {
+    lint_scan_with(scan, None, level_of)
+}
+
 /// Run every code rule at the level `level_of` gives it; findings of rules
 /// at `allow` are dropped, findings covered by a
 /// `// retry-check: allow(..)` comment are suppressed, and comments that
 /// suppress nothing are reported (RC108). Output is sorted by position.
-pub fn lint_scan(scan: &FileScan, level_of: impl Fn(&CodeRule) -> Level) -> Vec<Diagnostic> {
+/// With `contracts`, policies bound to a contract client are compared with
+/// it (RC109) and their windows with the servers' key TTLs (RC001).
+pub fn lint_scan_with(
+    scan: &FileScan,
+    contracts: Option<&ContractSet>,
+    level_of: impl Fn(&CodeRule) -> Level,
+) -> Vec<Diagnostic> {
+    let cx = CodeContext { scan, contracts };
     let mut out = Vec::new();
     let mut used = vec![false; scan.suppressions.len()];
-    for rule in ALL {
+    for rule in ALL.iter().chain(BORROWED) {
         let Some(severity) = severity(level_of(rule)) else {
             continue;
         };
         let mut findings = Vec::new();
-        (rule.check)(scan, &mut findings);
+        (rule.check)(&cx, &mut findings);
         for f in findings {
             let start = f.primary.span.range.start;
             let suppressed = scan.suppressions.iter().enumerate().find(|(_, s)| {
-                s.covers.contains(&start)
-                    && s.codes
-                        .iter()
-                        .any(|c| find_code_rule(c).is_some_and(|r| r.code == rule.code))
+                s.covers.contains(&start) && s.codes.iter().any(|c| rule.is_named(c))
             });
             if let Some((i, _)) = suppressed {
                 used[i] = true;
                 continue;
             }
+            let severity = if f.info { Severity::Info } else { severity };
             let mut d = Diagnostic::new(rule.code, rule.name, severity, f.message);
             d.primary = Some(f.primary);
             d.secondary = f.secondary;
@@ -136,7 +179,7 @@ pub fn lint_scan(scan: &FileScan, level_of: impl Fn(&CodeRule) -> Level) -> Vec<
             let unknown: Vec<&str> = s
                 .codes
                 .iter()
-                .filter(|c| find_code_rule(c).is_none())
+                .filter(|c| !ALL.iter().chain(BORROWED).any(|r| r.is_named(c)))
                 .map(String::as_str)
                 .collect();
             let message = if unknown.is_empty() {

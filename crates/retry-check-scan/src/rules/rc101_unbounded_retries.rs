@@ -2,8 +2,8 @@
 
 use retry_check_rules::{Group, Level};
 
-use super::{CodeFinding, CodeRule};
-use crate::{Attempts, FileScan, OptDur, RetryCrate, Val};
+use super::{CodeContext, CodeFinding, CodeRule};
+use crate::{Attempts, OptDur, RetryCrate, Val};
 
 pub static RULE: CodeRule = CodeRule {
     code: "RC101",
@@ -46,7 +46,8 @@ the number of retries); tokio-retry and backoff crate docs (infinite
 iterator, `None` = retry forever); retry-semantics.md 12.2 RC013.
 "#;
 
-fn check(scan: &FileScan, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+    let scan = cx.scan;
     for p in &scan.policies {
         let unbounded = matches!(p.max_attempts.value(), Some(Attempts::Unbounded));
         let no_window = matches!(p.max_elapsed.value(), Some(OptDur(None)));

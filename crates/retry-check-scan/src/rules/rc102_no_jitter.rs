@@ -2,8 +2,8 @@
 
 use retry_check_rules::{Group, Level};
 
-use super::{CodeFinding, CodeRule};
-use crate::{FileScan, Jitter};
+use super::{CodeContext, CodeFinding, CodeRule};
+use crate::Jitter;
 
 pub static RULE: CodeRule = CodeRule {
     code: "RC102",
@@ -41,7 +41,8 @@ Marc Brooker, "Exponential Backoff And Jitter" (AWS Architecture Blog,
 2015); backon docs (jitter off by default); retry-semantics.md 12.2 RC012.
 "#;
 
-fn check(scan: &FileScan, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+    let scan = cx.scan;
     for p in &scan.policies {
         if p.jitter.value() != Some(&Jitter::None) || !p.retries_more_than_once() {
             continue;
@@ -64,6 +65,10 @@ fn check(scan: &FileScan, out: &mut Vec<CodeFinding>) {
                 crate::RetryCrate::TokioRetry => "add `.map(jitter)` before `.take(n)`",
                 crate::RetryCrate::RetryPolicies => "use `.jitter(Jitter::Full)`",
                 crate::RetryCrate::Backoff => "keep a non-zero `randomization_factor`",
+                crate::RetryCrate::Tower => {
+                    "sleep a jittered backoff in `retry()` (`ExponentialBackoffMaker`)"
+                }
+                crate::RetryCrate::Reqwest => "reqwest's own retries have no backoff at all",
                 crate::RetryCrate::HandWritten => {
                     "randomise the sleep (full jitter: a delay drawn from [0, d])"
                 }

@@ -2,8 +2,8 @@
 
 use retry_check_rules::{Group, Level};
 
-use super::{CodeFinding, CodeRule};
-use crate::{FileScan, OptDur};
+use super::{CodeContext, CodeFinding, CodeRule};
+use crate::OptDur;
 
 pub static RULE: CodeRule = CodeRule {
     code: "RC103",
@@ -41,7 +41,8 @@ AWS Builders' Library ("capped exponential backoff"); tokio-retry docs (no
 maximum by default); retry-semantics.md 12.2 RC010.
 "#;
 
-fn check(scan: &FileScan, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+    let scan = cx.scan;
     for p in &scan.policies {
         if !p.schedule.grows() || p.max_delay.value() != Some(&OptDur(None)) {
             continue;

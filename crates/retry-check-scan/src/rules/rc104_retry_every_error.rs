@@ -2,8 +2,8 @@
 
 use retry_check_rules::{Group, Level};
 
-use super::{CodeFinding, CodeRule};
-use crate::{FileScan, Predicate};
+use super::{CodeContext, CodeFinding, CodeRule};
+use crate::Predicate;
 
 pub static RULE: CodeRule = CodeRule {
     code: "RC104",
@@ -43,7 +43,8 @@ backon, tokio-retry and backoff sources (retry-all defaults); AIP-194;
 retry-semantics.md 12.2 RC036.
 "#;
 
-fn check(scan: &FileScan, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+    let scan = cx.scan;
     for p in &scan.policies {
         if p.predicate.value() != Some(&Predicate::EveryError) {
             continue;

@@ -2,8 +2,7 @@
 
 use retry_check_rules::{Group, Level};
 
-use super::{CodeFinding, CodeRule};
-use crate::FileScan;
+use super::{CodeContext, CodeFinding, CodeRule};
 
 pub static RULE: CodeRule = CodeRule {
     code: "RC105",
@@ -42,7 +41,8 @@ async fn fetch() -> Result<Body, Error> {
 tokio docs, "CPU-bound tasks and blocking code"; std::thread::sleep docs.
 "#;
 
-fn check(scan: &FileScan, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+    let scan = cx.scan;
     for (sleep, lp) in &scan.blocking_sleeps {
         out.push(
             CodeFinding::new(

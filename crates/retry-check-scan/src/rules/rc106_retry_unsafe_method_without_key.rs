@@ -2,8 +2,7 @@
 
 use retry_check_rules::{Group, Level};
 
-use super::{CodeFinding, CodeRule};
-use crate::FileScan;
+use super::{CodeContext, CodeFinding, CodeRule};
 
 pub static RULE: CodeRule = CodeRule {
     code: "RC106",
@@ -45,7 +44,8 @@ reqwest-retry source (no method check); RFC 9110 9.2.2; IETF HTTPAPI
 "The Idempotency-Key HTTP Header Field"; retry-semantics.md 12.2 RC038.
 "#;
 
-fn check(scan: &FileScan, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+    let scan = cx.scan;
     if scan.idempotency_key_in_sight {
         return;
     }

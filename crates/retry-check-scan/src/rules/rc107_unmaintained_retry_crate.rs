@@ -2,22 +2,25 @@
 
 use retry_check_rules::{Group, Level};
 
-use super::{CodeFinding, CodeRule};
-use crate::{FileScan, RetryCrate};
+use super::{CodeContext, CodeFinding, CodeRule};
+use crate::RetryCrate;
 
 pub static RULE: CodeRule = CodeRule {
     code: "RC107",
     name: "unmaintained_retry_crate",
     group: Group::Style,
     default_level: Level::Warn,
-    summary: "code uses an unmaintained retry crate (`backoff`, `tokio-retry`)",
+    summary: "code or a Cargo.toml uses an unmaintained retry crate (`backoff`, `tokio-retry`)",
     explain: EXPLAIN,
     check,
 };
 
 const EXPLAIN: &str = r#"## What it does
 Flags the first use of the `backoff` crate (RUSTSEC-2025-0012) or of
-`tokio-retry` (no release since 2021) in a file.
+`tokio-retry` (no release since 2021) in a Rust file, and every dependency
+on either in a `Cargo.toml` (`[dependencies]`, `[dev-dependencies]`,
+`[build-dependencies]`, their `[target.*]` forms, `[workspace.dependencies]`,
+renamed ones by their `package`), pointing at the dependency's line.
 
 ## Why it matters
 No fixes will come for either: `backoff` retries every `?` error by
@@ -25,8 +28,9 @@ default and retries forever once `max_elapsed_time` is `None`;
 `tokio-retry`'s strategies are infinite unless `.take(n)` is added.
 
 ## Example
-```rust
-use backoff::ExponentialBackoff;
+```toml
+[dependencies]
+backoff = { version = "0.4", features = ["tokio"] }
 ```
 
 ## How to fix
@@ -38,7 +42,8 @@ RUSTSEC-2025-0012; crates.io release history of tokio-retry;
 retry-semantics.md 9.2, 9.3 and 12.2 RC039.
 "#;
 
-fn check(scan: &FileScan, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+    let scan = cx.scan;
     for (krate, span) in &scan.unmaintained {
         let (what, help) = match krate {
             RetryCrate::Backoff => (

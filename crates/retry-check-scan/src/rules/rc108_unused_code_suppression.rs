@@ -2,8 +2,7 @@
 
 use retry_check_rules::{Group, Level};
 
-use super::{CodeFinding, CodeRule};
-use crate::FileScan;
+use super::{CodeContext, CodeFinding, CodeRule};
 
 pub static RULE: CodeRule = CodeRule {
     code: "RC108",
@@ -41,4 +40,4 @@ contract-side `unused_suppression` (RC099).
 
 /// Unused suppressions need every other finding first, so the engine
 /// reports them; this check adds nothing.
-fn check(_: &FileScan, _: &mut Vec<CodeFinding>) {}
+fn check(_: &CodeContext<'_>, _: &mut Vec<CodeFinding>) {}
