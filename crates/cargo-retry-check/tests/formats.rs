@@ -101,9 +101,13 @@ fn sarif_of_every_broken_contract_is_valid_and_complete() {
     let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
     let results = run0["results"].as_array().unwrap();
     // Every rule of the catalogue fires in contracts/broken/.
+    // (Storm rules are in the catalogue but only `storm` reports them.)
     for rule in rules.iter().filter(|r| r["id"] != "RC000") {
+        let storm_only = retry_check_rules::rules::SIMULATED
+            .iter()
+            .any(|c| rule["id"] == *c);
         assert!(
-            results.iter().any(|r| r["ruleId"] == rule["id"]),
+            storm_only || results.iter().any(|r| r["ruleId"] == rule["id"]),
             "no result for {}",
             rule["id"]
         );
