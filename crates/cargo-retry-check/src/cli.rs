@@ -18,6 +18,13 @@ Exit codes:
   2    usage error, or an unreadable or invalid replay file
   101  internal error (a bug: please report it)";
 
+const STORM_EXIT_CODES: &str = "\
+Exit codes:
+  0    no storm rule fires (RC034-RC036)
+  1    a storm rule fires, or a contract file is invalid
+  2    usage error, unknown --server, or an I/O error
+  101  internal error (a bug: please report it)";
+
 const INIT_EXIT_CODES: &str = "\
 Exit codes:
   0    the files were created
@@ -68,6 +75,11 @@ pub enum Command {
     /// store its contract describes; a gap becomes a finding with a timeline.
     #[command(after_help = EXIT_CODES)]
     Simulate(SimulateArgs),
+    /// Simulate a fleet of clients following the contracts through an
+    /// outage of their dependency; report the load, the figures and a chart,
+    /// beside the same fleet with the recommended fix.
+    #[command(after_help = STORM_EXIT_CODES)]
+    Storm(StormArgs),
     /// Re-run a replay file step by step: print its timeline and verdict.
     #[command(after_help = REPLAY_EXIT_CODES)]
     Replay(ReplayArgs),
@@ -241,6 +253,80 @@ pub struct SimulateArgs {
     /// goes to the terminal (stderr).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct StormArgs {
+    /// Contract files or directories (searched for *.toml recursively).
+    /// Default: the `contracts` globs of [workspace.metadata.retry-check],
+    /// else contracts/**/*.toml under the workspace root.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    /// Path to Cargo.toml, to find the workspace root and its configuration.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// How long the incident lasts (a full outage unless --brownout or
+    /// --slowdown).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub outage: String,
+
+    /// Instead of a full outage, fail this share of attempts (0 < R <= 1).
+    #[arg(long, value_name = "RATIO", conflicts_with = "slowdown")]
+    pub brownout: Option<f64>,
+
+    /// Instead of a full outage, multiply capacity by F (0 < F < 1) and
+    /// divide response time by it.
+    #[arg(long, value_name = "F")]
+    pub slowdown: Option<f64>,
+
+    /// When the incident starts.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub at: String,
+
+    /// Simulated time in all.
+    #[arg(long, value_name = "DURATION", default_value = "2m")]
+    pub duration: String,
+
+    /// The server the incident hits (default: every called server that
+    /// calls nothing itself).
+    #[arg(long, value_name = "NAME")]
+    pub server: Option<String>,
+
+    /// Seed of the simulation: the same seed gives the same output.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StormFormat::Human)]
+    pub format: StormFormat,
+
+    /// When to use colours (also CARGO_TERM_COLOR; NO_COLOR disables).
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+
+    /// Write the report to FILE instead of stdout, and the SVG charts next
+    /// to it (FILE's stem, then the server: `report-payments.svg`).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Write the SVG charts to DIR (default: next to -o; none without -o).
+    #[arg(long, value_name = "DIR")]
+    pub svg_dir: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum StormFormat {
+    /// Sparklines, figures and rustc-style findings.
+    #[default]
+    Human,
+    /// JSON Lines: one object per finding, then a summary with the figures
+    /// and the per-second series.
+    Json,
+    /// Markdown: figure tables, the charts (linked, or inline without -o
+    /// and --svg-dir), then the findings.
+    Markdown,
 }
 
 #[derive(Args, Debug, Clone)]

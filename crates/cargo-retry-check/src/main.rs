@@ -13,6 +13,7 @@ mod replay_cmd;
 mod rules_cmd;
 mod scan_cmd;
 mod simulate;
+mod storm_cmd;
 
 use std::process::ExitCode;
 
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
         Some(Command::Lint(args)) => lint::run(args, sub(&matches, "lint")),
         Some(Command::Scan(args)) => scan_cmd::run(args, sub(&matches, "scan")),
         Some(Command::Simulate(args)) => simulate::run(args),
+        Some(Command::Storm(args)) => storm_cmd::run(args),
         Some(Command::Replay(args)) => replay_cmd::run(args),
         Some(Command::Init(args)) => init::run(args),
         Some(Command::Rules(args)) => rules_cmd::rules(args),

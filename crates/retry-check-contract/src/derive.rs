@@ -251,3 +251,64 @@ pub fn call_paths(set: &ContractSet) -> Vec<CallPath> {
     }
     paths
 }
+
+/// One jittered backoff sleep in milliseconds, given a uniform draw `u` in
+/// `[0, 1)` (anything else counts as 0). These are the formulas of Marc
+/// Brooker's "Exponential Backoff And Jitter" (AWS Architecture Blog, 2015),
+/// shared by the model-checking harness and the storm simulator:
+///
+/// - `none`: `base`;
+/// - `full`: `u * base`;
+/// - `equal`: `base/2 + u * base/2`;
+/// - `decorrelated`: `initial + u * (3 * max(previous, initial) - initial)`,
+///   capped by `cap`.
+///
+/// `base` is the un-jittered delay of this retry, `previous` the sleep
+/// before the previous retry (0 before the first).
+pub fn jittered_delay_ms(
+    jitter: Jitter,
+    base: u64,
+    initial: u64,
+    previous: u64,
+    cap: Option<u64>,
+    u: f64,
+) -> u64 {
+    let u = if (0.0..1.0).contains(&u) { u } else { 0.0 };
+    match jitter {
+        Jitter::None => base,
+        Jitter::Full => (base as f64 * u) as u64,
+        Jitter::Equal => base / 2 + ((base - base / 2) as f64 * u) as u64,
+        Jitter::Decorrelated => {
+            let lo = initial;
+            let prev = previous.max(lo);
+            let hi = prev.saturating_mul(3).max(lo);
+            let v = lo + ((hi - lo) as f64 * u) as u64;
+            v.min(cap.unwrap_or(u64::MAX))
+        }
+    }
+}
+
+#[cfg(test)]
+mod jitter_tests {
+    use super::*;
+
+    #[test]
+    fn jitter_formulas_stay_in_their_ranges() {
+        for i in 0..1000u64 {
+            let u = i as f64 / 1000.0;
+            assert_eq!(jittered_delay_ms(Jitter::None, 400, 100, 0, None, u), 400);
+            assert!(jittered_delay_ms(Jitter::Full, 400, 100, 0, None, u) < 400);
+            let e = jittered_delay_ms(Jitter::Equal, 400, 100, 0, None, u);
+            assert!((200..400).contains(&e), "{e}");
+            let d = jittered_delay_ms(Jitter::Decorrelated, 400, 100, 150, Some(1000), u);
+            assert!((100..450).contains(&d), "{d}");
+            let capped = jittered_delay_ms(Jitter::Decorrelated, 400, 100, 5000, Some(1000), u);
+            assert!(capped <= 1000);
+        }
+        assert_eq!(jittered_delay_ms(Jitter::Full, 400, 100, 0, None, 1.5), 0);
+        assert_eq!(
+            jittered_delay_ms(Jitter::Full, 400, 100, 0, None, f64::NAN),
+            0
+        );
+    }
+}

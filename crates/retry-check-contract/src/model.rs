@@ -158,6 +158,11 @@ pub struct Server {
     pub on_mismatch: Option<Sp<Status>>,
     pub on_in_progress: Option<Sp<Status>>,
     pub on_missing_key: Option<Sp<Status>>,
+    /// Requests per second the server can serve (fleet storm simulation).
+    pub capacity_per_sec: Option<Sp<f64>>,
+    /// Offered load / capacity above which the storm simulation reports
+    /// an overload (RC034).
+    pub max_load_factor: Option<Sp<f64>>,
     pub operations: Vec<Operation>,
     pub allow: Vec<AllowEntry>,
 }
@@ -199,6 +204,44 @@ pub struct Hedging {
     pub max_attempts: Option<Sp<i64>>,
     pub delay: Option<Sp<Duration>>,
     pub non_fatal_codes: Option<Sp<Vec<Sp<Status>>>>,
+}
+
+/// `fleet = { clients, rate_per_sec }`: how many instances of a client run,
+/// and how many logical requests each sends per second (storm simulation).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Fleet {
+    pub clients: Option<Sp<i64>>,
+    pub rate_per_sec: Option<Sp<f64>>,
+}
+
+impl Fleet {
+    /// Instances when `fleet` or `clients` is absent.
+    pub const DEFAULT_CLIENTS: u64 = 500;
+    /// Logical requests per second per instance when absent.
+    pub const DEFAULT_RATE_PER_SEC: f64 = 2.0;
+}
+
+/// `breaker = { failure_ratio, min_requests, open_for, half_open_probes, counts }`:
+/// a client-side circuit breaker.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Breaker {
+    /// Share of failed requests (in the last window) that opens the breaker.
+    pub failure_ratio: Option<Sp<f64>>,
+    /// Requests in the window before the ratio is judged.
+    pub min_requests: Option<Sp<i64>>,
+    /// How long the breaker stays open before letting probes through.
+    pub open_for: Option<Sp<Duration>>,
+    /// Requests let through while half-open; all must succeed to close.
+    pub half_open_probes: Option<Sp<i64>>,
+    /// Statuses that count as failures (default: the client's `retry_on`).
+    pub counts: Option<Sp<Vec<Sp<Status>>>>,
+}
+
+impl Breaker {
+    pub const DEFAULT_FAILURE_RATIO: f64 = 0.5;
+    pub const DEFAULT_MIN_REQUESTS: u64 = 20;
+    pub const DEFAULT_OPEN_FOR: Duration = Duration(5_000);
+    pub const DEFAULT_HALF_OPEN_PROBES: u64 = 1;
 }
 
 /// `idempotency_key = { header, reused_across_retries }`.
@@ -243,10 +286,28 @@ pub struct Client {
     pub hedging: Option<Sp<Hedging>>,
     pub idempotency_key: Option<Sp<IdempotencyKey>>,
     pub on_exhausted: Option<Sp<String>>,
+    pub fleet: Option<Sp<Fleet>>,
+    pub breaker: Option<Sp<Breaker>>,
     pub allow: Vec<AllowEntry>,
 }
 
 impl Client {
+    /// Fleet size, `fleet.clients` or [`Fleet::DEFAULT_CLIENTS`].
+    pub fn fleet_clients(&self) -> u64 {
+        self.fleet
+            .as_ref()
+            .and_then(|f| f.clients.as_ref())
+            .map_or(Fleet::DEFAULT_CLIENTS, |c| c.value.max(1) as u64)
+    }
+
+    /// Logical requests per second per instance.
+    pub fn fleet_rate(&self) -> f64 {
+        self.fleet
+            .as_ref()
+            .and_then(|f| f.rate_per_sec.as_ref())
+            .map_or(Fleet::DEFAULT_RATE_PER_SEC, |r| r.value)
+    }
+
     /// Whether this client ever sends a second attempt. `max_attempts`
     /// absent counts as retrying only if a retry field is present.
     pub fn retries(&self) -> bool {

@@ -41,6 +41,8 @@ pub(crate) const SERVER_FIELDS: &[&str] = &[
     "on_mismatch",
     "on_in_progress",
     "on_missing_key",
+    "capacity_per_sec",
+    "max_load_factor",
     "operations",
     "allow",
 ];
@@ -61,12 +63,22 @@ pub(crate) const CLIENT_FIELDS: &[&str] = &[
     "hedging",
     "idempotency_key",
     "on_exhausted",
+    "fleet",
+    "breaker",
     "allow",
 ];
 pub(crate) const BACKOFF_FIELDS: &[&str] = &["initial", "multiplier", "max", "jitter"];
 pub(crate) const BUDGET_FIELDS: &[&str] = &["ratio", "min_per_sec"];
 pub(crate) const HEDGING_FIELDS: &[&str] = &["max_attempts", "delay", "non_fatal_codes"];
 pub(crate) const IDEMPOTENCY_KEY_FIELDS: &[&str] = &["header", "reused_across_retries"];
+pub(crate) const FLEET_FIELDS: &[&str] = &["clients", "rate_per_sec"];
+pub(crate) const BREAKER_FIELDS: &[&str] = &[
+    "failure_ratio",
+    "min_requests",
+    "open_for",
+    "half_open_probes",
+    "counts",
+];
 pub(crate) const ALLOW_FIELDS: &[&str] = &["rule", "reason"];
 
 /// Parse every file of `sources` into one contract set. Returns the set and
@@ -375,6 +387,69 @@ impl Cx<'_> {
         }
     }
 
+    /// A finite number above zero.
+    fn positive(&mut self, key: &Key<'_>, value: &Value<'_>, what: &str) -> Option<Sp<f64>> {
+        let n = self.number(key, value)?;
+        if n.value > 0.0 {
+            return Some(n);
+        }
+        self.invalid(
+            value.span(),
+            format!(
+                "`{}` must be greater than zero, found {}",
+                key.get_ref(),
+                n.value
+            ),
+            &format!("expected {what} above zero"),
+            None,
+        );
+        None
+    }
+
+    /// A number in `(0, 1]`.
+    fn ratio(&mut self, key: &Key<'_>, value: &Value<'_>) -> Option<Sp<f64>> {
+        let n = self.number(key, value)?;
+        if n.value > 0.0 && n.value <= 1.0 {
+            return Some(n);
+        }
+        self.invalid(
+            value.span(),
+            format!(
+                "`{}` must be a ratio above 0 and at most 1, found {}",
+                key.get_ref(),
+                n.value
+            ),
+            "expected a share like 0.5",
+            None,
+        );
+        None
+    }
+
+    /// An integer in `min..=max`.
+    fn at_least(
+        &mut self,
+        key: &Key<'_>,
+        value: &Value<'_>,
+        min: i64,
+        max: i64,
+    ) -> Option<Sp<i64>> {
+        let n = self.int(key, value)?;
+        if (min..=max).contains(&n.value) {
+            return Some(n);
+        }
+        self.invalid(
+            value.span(),
+            format!(
+                "`{}` must be between {min} and {max}, found {}",
+                key.get_ref(),
+                n.value
+            ),
+            "out of range",
+            None,
+        );
+        None
+    }
+
     fn duration(&mut self, key: &Key<'_>, value: &Value<'_>) -> Option<Sp<Duration>> {
         match value.get_ref() {
             DeValue::String(s) => match s.parse::<Duration>() {
@@ -582,6 +657,8 @@ fn parse_server(cx: &mut Cx<'_>, name: &Key<'_>, body: &Value<'_>) -> Option<Ser
         on_mismatch: None,
         on_in_progress: None,
         on_missing_key: None,
+        capacity_per_sec: None,
+        max_load_factor: None,
         operations: Vec::new(),
         allow: Vec::new(),
     };
@@ -633,6 +710,24 @@ fn parse_server(cx: &mut Cx<'_>, name: &Key<'_>, body: &Value<'_>) -> Option<Ser
             "on_mismatch" => server.on_mismatch = cx.status(v),
             "on_in_progress" => server.on_in_progress = cx.status(v),
             "on_missing_key" => server.on_missing_key = cx.status(v),
+            "capacity_per_sec" => {
+                server.capacity_per_sec = cx.positive(k, v, "requests per second")
+            }
+            "max_load_factor" => {
+                server.max_load_factor = cx.number(k, v).and_then(|n| {
+                    if n.value >= 1.0 {
+                        Some(n)
+                    } else {
+                        cx.invalid(
+                            n.span.range.clone(),
+                            format!("`max_load_factor` must be at least 1.0, found {}", n.value),
+                            "below 1.0",
+                            Some("it is offered load divided by `capacity_per_sec`: 1.0 is exactly at capacity, 1.5 allows 50% over".to_string()),
+                        );
+                        None
+                    }
+                })
+            }
             "operations" => {
                 if let Some(ops) = cx.table(k, v, "a table of operations") {
                     for (op_name, op_body) in ops.iter() {
@@ -725,6 +820,8 @@ fn parse_client(cx: &mut Cx<'_>, name: &Key<'_>, body: &Value<'_>) -> Option<Cli
         hedging: None,
         idempotency_key: None,
         on_exhausted: None,
+        fleet: None,
+        breaker: None,
         allow: Vec::new(),
     };
     let place = format!("in client `{}`", name.get_ref());
@@ -812,9 +909,153 @@ fn parse_client(cx: &mut Cx<'_>, name: &Key<'_>, body: &Value<'_>) -> Option<Cli
                 }
             }
             "on_exhausted" => c.on_exhausted = cx.string(k, v),
+            "fleet" => {
+                if let Some(t) =
+                    cx.table(k, v, "a table like { clients = 500, rate_per_sec = 2.0 }")
+                {
+                    let mut f = Fleet::default();
+                    for (fk, fv) in t.iter() {
+                        match fk.get_ref().as_ref() {
+                            "clients" => f.clients = cx.at_least(fk, fv, 1, 10_000_000),
+                            "rate_per_sec" => {
+                                f.rate_per_sec = cx.positive(fk, fv, "logical requests per second")
+                            }
+                            _ => cx.unknown_field(fk, "in `fleet`", FLEET_FIELDS),
+                        }
+                    }
+                    c.fleet = Some(cx.sp(f, v.span()));
+                }
+            }
+            "breaker" => {
+                if let Some(t) = cx.table(
+                    k,
+                    v,
+                    "a table like { failure_ratio = 0.5, open_for = \"5s\" }",
+                ) {
+                    let mut b = Breaker::default();
+                    for (bk, bv) in t.iter() {
+                        match bk.get_ref().as_ref() {
+                            "failure_ratio" => b.failure_ratio = cx.ratio(bk, bv),
+                            "min_requests" => b.min_requests = cx.at_least(bk, bv, 1, 1_000_000),
+                            "open_for" => {
+                                b.open_for = cx.duration(bk, bv).and_then(|d| {
+                                    if d.value.as_millis() > 0 {
+                                        Some(d)
+                                    } else {
+                                        cx.invalid(
+                                            d.span.range.clone(),
+                                            "`open_for` must be longer than zero".to_string(),
+                                            "a breaker that is never open",
+                                            None,
+                                        );
+                                        None
+                                    }
+                                })
+                            }
+                            "half_open_probes" => {
+                                b.half_open_probes = cx.at_least(bk, bv, 1, 1_000_000)
+                            }
+                            "counts" => b.counts = cx.status_list(bk, bv),
+                            _ => cx.unknown_field(bk, "in `breaker`", BREAKER_FIELDS),
+                        }
+                    }
+                    c.breaker = Some(cx.sp(b, v.span()));
+                }
+            }
             "allow" => c.allow = cx.allow(k, v),
             _ => cx.unknown_field(k, &place, CLIENT_FIELDS),
         }
     }
     Some(c)
+}
+
+#[cfg(test)]
+mod storm_field_tests {
+    use super::*;
+
+    fn errors_of(text: &str) -> Vec<String> {
+        let mut sources = SourceMap::new();
+        sources.add("t.toml", text);
+        let (_, errors) = load(&sources);
+        errors
+            .iter()
+            .map(|d| {
+                let at = d.primary.as_ref().map(|p| {
+                    let lc = sources.line_col(&p.span);
+                    format!("{}:{}", lc.line, lc.column)
+                });
+                format!("{} {} @{}", d.name, d.message, at.unwrap_or_default())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fleet_breaker_and_capacity_parse() {
+        let (set, errors) = crate::load_str(
+            "t.toml",
+            r#"
+version = 1
+[server.payments]
+capacity_per_sec = 800
+max_load_factor = 1.5
+[client.checkout]
+calls = ["payments"]
+fleet = { clients = 2000, rate_per_sec = 0.5 }
+breaker = { failure_ratio = 0.5, min_requests = 10, open_for = "10s", half_open_probes = 3, counts = ["UNAVAILABLE", 503] }
+"#,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let s = &set.servers[0];
+        assert_eq!(s.capacity_per_sec.as_ref().map(|c| c.value), Some(800.0));
+        assert_eq!(s.max_load_factor.as_ref().map(|c| c.value), Some(1.5));
+        let c = &set.clients[0];
+        assert_eq!(c.fleet_clients(), 2000);
+        assert_eq!(c.fleet_rate(), 0.5);
+        let b = c
+            .breaker
+            .as_ref()
+            .map(|b| &b.value)
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(b.failure_ratio.map(|v| v.value), Some(0.5));
+        assert_eq!(b.min_requests.map(|v| v.value), Some(10));
+        assert_eq!(b.open_for.map(|v| v.value), Some(Duration(10_000)));
+        assert_eq!(b.half_open_probes.map(|v| v.value), Some(3));
+        assert_eq!(b.counts.map(|v| v.value.len()), Some(2));
+    }
+
+    #[test]
+    fn defaults_when_fleet_is_absent() {
+        let (set, errors) = crate::load_str("t.toml", "version = 1\n[client.c]\ncalls = [\"s\"]\n");
+        assert!(errors.is_empty());
+        assert_eq!(set.clients[0].fleet_clients(), Fleet::DEFAULT_CLIENTS);
+        assert_eq!(set.clients[0].fleet_rate(), Fleet::DEFAULT_RATE_PER_SEC);
+    }
+
+    #[test]
+    fn bad_values_are_located_errors() {
+        let errors = errors_of(
+            r#"version = 1
+[server.s]
+capacity_per_sec = 0
+max_load_factor = 0.5
+[client.c]
+fleet = { clients = 0, rate_per_sec = -1, size = 3 }
+breaker = { failure_ratio = 1.5, min_requests = 0, open_for = "0s", half_open_probes = "x", count = [] }
+"#,
+        );
+        let expected = [
+            "invalid_value `capacity_per_sec` must be greater than zero, found 0 @3:20",
+            "invalid_value `max_load_factor` must be at least 1.0, found 0.5 @4:19",
+            "invalid_value `clients` must be between 1 and 10000000, found 0 @6:21",
+            "invalid_value `rate_per_sec` must be greater than zero, found -1 @6:39",
+            "unknown_field unknown field `size` in `fleet` @6:43",
+            "invalid_value `failure_ratio` must be a ratio above 0 and at most 1, found 1.5 @7:29",
+            "invalid_value `min_requests` must be between 1 and 1000000, found 0 @7:49",
+            "invalid_value `open_for` must be longer than zero @7:63",
+            "wrong_type `half_open_probes` must be an integer, found a string @7:88",
+            "unknown_field unknown field `count` in `breaker` @7:93",
+        ];
+        assert_eq!(errors, expected);
+    }
 }

@@ -237,6 +237,8 @@ pub fn as_contract_client(p: &Policy, name: Sp<String>) -> Result<Client, Vec<&'
         hedging: None,
         idempotency_key: None,
         on_exhausted: None,
+        fleet: None,
+        breaker: None,
         allow: Vec::new(),
     })
 }

@@ -57,20 +57,23 @@ impl RetrySchedule {
     /// - `Decorrelated`: `initial + u * (3 * previous - initial)`, capped by
     ///   `max_backoff`.
     pub fn sleep(&self, retry: u32, u: f64, previous: Duration) -> Duration {
-        let u = if (0.0..1.0).contains(&u) { u } else { 0.0 };
-        let base = millis(self.base_backoff(retry));
-        let ms = match self.jitter {
-            Jitter::None => base,
-            Jitter::Full => (base as f64 * u) as u64,
-            Jitter::Equal => base / 2 + ((base - base / 2) as f64 * u) as u64,
-            Jitter::Decorrelated => {
-                let lo = millis(self.initial_backoff);
-                let prev = millis(previous).max(lo);
-                let hi = prev.saturating_mul(3).max(lo);
-                let v = lo + ((hi - lo) as f64 * u) as u64;
-                v.min(self.max_backoff.map(millis).unwrap_or(u64::MAX))
-            }
+        use retry_check_contract::Jitter as J;
+        let jitter = match self.jitter {
+            Jitter::None => J::None,
+            Jitter::Full => J::Full,
+            Jitter::Equal => J::Equal,
+            Jitter::Decorrelated => J::Decorrelated,
         };
+        // The formulas are shared with the storm simulator (one definition,
+        // in the contract crate).
+        let ms = retry_check_contract::derive::jittered_delay_ms(
+            jitter,
+            millis(self.base_backoff(retry)),
+            millis(self.initial_backoff),
+            millis(previous),
+            self.max_backoff.map(millis),
+            u,
+        );
         Duration::from_millis(ms)
     }
 

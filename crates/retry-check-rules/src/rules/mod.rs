@@ -1,5 +1,5 @@
 //! The rule catalog: one file per rule.
-use crate::Rule;
+use crate::{Context, Finding, Rule};
 mod rc001_key_ttl_shorter_than_retry_window;
 mod rc002_retry_without_idempotency_key;
 mod rc003_retry_on_permanent_code;
@@ -31,6 +31,11 @@ mod rc028_key_not_scoped;
 mod rc029_no_exhausted_state;
 mod rc030_hedging_non_idempotent;
 mod rc031_unknown_reference;
+mod rc032_breaker_counts_client_errors;
+mod rc033_breaker_open_shorter_than_backoff;
+mod rc034_storm_overload;
+mod rc035_retry_herd;
+mod rc036_unbounded_storm_amplification;
 mod rc099_unused_suppression;
 
 /// Every rule, in code order.
@@ -66,8 +71,21 @@ pub static ALL: &[&Rule] = &[
     &rc029_no_exhausted_state::RULE,
     &rc030_hedging_non_idempotent::RULE,
     &rc031_unknown_reference::RULE,
+    &rc032_breaker_counts_client_errors::RULE,
+    &rc033_breaker_open_shorter_than_backoff::RULE,
+    &rc034_storm_overload::RULE,
+    &rc035_retry_herd::RULE,
+    &rc036_unbounded_storm_amplification::RULE,
     &rc099_unused_suppression::RULE,
 ];
 
 /// Reported by the engine itself for `allow` entries that suppress nothing.
 pub static UNUSED_SUPPRESSION: &Rule = &rc099_unused_suppression::RULE;
+
+/// Rules only the storm simulation (`cargo retry-check storm`, crate
+/// `retry-check-storm`) reports. They are listed here so that `rules`,
+/// `explain`, SARIF and lint levels know them; `lint` never produces them.
+pub static SIMULATED: &[&str] = &["RC034", "RC035", "RC036"];
+
+/// The `check` of a simulated rule: static linting finds nothing.
+pub(crate) fn simulated_only(_: &Context<'_>, _: &mut Vec<Finding>) {}

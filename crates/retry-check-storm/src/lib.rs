@@ -1,0 +1,579 @@
+//! Fleet storm simulation (PRODUCT.md section 10): a fleet of clients
+//! following their retry contracts through an outage, brownout or slowdown
+//! of a dependency, and the load that dependency receives.
+//!
+//! The simulator ([`sim`]) is discrete-event over virtual milliseconds with
+//! one seeded random stream, so a seed gives the same report byte for byte.
+//!
+//! * **Clients.** Each *root* client (one that does not run inside a called
+//!   server) is a fleet of `fleet.clients` instances, together sending
+//!   `clients x rate_per_sec` logical requests per second (Poisson). A
+//!   request picks one of the client's `calls` targets. A failed attempt is
+//!   retried per the contract: `max_attempts`, the backoff delay with its
+//!   exact jitter formula (shared with the harness:
+//!   [`retry_check_contract::derive::jittered_delay_ms`]), `deadline` (else
+//!   `retry_window`) as the send horizon, `per_attempt_timeout`, a
+//!   per-instance retry budget (`ratio` tokens deposited per request,
+//!   `min_per_sec` refilled per second; at most ten seconds of deposits
+//!   plus one second of refill; one token per retry), a per-instance circuit breaker (`failure_ratio` over at least
+//!   `min_requests`, open for `open_for`, `half_open_probes` probes; an open
+//!   breaker fails the request without sending) and, on a shed request,
+//!   Retry-After (1 s) when `honor_retry_after`.
+//! * **Stacks.** An attempt accepted by a server that hosts clients
+//!   (`runs_in`) starts one logical request per such client and succeeds
+//!   only when they all do, so retries multiply layer by layer as in a
+//!   real stack (3 x 3 x 3 = 27 attempts at the bottom).
+//! * **Servers.** `capacity_per_sec` (else the steady first-attempt load
+//!   plus 25%) as a token bucket with 100 ms of burst; attempts beyond it
+//!   are shed with 503 + Retry-After. Healthy latency is 20 ms.
+//! * **Incident.** On the dependency (the called servers that call nothing,
+//!   or `target`): a full outage refuses every attempt and, at its start,
+//!   resets every instance's connection, failing one request per instance
+//!   at the same instant (the synchronised failure that turns un-jittered
+//!   retries into a herd); a brownout fails a share of attempts; a slowdown
+//!   divides capacity and multiplies latency.
+//!
+//! Each scenario runs twice: with the contracts as written and with the
+//! recommended fix ([`policy::Fix`]: full jitter where there is none, a
+//! 10% retry budget where there is neither budget nor breaker).
+
+pub mod chart;
+pub mod policy;
+pub mod sim;
+
+use retry_check_contract::{ContractSet, ItemId};
+use retry_check_diagnostics::{Diagnostic, Severity};
+use serde_json::{json, Value};
+
+pub use policy::{Fix, Policy};
+pub use sim::{ClientTotals, Run, ServerSeries, Topology};
+
+/// `max_load_factor` of a server that declares a capacity but no bound.
+pub const DEFAULT_MAX_LOAD_FACTOR: f64 = 1.5;
+/// Attempts per logical request above which retries without a budget or
+/// breaker are reported (the SRE book's per-request cap of three attempts).
+pub const AMPLIFICATION_BOUND: f64 = 3.0;
+/// Peak of a 100 ms bucket over the mean of its second at which retries
+/// count as a herd.
+pub const HERD_SPIKE: f64 = 2.0;
+/// Seconds the dependency must stay healthy to count as recovered.
+pub const RECOVERY_HOLD_S: usize = 5;
+
+/// What goes wrong with the dependency.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Incident {
+    /// Every attempt is refused.
+    Outage,
+    /// This share of attempts fails.
+    Brownout(f64),
+    /// Capacity times this factor (0, 1]; latency divided by it.
+    Slowdown(f64),
+}
+
+/// The scenario: how long, what incident, when, and the seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub duration_ms: u64,
+    pub incident: Incident,
+    pub incident_start_ms: u64,
+    pub incident_len_ms: u64,
+    pub seed: u64,
+    /// The server the incident hits; default: every dependency.
+    pub target: Option<String>,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            duration_ms: 120_000,
+            incident: Incident::Outage,
+            incident_start_ms: 30_000,
+            incident_len_ms: 30_000,
+            seed: 1,
+            target: None,
+        }
+    }
+}
+
+impl Scenario {
+    pub fn incident_end_ms(&self) -> u64 {
+        self.incident_start_ms + self.incident_len_ms
+    }
+
+    pub fn describe(&self) -> String {
+        let what = match self.incident {
+            Incident::Outage => "outage".to_string(),
+            Incident::Brownout(p) => format!("brownout ({:.0}% of attempts fail)", p * 100.0),
+            Incident::Slowdown(f) => format!("slowdown (capacity x{f})"),
+        };
+        format!(
+            "{} of {} at {}, {} simulated, seed {}",
+            what,
+            secs(self.incident_len_ms),
+            secs(self.incident_start_ms),
+            secs(self.duration_ms),
+            self.seed
+        )
+    }
+}
+
+fn secs(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    }
+}
+
+/// The figures of one run at one server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    /// Highest offered load of a second over capacity.
+    pub peak_load_factor: f64,
+    /// The second it happened.
+    pub peak_at_s: usize,
+    /// Highest 100 ms bucket over the mean 100 ms bucket of its second.
+    pub herd_spike: f64,
+    /// Attempts received per logical request reaching the server.
+    pub amplification: f64,
+    /// The same, during the incident.
+    pub incident_amplification: f64,
+    /// Seconds after the incident ends until load is back under capacity
+    /// and goodput back to 90% of its level before; `None`: not within
+    /// the scenario.
+    pub recovery_s: Option<usize>,
+    pub attempts: u64,
+}
+
+/// One server the report is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerReport {
+    pub index: usize,
+    pub name: String,
+    pub capacity: f64,
+    pub capacity_declared: bool,
+    pub max_load_factor: f64,
+    pub incident: bool,
+    pub without: Figures,
+    pub with_fix: Figures,
+}
+
+/// One root client's outcome, with and without the fix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientReport {
+    pub index: usize,
+    pub name: String,
+    pub fix: Fix,
+    pub without: ClientTotals,
+    pub with_fix: ClientTotals,
+}
+
+/// Everything `storm` reports.
+#[derive(Debug, Clone)]
+pub struct StormReport {
+    pub scenario: Scenario,
+    pub servers: Vec<ServerReport>,
+    pub clients: Vec<ClientReport>,
+    /// The recommended fix per client (all clients, in set order).
+    pub fixes: Vec<(String, Fix)>,
+    /// The raw series, for charts: (contract run, fixed run).
+    pub runs: (Run, Run),
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl StormReport {
+    /// Share of logical requests (all root clients) that ended without
+    /// success: attempts, deadline or budget exhausted, or breaker open.
+    pub fn exhausted_share(run: &Run) -> f64 {
+        let (failed, total) = run.roots.iter().fold((0u64, 0u64), |(f, t), c| {
+            (f + c.exhausted + c.rejected, t + c.logical)
+        });
+        if total == 0 {
+            0.0
+        } else {
+            failed as f64 / total as f64
+        }
+    }
+}
+
+/// Simulate `scenario` on the contract set, with and without the fix.
+pub fn simulate(set: &ContractSet, scenario: &Scenario) -> Result<StormReport, String> {
+    let topo = Topology::new(set, scenario.target.as_deref())?;
+    if topo.roots.is_empty() {
+        return Err(
+            "no client calls a server defined in the contracts: nothing to simulate".into(),
+        );
+    }
+    if !topo.incident.iter().any(|&i| i) {
+        return Err("no server is called: there is no dependency to take down".into());
+    }
+    let fixed: Vec<Policy> = topo.policies.iter().map(Policy::fixed).collect();
+    let without = sim::run(set, &topo, &topo.policies, scenario);
+    let with_fix = sim::run(set, &topo, &fixed, scenario);
+    let mut servers = Vec::new();
+    for (si, server) in set.servers.iter().enumerate() {
+        let a = &without.servers[si];
+        if a.attempts() == 0 || !(a.incident || a.capacity_declared) {
+            continue;
+        }
+        servers.push(ServerReport {
+            index: si,
+            name: server.name.value.clone(),
+            capacity: a.capacity,
+            capacity_declared: a.capacity_declared,
+            max_load_factor: server
+                .max_load_factor
+                .as_ref()
+                .map_or(DEFAULT_MAX_LOAD_FACTOR, |m| m.value),
+            incident: a.incident,
+            without: figures(a, scenario),
+            with_fix: figures(&with_fix.servers[si], scenario),
+        });
+    }
+    let clients = topo
+        .roots
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| ClientReport {
+            index: r as usize,
+            name: set.clients[r as usize].name.value.clone(),
+            fix: topo.policies[r as usize].fix(),
+            without: without.roots[i].clone(),
+            with_fix: with_fix.roots[i].clone(),
+        })
+        .collect();
+    let fixes = topo
+        .policies
+        .iter()
+        .map(|p| (p.name.clone(), p.fix()))
+        .collect();
+    let mut report = StormReport {
+        scenario: scenario.clone(),
+        servers,
+        clients,
+        fixes,
+        runs: (without, with_fix),
+        diagnostics: Vec::new(),
+    };
+    report.diagnostics = diagnostics(set, &topo, &report);
+    Ok(report)
+}
+
+fn figures(s: &ServerSeries, scenario: &Scenario) -> Figures {
+    let cap = s.capacity.max(f64::MIN_POSITIVE);
+    let (peak_at_s, peak) =
+        s.offered.iter().enumerate().fold(
+            (0, 0u64),
+            |best, (i, &v)| if v > best.1 { (i, v) } else { best },
+        );
+    let per_sec = (1000 / sim::FINE_BUCKET_MS) as usize;
+    let mut herd_spike: f64 = 0.0;
+    for (sec, &total) in s.offered.iter().enumerate() {
+        if total < per_sec as u64 * 10 {
+            continue; // too few attempts to speak of a spike
+        }
+        let mean = total as f64 / per_sec as f64;
+        let fine = &s.offered_fine[(sec * per_sec).min(s.offered_fine.len())
+            ..((sec + 1) * per_sec).min(s.offered_fine.len())];
+        let top = fine.iter().copied().max().unwrap_or(0) as f64;
+        herd_spike = herd_spike.max(top / mean);
+    }
+    let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    Figures {
+        peak_load_factor: peak as f64 / cap,
+        peak_at_s,
+        herd_spike,
+        amplification: ratio(s.attempts(), s.logical),
+        incident_amplification: ratio(s.attempts_in_incident, s.logical_in_incident),
+        recovery_s: recovery(s, scenario),
+        attempts: s.attempts(),
+    }
+}
+
+fn recovery(s: &ServerSeries, scenario: &Scenario) -> Option<usize> {
+    let start = (scenario.incident_start_ms / 1000) as usize;
+    let end = scenario.incident_end_ms().div_ceil(1000) as usize;
+    let secs = s.offered.len();
+    // Baseline: the seconds before the incident (the first is warm-up).
+    let before = 1..start.min(secs);
+    let (good, offered) = if before.is_empty() {
+        (0.0, 0.0)
+    } else {
+        let n = before.len() as f64;
+        (
+            s.succeeded[before.clone()].iter().sum::<u64>() as f64 / n,
+            s.offered[before].iter().sum::<u64>() as f64 / n,
+        )
+    };
+    let limit = s.capacity.max(offered * 1.1);
+    let healthy = |j: usize| s.succeeded[j] as f64 >= 0.9 * good && (s.offered[j] as f64) <= limit;
+    (end..secs).find_map(|k| {
+        let until = (k + RECOVERY_HOLD_S).min(secs);
+        (until - k == RECOVERY_HOLD_S && (k..until).all(healthy)).then_some(k - end)
+    })
+}
+
+fn allowed(set: &ContractSet, item: ItemId, code: &str, name: &str) -> bool {
+    set.allows(item)
+        .iter()
+        .any(|a| a.rule.value.eq_ignore_ascii_case(code) || a.rule.value == name)
+}
+
+fn rule(code: &str) -> (&'static str, &'static str, Severity) {
+    match retry_check_rules::find_rule(code) {
+        Some(r) => (
+            r.code,
+            r.name,
+            match r.default_level {
+                retry_check_rules::Level::Deny => Severity::Error,
+                _ => Severity::Warning,
+            },
+        ),
+        None => ("RC900", "simulated_violation", Severity::Error),
+    }
+}
+
+/// Code of the storm rules (registered in the rules crate for `rules` and
+/// `explain`; only this crate produces them).
+pub const STORM_OVERLOAD: &str = "RC034";
+pub const RETRY_HERD: &str = "RC035";
+pub const UNBOUNDED_STORM_AMPLIFICATION: &str = "RC036";
+
+fn diagnostics(set: &ContractSet, topo: &Topology, report: &StormReport) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let sc = &report.scenario;
+    for s in &report.servers {
+        let server = &set.servers[s.index];
+        let item = ItemId::Server(s.index);
+        // RC034: overload beyond the declared bound.
+        let (code, name, sev) = rule(STORM_OVERLOAD);
+        if s.capacity_declared
+            && s.without.peak_load_factor > s.max_load_factor
+            && !allowed(set, item, code, name)
+        {
+            let span = server
+                .max_load_factor
+                .as_ref()
+                .map(|m| (m.span.clone(), format!("at most {}x capacity", m.value)))
+                .or_else(|| {
+                    server.capacity_per_sec.as_ref().map(|c| {
+                        (
+                            c.span.clone(),
+                            format!(
+                                "capacity {}/s, default bound {}x",
+                                c.value, DEFAULT_MAX_LOAD_FACTOR
+                            ),
+                        )
+                    })
+                })
+                .unwrap_or_else(|| (server.name.span.clone(), "this server".into()));
+            let mut d = Diagnostic::new(
+                code,
+                name,
+                sev,
+                format!(
+                    "in a simulated {}, retries drive `{}` to {:.2}x its capacity (bound {}x)",
+                    incident_word(sc),
+                    s.name,
+                    s.without.peak_load_factor,
+                    s.max_load_factor
+                ),
+            )
+            .with_primary(span.0, span.1);
+            for (ci, c) in set.clients.iter().enumerate() {
+                if topo.reaches[ci].contains(&(s.index as u32)) && topo.policies[ci].retries() {
+                    d = d.with_secondary(c.retry_span(), format!("`{}` retries", c.name.value));
+                }
+            }
+            d = d
+                .with_note(format!(
+                    "peak {:.0} attempts/s at {}s against {:.0}/s; {}; {}",
+                    s.without.peak_load_factor * s.capacity,
+                    s.without.peak_at_s,
+                    s.capacity,
+                    recovery_text(s.without.recovery_s),
+                    sc.describe()
+                ))
+                .with_help(fix_help(report, topo, s.index, |f| {
+                    format!("{:.2}x", f.peak_load_factor)
+                }));
+            out.push(d);
+        }
+        // RC035: synchronised retries.
+        let (code, name, sev) = rule(RETRY_HERD);
+        if s.incident && s.without.herd_spike >= HERD_SPIKE {
+            for (ci, c) in set.clients.iter().enumerate() {
+                let p = &topo.policies[ci];
+                if !topo.targets[ci].contains(&(s.index as u32))
+                    || !p.fix().full_jitter
+                    || allowed(set, ItemId::Client(ci), code, name)
+                {
+                    continue;
+                }
+                let span = c
+                    .backoff
+                    .as_ref()
+                    .map(|b| b.jitter.as_ref().map_or(b.span.clone(), |j| j.span.clone()))
+                    .unwrap_or_else(|| c.retry_span());
+                out.push(
+                    Diagnostic::new(
+                        code,
+                        name,
+                        sev,
+                        format!(
+                            "`{}`'s un-jittered retries reach `{}` as a herd: {:.1}x the second's mean in 100 ms",
+                            c.name.value, s.name, s.without.herd_spike
+                        ),
+                    )
+                    .with_primary(span, "no jitter")
+                    .with_note(format!(
+                        "the {} failed every instance's request at once; each retry wave repeats it ({} instances); with full jitter the peak is {:.1}x",
+                        incident_word(sc),
+                        p.fleet_clients,
+                        s.with_fix.herd_spike
+                    ))
+                    .with_help("add `jitter = \"full\"` to `backoff`"),
+                );
+            }
+        }
+        // RC036: amplification with nothing to bound it.
+        let (code, name, sev) = rule(UNBOUNDED_STORM_AMPLIFICATION);
+        if s.incident && s.without.incident_amplification > AMPLIFICATION_BOUND {
+            for (ci, c) in set.clients.iter().enumerate() {
+                let p = &topo.policies[ci];
+                if !topo.reaches[ci].contains(&(s.index as u32))
+                    || !p.retries()
+                    || !p.fix().budget
+                    || allowed(set, ItemId::Client(ci), code, name)
+                {
+                    continue;
+                }
+                out.push(
+                    Diagnostic::new(
+                        code,
+                        name,
+                        sev,
+                        format!(
+                            "`{}` retries with neither budget nor breaker, and `{}` receives {:.1} attempts per request during the {} (bound {})",
+                            c.name.value,
+                            s.name,
+                            s.without.incident_amplification,
+                            incident_word(sc),
+                            AMPLIFICATION_BOUND
+                        ),
+                    )
+                    .with_primary(c.retry_span(), format!("up to {} attempts", p.max_attempts))
+                    .with_note(format!(
+                        "with a 10% retry budget: {:.1} attempts per request",
+                        s.with_fix.incident_amplification
+                    ))
+                    .with_help("add `budget = { ratio = 0.1 }` (or a `breaker`), and retry at one layer of the stack only"),
+                );
+            }
+        }
+    }
+    for d in &mut out {
+        d.help.push(format!(
+            "for more information, run `cargo retry-check explain {}`",
+            d.code
+        ));
+    }
+    out.sort_by_key(|d| d.sort_key());
+    out
+}
+
+fn incident_word(sc: &Scenario) -> &'static str {
+    match sc.incident {
+        Incident::Outage => "outage",
+        Incident::Brownout(_) => "brownout",
+        Incident::Slowdown(_) => "slowdown",
+    }
+}
+
+fn recovery_text(r: Option<usize>) -> String {
+    match r {
+        Some(s) => format!("recovered {s}s after the incident"),
+        None => "did not recover within the scenario".to_string(),
+    }
+}
+
+fn fix_help(
+    report: &StormReport,
+    topo: &Topology,
+    server: usize,
+    figure: impl Fn(&Figures) -> String,
+) -> String {
+    let fixes: Vec<String> = report
+        .fixes
+        .iter()
+        .enumerate()
+        .filter(|(ci, (_, f))| !f.is_empty() && topo.reaches[*ci].contains(&(server as u32)))
+        .map(|(_, (name, f))| format!("`{name}`: {}", f.describe()))
+        .collect();
+    let with = report
+        .servers
+        .iter()
+        .find(|s| s.index == server)
+        .map(|s| figure(&s.with_fix))
+        .unwrap_or_default();
+    if fixes.is_empty() {
+        "lower the attempts, add a retry budget or a breaker, or raise `capacity_per_sec`".into()
+    } else {
+        format!(
+            "with the recommended fix ({}), the peak is {with}",
+            fixes.join("; ")
+        )
+    }
+}
+
+/// The report as one JSON object (the `storm` summary).
+pub fn json_summary(report: &StormReport) -> Value {
+    let fig = |f: &Figures| {
+        json!({
+            "peak_load_factor": round3(f.peak_load_factor),
+            "peak_at_s": f.peak_at_s,
+            "herd_spike": round3(f.herd_spike),
+            "amplification": round3(f.amplification),
+            "incident_amplification": round3(f.incident_amplification),
+            "recovery_s": f.recovery_s,
+            "attempts": f.attempts,
+        })
+    };
+    let totals = |t: &ClientTotals| {
+        json!({
+            "logical": t.logical,
+            "succeeded": t.succeeded,
+            "exhausted": t.exhausted,
+            "rejected": t.rejected,
+        })
+    };
+    json!({
+        "reason": "storm",
+        "scenario": report.scenario.describe(),
+        "seed": report.scenario.seed,
+        "servers": report.servers.iter().map(|s| json!({
+            "name": s.name,
+            "capacity_per_sec": round3(s.capacity),
+            "capacity_declared": s.capacity_declared,
+            "max_load_factor": s.max_load_factor,
+            "incident": s.incident,
+            "without_fix": fig(&s.without),
+            "with_fix": fig(&s.with_fix),
+            "offered_per_sec": report.runs.0.servers[s.index].offered,
+            "offered_per_sec_with_fix": report.runs.1.servers[s.index].offered,
+        })).collect::<Vec<_>>(),
+        "clients": report.clients.iter().map(|c| json!({
+            "name": c.name,
+            "fix": c.fix.describe(),
+            "without_fix": totals(&c.without),
+            "with_fix": totals(&c.with_fix),
+        })).collect::<Vec<_>>(),
+        "exhausted_share": round3(StormReport::exhausted_share(&report.runs.0)),
+        "exhausted_share_with_fix": round3(StormReport::exhausted_share(&report.runs.1)),
+        "findings": report.diagnostics.len(),
+    })
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
