@@ -9,13 +9,16 @@
 //! correctness = "deny"                  # a group
 //! no_retry_budget = "allow"             # a rule, by name or code
 //! ```
+//!
+//! `model-tests = ["pkg::test_target", ...]` names the harness tests
+//! `cargo retry-check model` (and `check`) runs; see `model.rs`.
 
 use std::path::{Path, PathBuf};
 
 use retry_check_rules::{Level, Selector};
 
 pub const DEFAULT_CONTRACT_GLOB: &str = "contracts/**/*.toml";
-const CONFIG_KEYS: &[&str] = &["contracts", "lints"];
+const CONFIG_KEYS: &[&str] = &["contracts", "lints", "model-tests"];
 
 /// The tool's settings for one workspace.
 #[derive(Debug, Clone)]
@@ -24,6 +27,10 @@ pub struct Config {
     pub root: PathBuf,
     pub contract_globs: Vec<String>,
     pub lints: Vec<(Selector, Level)>,
+    /// The Cargo.toml the configuration was read from, if any.
+    pub manifest: Option<PathBuf>,
+    /// `model-tests`: `package::test_target` entries (empty when absent).
+    pub model_tests: Vec<String>,
 }
 
 /// Walk up from `start` to the Cargo.toml that defines the workspace (the
@@ -64,6 +71,8 @@ pub fn load(manifest_path: Option<&Path>, cwd: &Path) -> Result<Config, String> 
             root: cwd.to_path_buf(),
             contract_globs: vec![DEFAULT_CONTRACT_GLOB.to_string()],
             lints: Vec::new(),
+            manifest: None,
+            model_tests: Vec::new(),
         });
     };
     let root = manifest
@@ -86,6 +95,8 @@ pub fn load(manifest_path: Option<&Path>, cwd: &Path) -> Result<Config, String> 
         root,
         contract_globs: vec![DEFAULT_CONTRACT_GLOB.to_string()],
         lints: Vec::new(),
+        manifest: Some(manifest.clone()),
+        model_tests: Vec::new(),
     };
     let Some((top, section)) = section else {
         return Ok(config);
@@ -108,6 +119,28 @@ pub fn load(manifest_path: Option<&Path>, cwd: &Path) -> Result<Config, String> 
                 config.contract_globs = globs.ok_or_else(|| {
                     format!("{at}: `contracts` must be a glob or an array of globs")
                 })?;
+            }
+            "model-tests" => {
+                let tests = value.as_array().and_then(|a| {
+                    a.iter()
+                        .map(|v| v.as_str().map(str::to_string))
+                        .collect::<Option<Vec<_>>>()
+                });
+                let Some(tests) = tests else {
+                    return Err(format!(
+                        "{at}: `model-tests` must be an array like [\"my-store::store_model\"] \
+                         (package::test_target)"
+                    ));
+                };
+                for t in &tests {
+                    if crate::model::split_entry(t).is_none() {
+                        return Err(format!(
+                            "{}: `model-tests` entry \"{t}\" must be `package::test_target`",
+                            crate::model::locate(&manifest, &text, t)
+                        ));
+                    }
+                }
+                config.model_tests = tests;
             }
             "lints" => {
                 let Some(lints) = value.as_table() else {

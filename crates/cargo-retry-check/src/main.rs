@@ -7,6 +7,7 @@ mod config;
 mod discover;
 mod init;
 mod lint;
+mod model;
 mod output;
 mod replay_cmd;
 mod rules_cmd;
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => check::run(args, sub(&matches, "check")),
         Some(Command::Lint(args)) => lint::run(args, sub(&matches, "lint")),
         Some(Command::Simulate(args)) => simulate::run(args),
+        Some(Command::Model(args)) => model::run(args),
         Some(Command::Replay(args)) => replay_cmd::run(args),
         Some(Command::Init(args)) => init::run(args),
         Some(Command::Rules(args)) => rules_cmd::rules(args),
