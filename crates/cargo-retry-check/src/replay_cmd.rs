@@ -37,7 +37,7 @@ fn store_of(file: &ReplayFile) -> (ReferenceStore, bool) {
 fn store_name(store: &ReferenceStore) -> &'static str {
     match store.kind {
         ReferenceStoreKind::Memory => "in-memory reference store (volatile across restarts)",
-        ReferenceStoreKind::Sqlite => "sqlite reference store (durable, WAL, synchronous=NORMAL)",
+        ReferenceStoreKind::Sqlite => "sqlite reference store (durable, WAL, synchronous=OFF)",
     }
 }
 

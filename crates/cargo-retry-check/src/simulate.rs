@@ -88,7 +88,7 @@ pub fn reference_kind(server: &Server) -> ReferenceStoreKind {
 }
 
 /// Run `config` (the cases of `partition`) against a reference store. The
-/// durable store is [`SqliteStore::sim_factory`] (`synchronous=NORMAL`,
+/// durable store is [`SqliteStore::sim_factory`] (`synchronous=OFF`,
 /// which loses nothing on the process crash the harness simulates; see its
 /// docs): the fsync per commit of `synchronous=FULL` made simulation
 /// minutes long on a loaded machine.
