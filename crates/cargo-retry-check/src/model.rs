@@ -288,10 +288,7 @@ fn test_command(s: &Settings, meta: &Metadata, t: &TestTarget) -> Command {
             .arg("--target-dir")
             .arg(base.join("retry-check-loom"));
         let flags = std::env::var("RUSTFLAGS").unwrap_or_default();
-        cmd.env(
-            "RUSTFLAGS",
-            format!("{flags} --cfg loom").trim_start(),
-        );
+        cmd.env("RUSTFLAGS", format!("{flags} --cfg loom").trim_start());
     } else if let Some(d) = &s.target_dir {
         cmd.arg("--target-dir").arg(d);
     }
