@@ -139,6 +139,15 @@ impl SqliteStore {
         // Before the switch to WAL, so that the switch itself syncs (or
         // not) as the rest will.
         conn.pragma_update(None, "synchronous", synchronous)?;
+        if synchronous == "OFF" {
+            // Simulation ([`SqliteStore::sim_factory`]): the harness never
+            // has two connections to a case's file open (a restart drops the
+            // store before reopening it), so the connection may hold the
+            // file lock for its lifetime; in WAL mode that also keeps the
+            // WAL index in its own memory instead of a shared-memory file,
+            // which spares the file locking and checks of every transaction.
+            conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+        }
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::new(format!(
@@ -213,7 +222,9 @@ impl SqliteStore {
     /// can lose it, which the harness never simulates. `synchronous=FULL`
     /// (the reference store, [`SqliteStore::factory`]) survives those too,
     /// at the cost of fsyncs that made a simulation of the bundled contracts
-    /// take minutes on a loaded machine (about 15,000 of them).
+    /// take minutes on a loaded machine (about 15,000 of them). The
+    /// connection also takes the file lock for its lifetime
+    /// (`locking_mode=EXCLUSIVE`): open one store per location at a time.
     pub fn sim_factory(key_ttl: Duration) -> SqliteStoreFactory {
         SqliteStoreFactory {
             key_ttl,
@@ -427,12 +438,27 @@ mod tests {
             .expect("open normal");
         // 1 = NORMAL.
         assert_eq!(pragma(&zoo, "synchronous"), "1");
-        let sim = SqliteStore::sim_factory(Duration::from_secs(1))
-            .open(&StorageLocation::new(dir.path(), "s"))
-            .expect("open for simulation");
+        // The simulation store holds its file's lock: a file of its own.
+        let sim_dir = tempfile::tempdir().expect("temporary directory");
+        let sim_location = StorageLocation::new(sim_dir.path(), "s");
+        let factory = SqliteStore::sim_factory(Duration::from_secs(1));
+        let sim = factory.open(&sim_location).expect("open for simulation");
         assert_eq!(pragma(&sim, "journal_mode"), "wal");
         // 0 = OFF.
         assert_eq!(pragma(&sim, "synchronous"), "0");
+        assert_eq!(pragma(&sim, "locking_mode"), "exclusive");
+        let lease = Duration::from_secs(30);
+        assert!(matches!(
+            sim.begin("k", Fingerprint(1), VirtualTime(0), lease),
+            Ok(Claim::Acquired(_))
+        ));
+        drop(sim);
+        // A restart: dropped, reopened over the same file, the claim is kept.
+        let sim = factory.open(&sim_location).expect("reopen");
+        assert_eq!(
+            sim.begin("k", Fingerprint(1), VirtualTime(1), lease),
+            Ok(Claim::InProgress)
+        );
         assert_ne!(
             SqliteStore::sim_factory(Duration::from_secs(1)).name(),
             SqliteStore::factory(Duration::from_secs(1)).name()
