@@ -16,6 +16,11 @@
 //!   PATHS are given, unless `scan = false` in the configuration or
 //!   `--no-scan`; with PATHS only when the configuration says `scan = true`.
 //!   Their findings join the lint findings, their files the count.
+//! - When the workspace configures `model-tests`, they run too (see
+//!   `model.rs`; `--no-model` skips them): their counterexamples join the
+//!   report, their summary the line (`; modelled 1 test target: ...`, in
+//!   JSON a `model` object). `--seed` and `--cases` reach them only when
+//!   given on the command line; `--partition` always.
 
 use clap::ArgMatches;
 use retry_check_diagnostics::Severity;
@@ -23,6 +28,7 @@ use retry_check_rules::{LevelSource, LintLevels};
 
 use crate::cli::{CheckArgs, Format, SimulateArgs};
 use crate::lint::{self, Loaded};
+use crate::model;
 use crate::simulate::{self, Outcome};
 use crate::Exit;
 
@@ -51,6 +57,7 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
         manifest_path: lint_args.manifest_path.clone(),
         seed: args.sim.seed,
         cases: args.sim.cases,
+        partition: args.sim.partition,
         replay_dir: args.sim.replay_dir.clone(),
         format: lint_args.format,
         color: lint_args.color,
@@ -89,6 +96,30 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
     if let Some(o) = &outcome {
         diagnostics.extend(o.diagnostics.iter().cloned());
     }
+    let model = if args.sim.no_model || config.model_tests.is_empty() {
+        None
+    } else {
+        let given =
+            |id: &str| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+        let settings = model::settings_for_check(
+            &config,
+            given("seed").then_some(args.sim.seed),
+            given("cases").then_some(args.sim.cases),
+            args.sim.partition,
+            args.sim.replay_dir.as_deref(),
+        );
+        match settings {
+            Some(settings) => {
+                let cwd = std::env::current_dir()
+                    .map_err(|e| format!("cannot read the current directory: {e}"))?;
+                let o =
+                    model::run_model(&settings, &config.model_tests, false, &mut sources, &cwd)?;
+                diagnostics.extend(o.diagnostics.iter().cloned());
+                Some(o)
+            }
+            None => None,
+        }
+    };
     let mut out = lint::report(
         &diagnostics,
         &sources,
@@ -100,6 +131,9 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
     if let Some(o) = &outcome {
         out = with_simulation_summary(out, lint_args.format, o, args.sim.seed);
     }
+    if let Some(m) = &model {
+        out = extend_summary(out, lint_args.format, &m.summary_line(), "model", m.json());
+    }
     // E7 (issue 7): `--format github` step summary and `-o FILE`.
     if lint_args.format == Format::Github {
         crate::output::step_summary("retry-check check", &diagnostics, files)?;
@@ -107,6 +141,9 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
     let mut summary = retry_check_diagnostics::render::Summary::of(&diagnostics, files).line();
     if let Some(o) = &outcome {
         summary = format!("{summary}; {}", simulate::summary_line(o));
+    }
+    if let Some(m) = &model {
+        summary = format!("{summary}; {}", m.summary_line());
     }
     crate::output::deliver(&out, &summary, lint_args.output.as_deref())?;
     Ok(
@@ -116,6 +153,32 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
             Exit::Clean
         },
     )
+}
+
+/// Extend the report's closing summary line with `line` (human, short) or
+/// its JSON summary object with `key: value`.
+fn extend_summary(
+    report: String,
+    format: Format,
+    line: &str,
+    key: &str,
+    value: serde_json::Value,
+) -> String {
+    let body = report.strip_suffix('\n').unwrap_or(&report);
+    let (head, last) = match body.rsplit_once('\n') {
+        Some((head, last)) => (format!("{head}\n"), last),
+        None => (String::new(), body),
+    };
+    if matches!(format, Format::Human | Format::Short) {
+        return format!("{head}{last}; {line}\n");
+    }
+    if format == Format::Json {
+        if let Ok(serde_json::Value::Object(mut summary)) = serde_json::from_str(last) {
+            summary.insert(key.to_string(), value);
+            return format!("{head}{}\n", serde_json::Value::Object(summary));
+        }
+    }
+    report
 }
 
 /// Extend the report's closing summary (its last line) with the
@@ -158,6 +221,7 @@ mod tests {
             pairs: 2,
             cases: 512,
             skipped: vec!["a -> b (unknown server)".to_string()],
+            partition: None,
         }
     }
 

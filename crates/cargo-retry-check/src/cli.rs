@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use retry_check_harness::Partition;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -23,6 +24,38 @@ Exit codes:
   0    no storm rule fires (RC034-RC036)
   1    a storm rule fires, or a contract file is invalid
   2    usage error, unknown --server, or an I/O error
+  101  internal error (a bug: please report it)";
+
+const MODEL_HELP: &str = "\
+Which tests:
+  The `model-tests` list of [workspace.metadata.retry-check] in the workspace's
+  Cargo.toml, each entry `package::test_target` (the integration test
+  tests/test_target.rs of a workspace package):
+
+    [workspace.metadata.retry-check]
+    model-tests = [\"my-store::store_model\"]
+
+  or the TESTS given on the command line. With neither, every integration test
+  of the workspace whose file mentions `retry_check_harness` runs. (`check` runs
+  the configured ones only.)
+
+How they run:
+  `cargo test --manifest-path M -p PKG --test TARGET`, built first (a compile
+  error is reported, exit 2). The harness's `Sim::check` reads:
+    RETRY_CHECK_SEED       --seed (else the test's own seed)
+    RETRY_CHECK_CASES      --cases (else the test's own budget)
+    RETRY_CHECK_PARTITION  --partition k/n
+    RETRY_CHECK_CONTRACT   --contract (read it with retry_check_harness::contract_path())
+    RETRY_CHECK_REPLAY_DIR where it writes each counterexample's replay file
+                           (<replay-dir>/model/<package>--<target>/)
+  Each counterexample is reported as RC900 simulated_violation at the test,
+  with its timeline; a test failing otherwise as RC901 model_test_failed.
+
+Exit codes:
+  0    every model test passes
+  1    a counterexample, or a model test failed
+  2    usage or configuration error, a test target that does not exist or does
+       not build, or an I/O error
   101  internal error (a bug: please report it)";
 
 const INIT_EXIT_CODES: &str = "\
@@ -80,6 +113,10 @@ pub enum Command {
     /// beside the same fleet with the recommended fix.
     #[command(after_help = STORM_EXIT_CODES)]
     Storm(StormArgs),
+    /// Run your harness tests through cargo (sim, or loom with --loom) and
+    /// report each counterexample as a diagnostic with its timeline.
+    #[command(after_help = MODEL_HELP)]
+    Model(ModelArgs),
     /// Re-run a replay file step by step: print its timeline and verdict.
     #[command(after_help = REPLAY_EXIT_CODES)]
     Replay(ReplayArgs),
@@ -205,6 +242,11 @@ pub struct CheckSimArgs {
     #[arg(long, value_name = "DIR")]
     pub replay_dir: Option<PathBuf>,
 
+    /// Run only partition K of N of the cases (1-based, e.g. `2/3`): N CI
+    /// jobs with 1/N .. N/N together run exactly the cases of one job.
+    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+    pub partition: Option<Partition>,
+
     /// Lint only: do not simulate.
     #[arg(long)]
     pub no_simulate: bool,
@@ -214,6 +256,9 @@ pub struct CheckSimArgs {
     /// PATHS (contract files), only when it says `scan = true`.
     #[arg(long)]
     pub no_scan: bool,
+    /// Do not run the configured `model-tests`.
+    #[arg(long)]
+    pub no_model: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -241,6 +286,11 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "DIR")]
     pub replay_dir: Option<PathBuf>,
 
+    /// Run only partition K of N of the cases (1-based, e.g. `2/3`): N CI
+    /// jobs with 1/N .. N/N together run exactly the cases of one job.
+    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+    pub partition: Option<Partition>,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -253,6 +303,75 @@ pub struct SimulateArgs {
     /// goes to the terminal (stderr).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// `model`: run the user's harness tests.
+#[derive(Args, Debug, Clone)]
+pub struct ModelArgs {
+    /// Tests to run (`package::test_target`) instead of the configured
+    /// `model-tests`.
+    #[arg(value_name = "TESTS")]
+    pub tests: Vec<String>,
+
+    /// Path to the Cargo.toml of the workspace whose tests run.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Seed (RETRY_CHECK_SEED); default: each test's own.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Cases per test (RETRY_CHECK_CASES); default: each test's own.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub cases: Option<u32>,
+
+    /// Run only partition K of N of the cases (1-based, e.g. `2/3`): N CI
+    /// jobs with 1/N .. N/N together run exactly the cases of one job.
+    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+    pub partition: Option<Partition>,
+
+    /// A contract file or directory for the tests (RETRY_CHECK_CONTRACT).
+    #[arg(long, value_name = "PATH")]
+    pub contract: Option<PathBuf>,
+
+    /// Where the tests write replay files (under model/<package>--<target>/).
+    /// Default: target/retry-check/ under the workspace root.
+    #[arg(long, value_name = "DIR")]
+    pub replay_dir: Option<PathBuf>,
+
+    /// Loom mode: build with RUSTFLAGS="--cfg loom" and --release, in its own
+    /// target directory (<target>/retry-check-loom).
+    #[arg(long)]
+    pub loom: bool,
+
+    /// Cargo's target directory for the tests (default: the workspace's).
+    #[arg(long, value_name = "DIR")]
+    pub target_dir: Option<PathBuf>,
+
+    /// Pass --offline to cargo.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Pass --locked to cargo.
+    #[arg(long)]
+    pub locked: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// When to use colours (also CARGO_TERM_COLOR; NO_COLOR disables).
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+
+    /// Write the report to FILE instead of stdout; the summary line still
+    /// goes to the terminal (stderr).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_partition(s: &str) -> Result<Partition, String> {
+    s.parse()
 }
 
 #[derive(Args, Debug, Clone)]
@@ -430,6 +549,17 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn partitions_are_validated() {
+        let parse =
+            |p: &str| Cli::command().try_get_matches_from(["x", "simulate", "--partition", p]);
+        assert!(parse("2/3").is_ok());
+        for bad in ["0/3", "3/2", "x"] {
+            let e = parse(bad).expect_err(bad).to_string();
+            assert!(e.contains("invalid partition"), "{bad}: {e}");
+        }
     }
 
     #[test]

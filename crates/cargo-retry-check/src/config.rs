@@ -13,13 +13,16 @@
 //! no_retry_budget = "allow"             # a rule, by name or code
 //! code_no_jitter = "deny"               # code rules too
 //! ```
+//!
+//! `model-tests = ["pkg::test_target", ...]` names the harness tests
+//! `cargo retry-check model` (and `check`) runs; see `model.rs`.
 
 use std::path::{Path, PathBuf};
 
 use retry_check_rules::{Level, Selector};
 
 pub const DEFAULT_CONTRACT_GLOB: &str = "contracts/**/*.toml";
-const CONFIG_KEYS: &[&str] = &["contracts", "lints", "scan", "scan-exclude"];
+const CONFIG_KEYS: &[&str] = &["contracts", "lints", "model-tests", "scan", "scan-exclude"];
 
 /// The tool's settings for one workspace.
 #[derive(Debug, Clone)]
@@ -28,6 +31,10 @@ pub struct Config {
     pub root: PathBuf,
     pub contract_globs: Vec<String>,
     pub lints: Vec<(Selector, Level)>,
+    /// The Cargo.toml the configuration was read from, if any.
+    pub manifest: Option<PathBuf>,
+    /// `model-tests`: `package::test_target` entries (empty when absent).
+    pub model_tests: Vec<String>,
     /// `scan = true/false`; `None` when not written.
     pub scan: Option<bool>,
     /// `scan-exclude`: globs (relative to `root`) of files `scan` skips.
@@ -46,6 +53,8 @@ impl Config {
             scan: None,
             scan_exclude: Vec::new(),
             members: Vec::new(),
+            manifest: None,
+            model_tests: Vec::new(),
         }
     }
 }
@@ -145,6 +154,7 @@ pub fn load(manifest_path: Option<&Path>, cwd: &Path) -> Result<Config, String> 
     });
     let mut config = Config::bare(root);
     config.members = members(&table, &config.root);
+    config.manifest = Some(manifest.clone());
     let Some((top, section)) = section else {
         return Ok(config);
     };
@@ -159,6 +169,28 @@ pub fn load(manifest_path: Option<&Path>, cwd: &Path) -> Result<Config, String> 
                 config.contract_globs = globs.ok_or_else(|| {
                     format!("{at}: `contracts` must be a glob or an array of globs")
                 })?;
+            }
+            "model-tests" => {
+                let tests = value.as_array().and_then(|a| {
+                    a.iter()
+                        .map(|v| v.as_str().map(str::to_string))
+                        .collect::<Option<Vec<_>>>()
+                });
+                let Some(tests) = tests else {
+                    return Err(format!(
+                        "{at}: `model-tests` must be an array like [\"my-store::store_model\"] \
+                         (package::test_target)"
+                    ));
+                };
+                for t in &tests {
+                    if crate::model::split_entry(t).is_none() {
+                        return Err(format!(
+                            "{}: `model-tests` entry \"{t}\" must be `package::test_target`",
+                            crate::model::locate(&manifest, &text, t)
+                        ));
+                    }
+                }
+                config.model_tests = tests;
             }
             "lints" => {
                 let Some(lints) = value.as_table() else {

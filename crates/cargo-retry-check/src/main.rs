@@ -8,6 +8,7 @@ mod config;
 mod discover;
 mod init;
 mod lint;
+mod model;
 mod output;
 mod replay_cmd;
 mod rules_cmd;
@@ -58,6 +59,7 @@ fn main() -> ExitCode {
         Some(Command::Scan(args)) => scan_cmd::run(args, sub(&matches, "scan")),
         Some(Command::Simulate(args)) => simulate::run(args),
         Some(Command::Storm(args)) => storm_cmd::run(args),
+        Some(Command::Model(args)) => model::run(args),
         Some(Command::Replay(args)) => replay_cmd::run(args),
         Some(Command::Init(args)) => init::run(args),
         Some(Command::Rules(args)) => rules_cmd::rules(args),

@@ -37,7 +37,7 @@ fn store_of(file: &ReplayFile) -> (ReferenceStore, bool) {
 fn store_name(store: &ReferenceStore) -> &'static str {
     match store.kind {
         ReferenceStoreKind::Memory => "in-memory reference store (volatile across restarts)",
-        ReferenceStoreKind::Sqlite => "sqlite reference store (durable, WAL, synchronous=FULL)",
+        ReferenceStoreKind::Sqlite => "sqlite reference store (durable, WAL, synchronous=OFF)",
     }
 }
 
@@ -67,7 +67,7 @@ pub fn run(args: &ReplayArgs) -> Result<Exit, String> {
     let (store, recorded) = store_of(&file);
     let trace = match store.kind {
         ReferenceStoreKind::Memory => replay(MemoryStore::factory(store.key_ttl), &file),
-        ReferenceStoreKind::Sqlite => replay(SqliteStore::factory(store.key_ttl), &file),
+        ReferenceStoreKind::Sqlite => replay(SqliteStore::sim_factory(store.key_ttl), &file),
     }
     .map_err(|e| format!("replaying `{shown}` failed: store error: {e}"))?;
     let out = match args.format {

@@ -24,8 +24,8 @@ use retry_check_contract::{Client, ContractSet, Durability, Server, StoreKind};
 use retry_check_diagnostics::{render, Diagnostic, Severity, SourceMap, Span};
 use retry_check_harness::stores::{MemoryStore, SqliteStore};
 use retry_check_harness::{
-    Counterexample, ReferenceStore, ReferenceStoreKind, ReplayFile, Sim, SimConfig, SimReport,
-    ViolationClass,
+    Counterexample, Partition, ReferenceStore, ReferenceStoreKind, ReplayFile, Sim, SimConfig,
+    SimReport, ViolationClass,
 };
 use serde_json::json;
 
@@ -87,22 +87,31 @@ pub fn reference_kind(server: &Server) -> ReferenceStoreKind {
     }
 }
 
-/// Run `config` against a reference store.
+/// Run `config` (the cases of `partition`) against a reference store. The
+/// durable store is [`SqliteStore::sim_factory`] (`synchronous=OFF`,
+/// which loses nothing on the process crash the harness simulates; see its
+/// docs): the fsync per commit of `synchronous=FULL` made simulation
+/// minutes long on a loaded machine.
 pub fn run_sim(
     store: ReferenceStore,
     config: SimConfig,
     contract: Option<String>,
+    partition: Partition,
 ) -> Result<SimReport, Box<Counterexample>> {
     match store.kind {
         ReferenceStoreKind::Memory => {
-            let sim = Sim::new(MemoryStore::factory(store.key_ttl)).config(config);
+            let sim = Sim::new(MemoryStore::factory(store.key_ttl))
+                .config(config)
+                .partition(partition);
             match contract {
                 Some(c) => sim.contract(c).run(),
                 None => sim.run(),
             }
         }
         ReferenceStoreKind::Sqlite => {
-            let sim = Sim::new(SqliteStore::factory(store.key_ttl)).config(config);
+            let sim = Sim::new(SqliteStore::sim_factory(store.key_ttl))
+                .config(config)
+                .partition(partition);
             match contract {
                 Some(c) => sim.contract(c).run(),
                 None => sim.run(),
@@ -114,8 +123,14 @@ pub fn run_sim(
 /// `--replay-dir`, else `$CARGO_TARGET_DIR/retry-check`, else
 /// `target/retry-check` under the workspace root.
 pub(crate) fn replay_dir(args: &SimulateArgs, root: &Path) -> PathBuf {
-    if let Some(d) = &args.replay_dir {
-        return d.clone();
+    default_replay_dir(args.replay_dir.as_deref(), root)
+}
+
+/// `dir`, else `$CARGO_TARGET_DIR/retry-check`, else `target/retry-check`
+/// under the workspace root.
+pub(crate) fn default_replay_dir(dir: Option<&Path>, root: &Path) -> PathBuf {
+    if let Some(d) = dir {
+        return d.to_path_buf();
     }
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(t) if !t.is_empty() => PathBuf::from(t).join("retry-check"),
@@ -141,6 +156,8 @@ pub(crate) struct Outcome {
     pub pairs: usize,
     pub cases: u64,
     pub skipped: Vec<String>,
+    /// The partition simulated, when partitioned.
+    pub partition: Option<Partition>,
 }
 
 pub fn run(args: &SimulateArgs) -> Result<Exit, String> {
@@ -197,11 +214,13 @@ pub(crate) fn simulate_set(
     cwd: &Path,
 ) -> Result<Outcome, String> {
     let (pairs, skipped) = pairs(set);
+    let partition = args.partition.unwrap_or(Partition::ALL);
     let mut outcome = Outcome {
         diagnostics: Vec::new(),
         pairs: pairs.len(),
         cases: 0,
         skipped,
+        partition: args.partition.filter(|p| p.count > 1),
     };
     let bar = progress_bar(pairs.len(), args.format);
     for pair in &pairs {
@@ -223,7 +242,7 @@ pub(crate) fn simulate_set(
             config.faults.payload_changes = false;
         }
         let label = format!("{client} -> {server}");
-        match run_sim(store, config, Some(label.clone())) {
+        match run_sim(store, config, Some(label.clone()), partition) {
             Ok(report) => outcome.cases += u64::from(report.cases_run),
             Err(cx) => {
                 if cx.cases_explored == 0 {
@@ -310,7 +329,7 @@ fn volatile_gap(
     ) {
         return Ok(false);
     }
-    let durable = retry_check_harness::replay(SqliteStore::factory(store.key_ttl), replay)
+    let durable = retry_check_harness::replay(SqliteStore::sim_factory(store.key_ttl), replay)
         .map_err(|e| format!("re-running a counterexample on the durable store failed: {e}"))?;
     Ok(durable.violation.is_none())
 }
@@ -427,6 +446,9 @@ pub(crate) fn summary_line(o: &Outcome) -> String {
         plural(o.cases, "case"),
         plural(o.diagnostics.len() as u64, "violation"),
     );
+    if let Some(p) = o.partition {
+        line.push_str(&format!(" (partition {p})"));
+    }
     if o.skipped.len() > 3 {
         // A long list drowns the line: count by reason; JSON lists them all.
         let mut reasons: std::collections::BTreeMap<&str, u64> = Default::default();
@@ -477,7 +499,7 @@ fn report(o: &Outcome, sources: &SourceMap, args: &SimulateArgs, root: &Path) ->
                 out.push_str(&render::json_value(d, sources).to_string());
                 out.push('\n');
             }
-            let summary = json!({
+            let mut summary = json!({
                 "reason": "summary",
                 "pairs": o.pairs,
                 "cases": o.cases,
@@ -486,6 +508,9 @@ fn report(o: &Outcome, sources: &SourceMap, args: &SimulateArgs, root: &Path) ->
                 "seed": args.seed,
                 "success": o.diagnostics.is_empty(),
             });
+            if let Some(p) = o.partition {
+                summary["partition"] = json!(p.to_string());
+            }
             out.push_str(&summary.to_string());
             out.push('\n');
         }

@@ -149,8 +149,18 @@
 //! first failing case and in the shrunk one, shrink iterations) and the
 //! cases explored. [`Sim::check`] panics with it, prints the seed on stderr
 //! and writes a [`ReplayFile`] (JSON: format, tool version, seed, config,
-//! shrunk scenario) under `$RETRY_CHECK_REPLAY_DIR`, else
-//! `target/retry-check/`; [`replay`] re-runs it step by step.
+//! shrunk scenario, and the [`Verdict`]: property, class, timeline, test
+//! name) under `$RETRY_CHECK_REPLAY_DIR`, else `target/retry-check/`;
+//! [`replay`] re-runs it step by step.
+//!
+//! # Under `cargo retry-check model`
+//!
+//! [`Sim::check`] applies [`Sim::env_overrides`] first: `$RETRY_CHECK_SEED`,
+//! `$RETRY_CHECK_CASES` and `$RETRY_CHECK_PARTITION` (`k/n`, see
+//! [`Partition`]) win over the values in the test's code when set;
+//! `$RETRY_CHECK_CONTRACT` ([`contract_path`]) names a contract the test may
+//! read. `cargo retry-check model` sets them, runs the test through cargo
+//! and reports each counterexample from the replay file's verdict.
 //!
 //! Everything is deterministic: proptest runs with a ChaCha RNG seeded from
 //! the seed, no persistence file, no fork and no time limits, and never
@@ -161,7 +171,8 @@
 //! operations and duplicates).
 //!
 //! Each case gets a fresh directory under a temporary directory of the run
-//! (removed at the end) and a namespace `case_000123`; restarts reopen over
+//! (under `/dev/shm` when it exists: a simulated crash is a process crash,
+//! which memory-backed files survive as well as a disk's; removed at the end) and a namespace `case_000123`; restarts reopen over
 //! the same location.
 //!
 //! The default budget is [`DEFAULT_CASES`] = 512 cases per run: every store
@@ -187,10 +198,11 @@ pub mod stress;
 pub mod sync;
 
 pub use sim::{
-    replay, Counterexample, CrashPoint, Event, Faults, Jitter, Jump, JumpKind, OpSpec, Property,
-    Reconciler, ReferenceStore, ReferenceStoreKind, ReplayFile, RetrySchedule, Scenario,
-    ShrinkStats, Sim, SimConfig, SimReport, Timeline, TimelineLine, Trace, Violation,
-    ViolationClass, DEFAULT_CASES,
+    contract_path, replay, CaseDigest, Counterexample, CrashPoint, Event, Faults, Jitter, Jump,
+    JumpKind, OpSpec, Partition, Property, Reconciler, ReferenceStore, ReferenceStoreKind,
+    ReplayFile, RetrySchedule, Scenario, ShrinkStats, Sim, SimConfig, SimReport, Timeline,
+    TimelineLine, Trace, Verdict, Violation, ViolationClass, CASES_ENV, CONTRACT_ENV,
+    DEFAULT_CASES, PARTITION_ENV, REPLAY_DIR_ENV, SEED_ENV,
 };
 pub use store::*;
 #[cfg(not(loom))]

@@ -92,3 +92,68 @@ fn a_replayed_case_on_a_fixed_store_passes() {
     let fixed = replay(TinyFactory::new(Defect::None), &cx.replay).expect("store opens");
     assert_eq!(fixed.violation, None, "{}", fixed.timeline.render());
 }
+
+/// `--partition k/n`: the partitions' cases are disjoint and together are
+/// exactly the unpartitioned run's cases (same positions, same scenarios).
+#[test]
+fn partitions_together_run_exactly_the_unpartitioned_cases() {
+    use retry_check_harness::{CaseDigest, Partition};
+    let run = |partition: Partition| {
+        Sim::new(TinyFactory::new(Defect::None))
+            .cases(120)
+            .seed(11)
+            .partition(partition)
+            .run()
+            .unwrap_or_else(|cx| panic!("a correct store failed: {cx}"))
+    };
+    let whole = run(Partition::ALL);
+    assert_eq!(whole.cases_run, 120);
+    assert_eq!(whole.case_digests.len(), 120);
+    let whole_set: std::collections::BTreeSet<CaseDigest> =
+        whole.case_digests.iter().copied().collect();
+    for n in [2u32, 3, 7] {
+        let mut union = Vec::new();
+        let mut events = 0;
+        for k in 1..=n {
+            let p = Partition::new(k, n).expect("valid partition");
+            let part = run(p);
+            assert_eq!(part.partition, Some(p));
+            assert_eq!(part.cases_run, p.cases_of(120));
+            assert!(part.case_digests.iter().all(|c| p.contains(c.index)));
+            events += part.events_total;
+            union.extend(part.case_digests);
+        }
+        let union_set: std::collections::BTreeSet<CaseDigest> = union.iter().copied().collect();
+        assert_eq!(union.len(), union_set.len(), "{n} partitions overlap");
+        assert_eq!(union_set, whole_set, "{n} partitions");
+        assert_eq!(events, whole.events_total, "{n} partitions");
+    }
+    // A different seed is a different case sequence: the test can fail.
+    let other = Sim::new(TinyFactory::new(Defect::None))
+        .cases(120)
+        .seed(12)
+        .run()
+        .expect("passes");
+    assert_ne!(other.case_digests, whole.case_digests);
+}
+
+/// A failing run: the partition holding the first failing case finds the
+/// very counterexample of the unpartitioned run.
+#[test]
+fn the_partition_of_the_first_failure_finds_the_same_counterexample() {
+    use retry_check_harness::Partition;
+    let whole = counterexample(Defect::CheckThenAct, 5);
+    let n = 3;
+    let owner = Partition::new((whole.case_index % u64::from(n)) as u32 + 1, n).expect("valid");
+    let part = match Sim::new(TinyFactory::new(Defect::CheckThenAct))
+        .seed(5)
+        .partition(owner)
+        .run()
+    {
+        Ok(r) => panic!("partition {owner} missed the failure: {r}"),
+        Err(cx) => cx,
+    };
+    assert_eq!(part.case_index, whole.case_index);
+    assert_eq!(part.replay.to_json(), whole.replay.to_json());
+    assert_eq!(part.timeline.render(), whole.timeline.render());
+}

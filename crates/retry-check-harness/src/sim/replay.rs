@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use super::config::SimConfig;
 use super::executor::{execute, Trace};
+use super::oracle::{Property, ViolationClass};
+use super::partition::Partition;
 use super::runner::CaseDir;
+use super::runner::{Counterexample, ShrinkStats};
 use super::scenario::Scenario;
 use crate::store::{StoreError, StoreFactory};
 
@@ -40,6 +43,57 @@ pub struct ReplayFile {
     /// What the configuration was read from (`client -> server`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract: Option<String>,
+    /// What the scenario broke when it was found, written by
+    /// [`crate::Sim::check`] so that `cargo retry-check model` can report a
+    /// user's counterexample without the user's store. Optional, so format-1
+    /// files without it still parse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+}
+
+/// The verdict recorded with a counterexample found by [`crate::Sim::check`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// The property violated.
+    pub property: Property,
+    /// The violation class.
+    pub class: ViolationClass,
+    /// The store under test (`StoreFactory::name`).
+    pub store: String,
+    /// The `#[test]` that found it (libtest's thread name), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<String>,
+    /// The rendered timeline of the shrunk case, the violating line marked.
+    pub timeline: String,
+    /// The "because" chain.
+    pub because: Vec<String>,
+    /// Cases run up to and including the first failing one.
+    pub cases_explored: u32,
+    /// The failing case's position in the run's case sequence.
+    pub case_index: u64,
+    /// The partition run, when the run was partitioned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Partition>,
+    /// Shrink statistics.
+    pub shrink: ShrinkStats,
+}
+
+impl Verdict {
+    /// The verdict of `cx`, found by `test`.
+    pub fn of(cx: &Counterexample, test: Option<String>) -> Verdict {
+        Verdict {
+            property: cx.property,
+            class: cx.violation.class,
+            store: cx.store.clone(),
+            test,
+            timeline: cx.timeline.render(),
+            because: cx.violation.because.clone(),
+            cases_explored: cx.cases_explored,
+            case_index: cx.case_index,
+            partition: cx.partition,
+            shrink: cx.shrink,
+        }
+    }
 }
 
 /// Which built-in reference store a replay file re-runs against.
@@ -72,6 +126,7 @@ impl ReplayFile {
             scenario,
             reference_store: None,
             contract: None,
+            verdict: None,
         }
     }
 

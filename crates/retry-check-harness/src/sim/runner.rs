@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use super::config::SimConfig;
 use super::executor::execute;
 use super::oracle::{Property, Violation};
-use super::replay::ReplayFile;
+use super::partition::Partition;
+use super::replay::{ReplayFile, Verdict};
 use super::scenario::{Event, Jump, JumpKind, Scenario};
 use super::timeline::Timeline;
 use crate::store::{StorageLocation, StoreError, StoreFactory};
@@ -25,11 +26,24 @@ pub(crate) struct CaseDir {
 }
 
 impl CaseDir {
+    /// Under `/dev/shm` when it is a writable directory (Linux tmpfs),
+    /// else under the system temp directory. A simulated crash drops the
+    /// store and reopens it in the same process, so a case's files never
+    /// need to survive more than the process: memory-backed storage is
+    /// exactly as faithful as a disk and spares every `fsync` a durable
+    /// store makes (the reference SQLite store syncs at each commit).
     pub(crate) fn new() -> Result<Self, StoreError> {
-        let root = tempfile::Builder::new()
-            .prefix("retry-check-sim-")
-            .tempdir()?
-            .keep();
+        let builder = {
+            let mut b = tempfile::Builder::new();
+            b.prefix("retry-check-sim-");
+            b
+        };
+        let shm = Path::new("/dev/shm");
+        let root = match shm.is_dir().then(|| builder.tempdir_in(shm)) {
+            Some(Ok(dir)) => dir,
+            _ => builder.tempdir()?,
+        }
+        .keep();
         Ok(CaseDir { root })
     }
 
@@ -69,15 +83,46 @@ pub struct SimReport {
     pub steps_total: u64,
     /// Scheduled events over all cases.
     pub events_total: u64,
+    /// The partition run, when the run was partitioned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Partition>,
+    /// Every case run: its position in the run's case sequence and a digest
+    /// of its scenario (the same case has the same digest in every
+    /// partition).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub case_digests: Vec<CaseDigest>,
+}
+
+/// One case of a run: its 0-based position in the run's case sequence and a
+/// stable digest (FNV-1a 64) of its scenario's JSON.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct CaseDigest {
+    /// Position in the sequence of cases of the unpartitioned run.
+    pub index: u64,
+    /// FNV-1a 64 of the scenario's JSON.
+    pub digest: u64,
+}
+
+fn digest(scenario: &Scenario) -> u64 {
+    let json = serde_json::to_string(scenario).unwrap_or_default();
+    json.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 impl fmt::Display for SimReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "retry-check sim: {} passed {} cases ({} events, {} steps), seed {}; sampled, not exhaustive",
+            "retry-check sim: {} passed {} cases ({} events, {} steps), seed {}",
             self.store, self.cases_run, self.events_total, self.steps_total, self.seed
-        )
+        )?;
+        if let Some(p) = self.partition {
+            write!(f, ", partition {p}")?;
+        }
+        f.write_str("; sampled, not exhaustive")
     }
 }
 
@@ -116,6 +161,11 @@ pub struct Counterexample {
     pub replay_path: Option<PathBuf>,
     /// What the configuration was read from (see [`Sim::contract`]).
     pub contract: Option<String>,
+    /// The first failing case's 0-based position in the run's case sequence
+    /// (the same in every partition).
+    pub case_index: u64,
+    /// The partition run, when the run was partitioned.
+    pub partition: Option<Partition>,
 }
 
 impl Counterexample {
@@ -132,11 +182,30 @@ impl Counterexample {
             }
         }
         let store = store.trim_matches('_');
+        // A harness test names the file after itself, so that two tests of
+        // one store never overwrite each other's file.
+        let test = self
+            .replay
+            .verdict
+            .as_ref()
+            .and_then(|v| v.test.as_deref())
+            .map(|t| {
+                let t: String = t
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '_' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                format!("{t}-")
+            })
+            .unwrap_or_default();
         let path = dir.join(format!(
-            "{}-{}-{}.json",
-            store.trim_matches('_'),
-            self.property,
-            self.seed
+            "{test}{store}-{}-{}.json",
+            self.property, self.seed
         ));
         std::fs::write(&path, self.replay.to_json())?;
         self.replay_path = Some(path.clone());
@@ -171,11 +240,18 @@ impl fmt::Display for Counterexample {
             "shrunk:    {} events -> {} events in {} shrink iterations",
             self.shrink.original_events, self.shrink.shrunk_events, self.shrink.iterations
         )?;
-        writeln!(
-            f,
-            "explored:  {} cases before the first failure (sampled, not exhaustive)",
-            self.cases_explored
-        )?;
+        match self.partition {
+            Some(p) => writeln!(
+                f,
+                "explored:  {} cases of partition {p} before the first failure (case #{}; sampled, not exhaustive)",
+                self.cases_explored, self.case_index
+            )?,
+            None => writeln!(
+                f,
+                "explored:  {} cases before the first failure (sampled, not exhaustive)",
+                self.cases_explored
+            )?,
+        }
         if let Some(p) = &self.replay_path {
             writeln!(f, "replay:    {}", p.display())?;
         }
@@ -199,6 +275,32 @@ pub struct Sim<F: StoreFactory> {
     factory: F,
     config: SimConfig,
     contract: Option<String>,
+    partition: Partition,
+}
+
+/// `cargo retry-check model` sets it: the seed [`Sim::check`] runs with.
+pub const SEED_ENV: &str = "RETRY_CHECK_SEED";
+/// `cargo retry-check model` sets it: the cases [`Sim::check`] runs.
+pub const CASES_ENV: &str = "RETRY_CHECK_CASES";
+/// `cargo retry-check model --partition k/n` sets it: the partition of the
+/// cases [`Sim::check`] runs (see [`Partition`]).
+pub const PARTITION_ENV: &str = "RETRY_CHECK_PARTITION";
+/// Where [`Sim::check`] writes replay files (see [`replay_dir`]).
+pub const REPLAY_DIR_ENV: &str = "RETRY_CHECK_REPLAY_DIR";
+/// `cargo retry-check model --contract PATH` sets it: the contract file or
+/// directory a harness test may read its configuration from (see
+/// [`contract_path`]).
+pub const CONTRACT_ENV: &str = "RETRY_CHECK_CONTRACT";
+
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The contract path given by `$RETRY_CHECK_CONTRACT`, if set: a harness
+/// test run by `cargo retry-check model --contract PATH` reads its contract
+/// from there (falling back to its own when unset).
+pub fn contract_path() -> Option<PathBuf> {
+    env_value(CONTRACT_ENV).map(PathBuf::from)
 }
 
 impl<F: StoreFactory> Sim<F> {
@@ -209,7 +311,43 @@ impl<F: StoreFactory> Sim<F> {
             factory,
             config: SimConfig::default(),
             contract: None,
+            partition: Partition::ALL,
         }
+    }
+
+    /// Run only the cases of `partition` (see [`Partition`]).
+    pub fn partition(mut self, partition: Partition) -> Self {
+        self.partition = partition;
+        self
+    }
+
+    /// Apply `$RETRY_CHECK_SEED`, `$RETRY_CHECK_CASES` and
+    /// `$RETRY_CHECK_PARTITION` when set (they win over the values in the
+    /// code: `cargo retry-check model` sets them from its `--seed`,
+    /// `--cases` and `--partition`). [`Sim::check`] calls it; call it
+    /// yourself before [`Sim::run`]. An invalid value is an error naming the
+    /// variable.
+    pub fn env_overrides(mut self) -> Result<Self, String> {
+        if let Some(v) = env_value(SEED_ENV) {
+            self.config.seed = v
+                .trim()
+                .parse()
+                .map_err(|_| format!("${SEED_ENV} = `{v}` is not a seed (an integer 0..2^64)"))?;
+        }
+        if let Some(v) = env_value(CASES_ENV) {
+            self.config.cases =
+                v.trim()
+                    .parse()
+                    .ok()
+                    .filter(|&n: &u32| n > 0)
+                    .ok_or_else(|| {
+                        format!("${CASES_ENV} = `{v}` is not a number of cases (1..2^32)")
+                    })?;
+        }
+        if let Some(v) = env_value(PARTITION_ENV) {
+            self.partition = v.parse().map_err(|e| format!("${PARTITION_ENV}: {e}"))?;
+        }
+        Ok(self)
     }
 
     /// Replace the configuration (its `cases` and `seed` included).
@@ -242,6 +380,8 @@ impl<F: StoreFactory> Sim<F> {
         let config = self.config;
         let factory = self.factory;
         let contract = self.contract;
+        let partition = self.partition;
+        let partitioned = (partition.count > 1).then_some(partition);
         let store = factory.name();
         let fail = |message: String| -> Box<Counterexample> {
             Box::new(harness_failure(&config, &store, message))
@@ -255,6 +395,10 @@ impl<F: StoreFactory> Sim<F> {
         let strategy = Scenario::strategy(&config);
 
         let case_no = Cell::new(0u64);
+        // Position in the run's case sequence of the next generated case.
+        let generated = Cell::new(0u64);
+        let failing_index = Cell::new(0u64);
+        let digests = RefCell::new(Vec::<CaseDigest>::new());
         let cases_before_failure = Cell::new(0u32);
         let first_failure_events = Cell::new(None::<usize>);
         let first_property = Cell::new(None::<Property>);
@@ -264,9 +408,25 @@ impl<F: StoreFactory> Sim<F> {
         let harness_error = RefCell::new(None::<String>);
 
         let result = runner.run(&strategy, |scenario| {
+            let shrinking = first_failure_events.get().is_some();
+            if !shrinking {
+                // Every case of the sequence is generated (so that case `i`
+                // is the same in every partition); only this partition's
+                // cases are run.
+                let index = generated.get();
+                generated.set(index + 1);
+                if !partition.contains(index) {
+                    return Ok(());
+                }
+                failing_index.set(index);
+                digests.borrow_mut().push(CaseDigest {
+                    index,
+                    digest: digest(&scenario),
+                });
+            }
             let n = case_no.get() + 1;
             case_no.set(n);
-            if first_failure_events.get().is_some() {
+            if shrinking {
                 shrink_iters.set(shrink_iters.get() + 1);
             } else {
                 cases_before_failure.set(cases_before_failure.get() + 1);
@@ -305,9 +465,11 @@ impl<F: StoreFactory> Sim<F> {
             Ok(()) => Ok(SimReport {
                 store,
                 seed: config.seed,
-                cases_run: config.cases,
+                cases_run: cases_before_failure.get(),
                 steps_total: steps_total.get(),
                 events_total: events_total.get(),
+                partition: partitioned,
+                case_digests: digests.into_inner(),
             }),
             Err(TestError::Abort(reason)) => Err(fail(format!("proptest aborted: {reason}"))),
             Err(TestError::Fail(_, scenario)) => {
@@ -352,20 +514,32 @@ impl<F: StoreFactory> Sim<F> {
                     cases_explored: cases_before_failure.get(),
                     replay_path: None,
                     contract,
+                    case_index: failing_index.get(),
+                    partition: partitioned,
                 }))
             }
         }
     }
 
-    /// Run the cases as a `#[test]`: on a violation, write the replay file
-    /// (under `$RETRY_CHECK_REPLAY_DIR`, else `target/retry-check/`), print
+    /// Run the cases as a `#[test]`: apply [`Sim::env_overrides`] (seed,
+    /// cases and partition from `cargo retry-check model`), run, and on a
+    /// violation write the replay file (under `$RETRY_CHECK_REPLAY_DIR`,
+    /// else `target/retry-check/`; it also records the verdict, the timeline
+    /// and the test's name, which `cargo retry-check model` reports), print
     /// the seed on stderr and panic with the rendered counterexample.
     pub fn check(self) {
-        let seed = self.config.seed;
-        match self.run() {
+        let sim = match self.env_overrides() {
+            Ok(sim) => sim,
+            Err(e) => panic!("retry-check sim: {e}"),
+        };
+        let seed = sim.config.seed;
+        match sim.run() {
             Ok(_) => {}
             Err(mut cx) => {
                 eprintln!("retry-check sim: failing seed {seed}");
+                if cx.cases_explored > 0 {
+                    cx.replay.verdict = Some(Verdict::of(&cx, current_test()));
+                }
                 let dir = replay_dir();
                 if let Err(e) = cx.write_replay(&dir) {
                     eprintln!(
@@ -377,6 +551,14 @@ impl<F: StoreFactory> Sim<F> {
             }
         }
     }
+}
+
+/// The name of the running `#[test]` (libtest names the thread after it).
+fn current_test() -> Option<String> {
+    std::thread::current()
+        .name()
+        .filter(|n| *n != "main")
+        .map(str::to_string)
 }
 
 /// Executions the second shrinking pass may spend.
@@ -502,7 +684,7 @@ fn minimize<F: StoreFactory>(
 
 /// Where `check` writes replay files.
 pub fn replay_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("RETRY_CHECK_REPLAY_DIR") {
+    if let Some(d) = std::env::var_os(REPLAY_DIR_ENV).filter(|d| !d.is_empty()) {
         return PathBuf::from(d);
     }
     if let Some(t) = std::env::var_os("CARGO_TARGET_DIR") {
@@ -548,6 +730,8 @@ fn harness_failure(config: &SimConfig, store: &str, message: String) -> Countere
         cases_explored: 0,
         replay_path: None,
         contract: None,
+        case_index: 0,
+        partition: None,
     }
 }
 

@@ -123,8 +123,8 @@ impl SqliteStore {
         Self::open_with(path, namespace, key_ttl, "FULL")
     }
 
-    /// Open with `synchronous` set to `FULL` (the reference store) or
-    /// `NORMAL` (the zoo: in WAL mode still durable against a process crash,
+    /// Open with `synchronous` set to `FULL` (the reference store), `OFF`
+    /// (simulation, see [`SqliteStore::sim_factory`]) or `NORMAL` (the zoo: in WAL mode still durable against a process crash,
     /// which is all the harness simulates, and much cheaper per commit).
     pub(crate) fn open_with(
         path: &Path,
@@ -136,6 +136,18 @@ impl SqliteStore {
         let fencing = table(namespace, "fencing")?;
         let conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(30))?;
+        // Before the switch to WAL, so that the switch itself syncs (or
+        // not) as the rest will.
+        conn.pragma_update(None, "synchronous", synchronous)?;
+        if synchronous == "OFF" {
+            // Simulation ([`SqliteStore::sim_factory`]): the harness never
+            // has two connections to a case's file open (a restart drops the
+            // store before reopening it), so the connection may hold the
+            // file lock for its lifetime; in WAL mode that also keeps the
+            // WAL index in its own memory instead of a shared-memory file,
+            // which spares the file locking and checks of every transaction.
+            conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+        }
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::new(format!(
@@ -143,7 +155,6 @@ impl SqliteStore {
                 path.display()
             )));
         }
-        conn.pragma_update(None, "synchronous", synchronous)?;
         // Every commit is already durable in the WAL; skipping the checkpoint
         // on close saves a sync of the main file at every restart (the next
         // open replays the WAL).
@@ -193,7 +204,32 @@ impl SqliteStore {
 
     /// A factory opening `<dir>/idempotency.sqlite3` of each location.
     pub fn factory(key_ttl: Duration) -> SqliteStoreFactory {
-        SqliteStoreFactory { key_ttl }
+        SqliteStoreFactory {
+            key_ttl,
+            synchronous: Synchronous::Full,
+        }
+    }
+
+    /// The factory for simulation (`cargo retry-check simulate`): the same
+    /// store with `synchronous=OFF`. Every record it answers with is the
+    /// same; only the fsyncs go. That is sound for the harness because the
+    /// crash it simulates is a *process* crash (the store is dropped and
+    /// reopened in the same process, over the same files): a committed
+    /// transaction has been written to the WAL file, i.e. handed to the
+    /// operating system, when the commit returns, and SQLite documents that
+    /// with `synchronous=OFF` "if the application running SQLite crashes,
+    /// the data will be safe"; only an operating-system crash or power loss
+    /// can lose it, which the harness never simulates. `synchronous=FULL`
+    /// (the reference store, [`SqliteStore::factory`]) survives those too,
+    /// at the cost of fsyncs that made a simulation of the bundled contracts
+    /// take minutes on a loaded machine (about 15,000 of them). The
+    /// connection also takes the file lock for its lifetime
+    /// (`locking_mode=EXCLUSIVE`): open one store per location at a time.
+    pub fn sim_factory(key_ttl: Duration) -> SqliteStoreFactory {
+        SqliteStoreFactory {
+            key_ttl,
+            synchronous: Synchronous::Off,
+        }
     }
 
     /// The key TTL this store honours.
@@ -328,10 +364,18 @@ impl IdempotencyStore for SqliteStore {
     }
 }
 
-/// Opens a [`SqliteStore`] over each location; see [`SqliteStore::factory`].
+/// Opens a [`SqliteStore`] over each location; see [`SqliteStore::factory`]
+/// and [`SqliteStore::sim_factory`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SqliteStoreFactory {
     key_ttl: Duration,
+    synchronous: Synchronous,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Synchronous {
+    Full,
+    Off,
 }
 
 impl SqliteStoreFactory {
@@ -345,11 +389,23 @@ impl StoreFactory for SqliteStoreFactory {
     type Store = SqliteStore;
 
     fn open(&self, location: &StorageLocation) -> Result<SqliteStore, StoreError> {
-        SqliteStore::open(location, self.key_ttl)
+        match self.synchronous {
+            Synchronous::Full => SqliteStore::open(location, self.key_ttl),
+            Synchronous::Off => SqliteStore::open_with(
+                &location.dir().join(SQLITE_FILE_NAME),
+                location.namespace(),
+                self.key_ttl,
+                "OFF",
+            ),
+        }
     }
 
     fn name(&self) -> String {
-        "sqlite reference store (durable, WAL, synchronous=FULL)".to_string()
+        match self.synchronous {
+            Synchronous::Full => "sqlite reference store (durable, WAL, synchronous=FULL)",
+            Synchronous::Off => "sqlite reference store (durable, WAL, synchronous=OFF)",
+        }
+        .to_string()
     }
 }
 
@@ -382,6 +438,31 @@ mod tests {
             .expect("open normal");
         // 1 = NORMAL.
         assert_eq!(pragma(&zoo, "synchronous"), "1");
+        // The simulation store holds its file's lock: a file of its own.
+        let sim_dir = tempfile::tempdir().expect("temporary directory");
+        let sim_location = StorageLocation::new(sim_dir.path(), "s");
+        let factory = SqliteStore::sim_factory(Duration::from_secs(1));
+        let sim = factory.open(&sim_location).expect("open for simulation");
+        assert_eq!(pragma(&sim, "journal_mode"), "wal");
+        // 0 = OFF.
+        assert_eq!(pragma(&sim, "synchronous"), "0");
+        assert_eq!(pragma(&sim, "locking_mode"), "exclusive");
+        let lease = Duration::from_secs(30);
+        assert!(matches!(
+            sim.begin("k", Fingerprint(1), VirtualTime(0), lease),
+            Ok(Claim::Acquired(_))
+        ));
+        drop(sim);
+        // A restart: dropped, reopened over the same file, the claim is kept.
+        let sim = factory.open(&sim_location).expect("reopen");
+        assert_eq!(
+            sim.begin("k", Fingerprint(1), VirtualTime(1), lease),
+            Ok(Claim::InProgress)
+        );
+        assert_ne!(
+            SqliteStore::sim_factory(Duration::from_secs(1)).name(),
+            SqliteStore::factory(Duration::from_secs(1)).name()
+        );
     }
 
     #[test]

@@ -1,0 +1,31 @@
+//! The harness tests `cargo retry-check model` runs (seed, cases, partition
+//! and the replay directory come from the environment it sets).
+
+use retry_check_harness::stores::MemoryStore;
+use retry_check_harness::{Faults, Sim, SimConfig, StorageLocation};
+
+use model_sample::CheckThenInsertStore;
+
+fn config() -> SimConfig {
+    SimConfig {
+        // Both stores are in memory: a restart would forget every record.
+        faults: Faults {
+            crashes: false,
+            ..Faults::all()
+        },
+        ..SimConfig::default()
+    }
+}
+
+#[test]
+fn check_then_insert_store_keeps_at_most_once() {
+    Sim::new(|at: &StorageLocation| CheckThenInsertStore::open(at))
+        .config(config())
+        .check();
+}
+
+#[test]
+fn memory_store_keeps_at_most_once() {
+    let ttl = config().key_ttl.unwrap_or_default();
+    Sim::new(MemoryStore::factory(ttl)).config(config()).check();
+}
