@@ -10,6 +10,7 @@ mod lint;
 mod output;
 mod replay_cmd;
 mod rules_cmd;
+mod schema_cmd;
 mod simulate;
 
 use std::process::ExitCode;
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
         Some(Command::Replay(args)) => replay_cmd::run(args),
         Some(Command::Init(args)) => init::run(args),
         Some(Command::Rules(args)) => rules_cmd::rules(args),
+        Some(Command::Schema(args)) => schema_cmd::run(args),
         Some(Command::Explain(args)) => rules_cmd::explain(args),
     };
     match result {
