@@ -64,6 +64,12 @@ Exit codes:
   2    a file exists (pass --force), no Cargo.toml was found, or an I/O error
   101  internal error (a bug: please report it)";
 
+const SCHEMA_EXIT_CODES: &str = "\
+Exit codes:
+  0    the schema was written
+  2    the output file cannot be written
+  101  internal error (a bug: please report it)";
+
 /// Lint retry contracts: find the gaps between how clients retry and what
 /// servers promise.
 #[derive(Parser, Debug)]
@@ -126,6 +132,11 @@ pub enum Command {
     Init(InitArgs),
     /// List every rule: code, name, group, default level, summary.
     Rules(RulesArgs),
+    /// Print the JSON Schema of the contract format (draft-07) for editors:
+    /// Even Better TOML / taplo complete and check a contract whose first
+    /// line is `#:schema PATH` (relative to the contract, or a URL).
+    #[command(after_help = SCHEMA_EXIT_CODES)]
+    Schema(SchemaArgs),
     /// Explain a rule: what it does, why it matters, an example, the fix.
     Explain(ExplainArgs),
 }
@@ -486,6 +497,13 @@ pub struct RulesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
     pub format: RulesFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    /// Write the schema to FILE instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

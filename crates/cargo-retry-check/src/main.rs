@@ -13,6 +13,7 @@ mod output;
 mod replay_cmd;
 mod rules_cmd;
 mod scan_cmd;
+mod schema_cmd;
 mod simulate;
 mod storm_cmd;
 
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
         Some(Command::Replay(args)) => replay_cmd::run(args),
         Some(Command::Init(args)) => init::run(args),
         Some(Command::Rules(args)) => rules_cmd::rules(args),
+        Some(Command::Schema(args)) => schema_cmd::run(args),
         Some(Command::Explain(args)) => rules_cmd::explain(args),
     };
     match result {

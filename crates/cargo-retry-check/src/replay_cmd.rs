@@ -157,9 +157,11 @@ fn markdown(
 ) -> String {
     let mut out = String::from("# retry-check replay\n\n```text\n");
     header(file, store, recorded, path, &mut out);
-    out.push_str("```\n\n```mermaid\n");
-    out.push_str(&trace.timeline.to_mermaid());
-    out.push_str("```\n\n```text\n");
+    out.push_str("```\n\n");
+    out.push_str(&retry_check_diagnostics::github::mermaid_block(
+        &trace.timeline.to_mermaid(),
+    ));
+    out.push_str("\n```text\n");
     out.push_str(&trace.timeline.render());
     out.push_str("```\n\n```text\n");
     verdict(trace, &mut out);

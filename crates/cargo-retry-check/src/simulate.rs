@@ -426,9 +426,12 @@ fn diagnostic(
             timeline.push_str(b);
         }
     }
-    d.with_note(timeline).with_help(format!(
-        "re-run it step by step: cargo retry-check replay {replay_path}"
-    ))
+    d.with_note(timeline)
+        .with_help(format!(
+            "re-run it step by step: cargo retry-check replay {replay_path}"
+        ))
+        // The markdown report draws it, as `replay --format markdown` does.
+        .with_diagram(cx.timeline.to_mermaid())
 }
 
 fn plural(n: u64, word: &str) -> String {

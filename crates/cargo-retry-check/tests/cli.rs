@@ -1158,3 +1158,110 @@ fn check_runs_the_configured_model_tests() {
     .unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
+
+#[test]
+fn help_schema() {
+    assert_cmd_snapshot!(cmd(&["schema", "--help"]));
+}
+
+/// `schema` prints exactly the committed `schema/contract.schema.json`
+/// (regenerate it with `cargo run -p cargo-retry-check -- schema -o
+/// schema/contract.schema.json`).
+#[test]
+fn schema_prints_the_committed_file_byte_for_byte() {
+    let out = cmd(&["schema"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let committed = std::fs::read(root().join("schema/contract.schema.json"))
+        .expect("schema/contract.schema.json is committed");
+    assert!(
+        out.stdout == committed,
+        "schema/contract.schema.json is stale: run \
+         `cargo run -p cargo-retry-check -- schema -o schema/contract.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+}
+
+#[test]
+fn schema_output_file() {
+    let dir = replay_dir("schema_output_file");
+    std::fs::create_dir_all(root().join(&dir)).unwrap();
+    let file = format!("{dir}/contract.schema.json");
+    let out = cmd(&["schema", "-o", &file]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        std::fs::read(root().join(&file)).unwrap(),
+        std::fs::read(root().join("schema/contract.schema.json")).unwrap()
+    );
+    let bad = cmd(&["schema", "-o", &format!("{dir}/missing/dir/x.json")])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).starts_with("error: cannot write `"));
+}
+
+/// The `cargo retry-check ...` commands of a workflow line, as arguments:
+/// what follows `cargo retry-check` up to a shell operator or comment.
+fn workflow_commands(yaml: &str) -> Vec<Vec<String>> {
+    yaml.lines()
+        .filter_map(|line| line.split_once("cargo retry-check "))
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .take_while(|w| !matches!(*w, "||" | "&&" | ">>" | ">" | "|" | "#"))
+                .map(String::from)
+                .collect()
+        })
+        .collect()
+}
+
+/// docs/github-actions.yml only uses subcommands and flags that exist: each
+/// command parses (with `--help` appended, clap checks every flag and value
+/// before printing help, and runs nothing). The README quotes the file.
+#[test]
+fn github_actions_example_uses_commands_that_exist() {
+    let yaml = std::fs::read_to_string(root().join("docs/github-actions.yml")).unwrap();
+    let commands = workflow_commands(&yaml);
+    assert_eq!(commands.len(), 3, "{commands:?}");
+    let formats: Vec<&str> = commands
+        .iter()
+        .filter_map(|c| {
+            c.iter()
+                .position(|a| a == "--format")
+                .map(|i| c[i + 1].as_str())
+        })
+        .collect();
+    assert_eq!(formats, ["sarif", "github", "markdown"]);
+    for args in &commands {
+        let mut with_help: Vec<&str> = args.iter().map(String::as_str).collect();
+        with_help.push("--help");
+        let out = cmd(&with_help).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "`cargo retry-check {}` does not parse:\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // A misspelt flag is caught by the same check.
+    let bad = cmd(&["check", "--format", "sarif", "--ouput", "x", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(yaml.contains("cargo install --locked --path crates/cargo-retry-check"));
+    assert!(root().join("crates/cargo-retry-check/Cargo.toml").is_file());
+    assert!(yaml.contains("uses: github/codeql-action/upload-sarif@v4"));
+    assert!(yaml.contains("sarif_file: retry-check.sarif"));
+    assert!(yaml.contains(">> \"$GITHUB_STEP_SUMMARY\""));
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("```yaml\n{yaml}```\n")),
+        "the README quotes docs/github-actions.yml verbatim"
+    );
+}

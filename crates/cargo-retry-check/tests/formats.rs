@@ -395,3 +395,53 @@ fn scan_sarif_is_valid_and_relates_drift_to_the_contract() {
         assert!(r["partialFingerprints"]["retryCheck/v1"].is_string(), "{r}");
     }
 }
+
+/// A replay directory of its own per test, relative to the workspace root.
+fn fresh_replay_dir(test: &str) -> String {
+    let dir = format!("target/retry-check-format-tests/{test}");
+    let _ = std::fs::remove_dir_all(root().join(&dir));
+    dir
+}
+
+const RC022: &str = "contracts/broken/rc022_lease_shorter_than_handler.toml";
+
+/// `simulate --format markdown`: each counterexample's timeline is drawn as
+/// a Mermaid sequence diagram (the renderer of `replay --format markdown`).
+#[test]
+fn simulate_markdown_draws_counterexamples_as_mermaid() {
+    let dir = fresh_replay_dir("simulate_markdown_draws_counterexamples_as_mermaid");
+    assert_cmd_snapshot!(cmd(&[
+        "simulate",
+        "--format",
+        "markdown",
+        "--replay-dir",
+        &dir,
+        RC022
+    ]));
+}
+
+/// `check --format markdown`: lint findings, then the simulated proofs with
+/// their diagrams, in one report.
+#[test]
+fn check_markdown_report_has_a_diagram_per_proof() {
+    let dir = fresh_replay_dir("check_markdown_report_has_a_diagram_per_proof");
+    let out = run(cmd(&[
+        "check",
+        "--format",
+        "markdown",
+        "--replay-dir",
+        &dir,
+        RC001,
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let md = String::from_utf8(out.stdout).unwrap();
+    insta::assert_snapshot!(md);
+    // One proof (RC001), one diagram, and it follows the RC001 proof.
+    assert_eq!(
+        md.matches("```mermaid\nsequenceDiagram\n").count(),
+        1,
+        "{md}"
+    );
+    let proof = md.find("simulating `").expect("a simulated finding");
+    assert!(md[proof..].contains("```mermaid\n"), "{md}");
+}

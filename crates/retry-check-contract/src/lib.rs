@@ -3,6 +3,7 @@
 //! * [`parse`]: TOML text to a [`ContractSet`], with every error located.
 //! * [`model`]: servers, operations and clients, every value with its span.
 //! * [`derive`]: retry windows, call paths and amplification.
+//! * [`schema`]: the JSON Schema of the file format, for editors.
 //! * [`Duration`] and [`Status`]: the two value types contracts are made of.
 //!
 //! ```
@@ -24,6 +25,7 @@ pub mod derive;
 mod duration;
 pub mod model;
 pub mod parse;
+pub mod schema;
 mod status;
 mod suggest;
 

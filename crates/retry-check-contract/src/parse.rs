@@ -81,6 +81,26 @@ pub(crate) const BREAKER_FIELDS: &[&str] = &[
 ];
 pub(crate) const ALLOW_FIELDS: &[&str] = &["rule", "reason"];
 
+/// The keys every table of the format accepts, by table: `root` (the top
+/// level), `server`, `operation`, `store`, `client`, `backoff`, `budget`,
+/// `hedging`, `idempotency_key` and `allow` (a table entry of an `allow`
+/// list). Any other key is an `unknown_field` error with a "did you mean".
+/// The JSON Schema ([`crate::schema`]) is tested against this list.
+pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
+    ("root", ROOT_FIELDS),
+    ("server", SERVER_FIELDS),
+    ("operation", OPERATION_FIELDS),
+    ("store", STORE_FIELDS),
+    ("client", CLIENT_FIELDS),
+    ("backoff", BACKOFF_FIELDS),
+    ("budget", BUDGET_FIELDS),
+    ("hedging", HEDGING_FIELDS),
+    ("idempotency_key", IDEMPOTENCY_KEY_FIELDS),
+    ("fleet", FLEET_FIELDS),
+    ("breaker", BREAKER_FIELDS),
+    ("allow", ALLOW_FIELDS),
+];
+
 /// Parse every file of `sources` into one contract set. Returns the set and
 /// every error found; the set is only meaningful when there are no errors.
 pub fn load(sources: &SourceMap) -> (ContractSet, Vec<Diagnostic>) {

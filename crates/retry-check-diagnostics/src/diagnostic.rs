@@ -52,6 +52,10 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     /// What to do about it (`= help: ...`).
     pub help: Vec<String>,
+    /// A Mermaid diagram of the finding (its source, without fences), for
+    /// reports that can draw one: the markdown report shows a simulated
+    /// counterexample's timeline as a `sequenceDiagram`.
+    pub diagram: Option<String>,
 }
 
 impl Diagnostic {
@@ -70,6 +74,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             notes: Vec::new(),
             help: Vec::new(),
+            diagram: None,
         }
     }
 
@@ -90,6 +95,11 @@ impl Diagnostic {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help.push(help.into());
+        self
+    }
+
+    pub fn with_diagram(mut self, mermaid: impl Into<String>) -> Self {
+        self.diagram = Some(mermaid.into());
         self
     }
 

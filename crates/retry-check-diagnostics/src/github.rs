@@ -124,8 +124,16 @@ pub fn markdown_summary(title: &str, diags: &[Diagnostic], files: usize) -> Stri
     out
 }
 
+/// A fenced ```` ```mermaid ```` block of a diagram's source (GitHub draws
+/// it in comments, step summaries and markdown files).
+pub fn mermaid_block(diagram: &str) -> String {
+    format!("```mermaid\n{}\n```\n", diagram.trim_end())
+}
+
 /// A report for a pull-request comment: the summary table, then each
-/// finding as a heading and its rustc-style snippet in a `text` block.
+/// finding as a heading and its rustc-style snippet in a `text` block, and
+/// its diagram (a simulated counterexample's timeline as a Mermaid
+/// `sequenceDiagram`) when it has one.
 pub fn markdown_report(
     title: &str,
     diags: &[Diagnostic],
@@ -150,6 +158,10 @@ pub fn markdown_report(
             markdown_cell(&d.message),
             rendered.trim_end()
         ));
+        if let Some(diagram) = &d.diagram {
+            out.push('\n');
+            out.push_str(&mermaid_block(diagram));
+        }
     }
     out
 }
@@ -208,6 +220,20 @@ mod tests {
         let md = markdown_report("t", std::slice::from_ref(&d), &map, 1);
         assert!(md.contains("### error[RC000] `invalid_value`\n\nbad \\| value\n\n````text\n"));
         assert!(md.trim_end().ends_with("````"));
+    }
+
+    #[test]
+    fn markdown_report_draws_diagrams_after_the_snippet() {
+        let mut map = SourceMap::new();
+        let id = map.add("c.toml", "key_ttl = \"1h\"\n");
+        let plain = Diagnostic::new("RC001", "a", Severity::Error, "m")
+            .with_primary(Span::new(id, 10..14), "here");
+        let drawn = plain
+            .clone()
+            .with_diagram("sequenceDiagram\n    participant c1 as c1\n");
+        let md = markdown_report("t", &[plain, drawn], &map, 1);
+        assert_eq!(md.matches("```mermaid\n").count(), 1, "{md}");
+        assert!(md.ends_with("```\n\n```mermaid\nsequenceDiagram\n    participant c1 as c1\n```\n"));
     }
 
     #[test]

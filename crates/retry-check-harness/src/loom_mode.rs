@@ -5,40 +5,69 @@
 //! Each handler runs `begin` → on `Acquired`, the side effect (a counter) →
 //! `complete`; on `InProgress` it answers "retry later"; on `Completed` it
 //! replays the outcome. With [`LoomConfig::crash`], the first handler dies
-//! right after its claim (it never runs the effect nor completes). After
-//! every interleaving the driver checks `at_most_once` (at most one effect),
-//! `replay_consistent` (every `Completed` carries the recorded outcome) and
-//! that `complete` was accepted for the owner. A violation panics with the
-//! interleaving as a numbered timeline of store calls.
+//! right after its claim (it never runs the effect nor completes).
 //!
-//! The store must take its locks and atomics from [`crate::sync`] (loom
-//! only sees those) and must not read the clock: the virtual time is fixed
-//! at zero and the lease is long, so no lease ends during a run.
+//! Time is virtual: every store call gets the current value of a shared
+//! clock (loom sees it: it is an atomic). Without
+//! [`LoomConfig::takeover`] the clock stays at zero and the lease is long,
+//! so no lease ends during a run. With it, an environment thread moves the
+//! clock past the lease (30 s) once, at any point of the interleaving: a
+//! handler that claimed before the jump is then stalled past its lease
+//! (like a GC pause), a duplicate that begins after the jump takes the key
+//! over with a new token, and the first owner later runs its effect and
+//! completes with its stale token. That is how the stale-token bug is
+//! expressed.
+//!
+//! After every interleaving the driver checks, in this order (the oracle of
+//! sim mode, restricted to one operation):
+//!
+//! - `stale_owner_fenced`: a `complete` with a token is accepted after a
+//!   newer token was issued for the key once the older one's lease had
+//!   ended (a takeover);
+//! - `at_most_once`: at most one side effect, not counting those of owners
+//!   that were taken over (only fencing downstream can stop those; their
+//!   late `complete` must be refused, which the first check judges);
+//! - `replay_consistent`: every `Completed` answer carries an outcome some
+//!   `complete` had recorded.
+//!
+//! A violation panics with the interleaving (its number among those
+//! explored) as a numbered timeline of store calls.
+//!
+//! The store must take its locks and atomics from [`crate::sync`] for loom
+//! to interleave *inside* its calls; a store on `std` primitives is still
+//! interleaved *between* calls (every log line and the clock are loom
+//! operations). It must not read the system clock.
 
 use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering as StdOrdering};
 use std::time::{Duration, Instant};
 
 use crate::store::{Claim, Fenced, Fingerprint, IdempotencyStore, Outcome, VirtualTime};
-use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use crate::sync::{Arc, Mutex};
 
 /// What to explore.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LoomConfig {
-    /// Concurrent duplicates (2 to 4: loom allows 4 spawned threads).
+    /// Concurrent duplicates (2 to 4: loom allows 5 threads, and the
+    /// takeover clock is one of them).
     pub duplicates: usize,
     /// The first handler crashes after its claim.
     pub crash: bool,
+    /// An environment thread moves the clock past the lease once, at any
+    /// point: leases end while their owners still run, and duplicates take
+    /// keys over.
+    pub takeover: bool,
     /// Loom's preemption bound (`None`: exhaustive).
     pub preemption_bound: Option<usize>,
 }
 
 impl Default for LoomConfig {
-    /// 2 duplicates, no crash, preemption bound 2.
+    /// 2 duplicates, no crash, no takeover, preemption bound 2.
     fn default() -> Self {
         LoomConfig {
             duplicates: 2,
             crash: false,
+            takeover: false,
             preemption_bound: Some(2),
         }
     }
@@ -55,6 +84,37 @@ pub struct LoomReport {
 
 const KEY: &str = "op1";
 
+/// The lease every handler asks for.
+pub const LEASE: Duration = Duration::from_secs(30);
+
+/// Where the takeover clock jumps: just past the lease of a claim made at 0.
+pub const JUMP_TO: VirtualTime = VirtualTime(30_001);
+
+/// What a log line says, for the checks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Event {
+    Acquired { token: u64, at: u64 },
+    Effect,
+    Complete { token: u64, accepted: bool },
+    Replayed(String),
+    Other,
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    actor: String,
+    event: Event,
+    line: String,
+}
+
+type Log = Mutex<Vec<Entry>>;
+
+fn push(log: &Log, actor: String, event: Event, line: String) {
+    log.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(Entry { actor, event, line });
+}
+
 /// Explore every interleaving of `config.duplicates` handlers against a
 /// store made fresh by `make` for each interleaving. Panics with the
 /// timeline on a violation.
@@ -70,48 +130,51 @@ where
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = config.preemption_bound;
     builder.check(move || {
-        runs.fetch_add(1, StdOrdering::Relaxed);
+        let run = runs.fetch_add(1, StdOrdering::Relaxed) + 1;
         let store = Arc::new(make());
         let effects = Arc::new(AtomicUsize::new(0));
-        let log = Arc::new(Mutex::new(Vec::<String>::new()));
+        let clock = Arc::new(AtomicU64::new(0));
+        let log: Arc<Log> = Arc::new(Mutex::new(Vec::new()));
+        let env = config.takeover.then(|| {
+            let (clock, log) = (clock.clone(), log.clone());
+            crate::sync::thread::spawn(move || {
+                clock.store(JUMP_TO.as_millis(), Ordering::SeqCst);
+                push(
+                    &log,
+                    "env".to_string(),
+                    Event::Other,
+                    format!("clock -> {JUMP_TO}: every lease of a claim made at t=0 has ended"),
+                );
+            })
+        });
+        let ctx = Ctx {
+            timed: config.takeover,
+        };
         let handles: Vec<_> = (1..duplicates)
             .map(|h| {
-                let (store, effects, log) = (store.clone(), effects.clone(), log.clone());
-                crate::sync::thread::spawn(move || handler(&*store, &effects, &log, h + 1, false))
+                let (store, effects, clock, log) =
+                    (store.clone(), effects.clone(), clock.clone(), log.clone());
+                crate::sync::thread::spawn(move || {
+                    handler(ctx, &*store, &effects, &clock, &log, h + 1, false)
+                })
             })
             .collect();
-        let mut recorded = vec![handler(&*store, &effects, &log, 1, config.crash)];
+        handler(ctx, &*store, &effects, &clock, &log, 1, config.crash);
         for h in handles {
-            recorded.push(h.join().unwrap_or_default());
+            let _ = h.join();
+        }
+        if let Some(env) = env {
+            let _ = env.join();
         }
         let log = log.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let timeline = || {
-            log.iter()
+        if let Err(violation) = judge(&log, effects.load(Ordering::SeqCst)) {
+            let timeline = log
+                .iter()
                 .enumerate()
-                .map(|(i, line)| format!("  #{:<2} {line}", i + 1))
+                .map(|(i, e)| format!("  #{:<2} {}  {}", i + 1, e.actor, e.line))
                 .collect::<Vec<_>>()
-                .join("\n")
-        };
-        let n = effects.load(Ordering::SeqCst);
-        if n > 1 {
-            panic!(
-                "loom mode: at_most_once broken: the side effect of {KEY} ran {n} times \
-                 in this interleaving:\n{}",
-                timeline()
-            );
-        }
-        let accepted: Vec<String> = recorded.into_iter().flatten().collect();
-        for line in &log {
-            if let Some(rest) = line.split("Completed(").nth(1) {
-                let replayed = rest.trim_end_matches(')').trim_matches('"');
-                if !accepted.iter().any(|a| a == replayed) {
-                    panic!(
-                        "loom mode: replay_consistent broken: {KEY} replayed {replayed:?}, \
-                         never recorded:\n{}",
-                        timeline()
-                    );
-                }
-            }
+                .join("\n");
+            panic!("loom mode: {violation} (interleaving #{run}):\n{timeline}");
         }
     });
     LoomReport {
@@ -120,41 +183,167 @@ where
     }
 }
 
-/// One handler; returns the outcome it recorded (accepted `complete`).
+/// The checks of one interleaving, most specific first.
+///
+/// The log is in the order the handlers *wrote* their lines, which may
+/// differ from the order the store *ran* their calls (a handler can be
+/// preempted between a call and its line). So a takeover is told by time,
+/// not by position: an owner is taken over when another token was issued at
+/// or after the end of its lease. A correct store never both accepts the
+/// old owner's `complete` and issues such a token, in any order; for the
+/// stale-token check the order of the lines must also say "issued, then
+/// accepted", which some interleaving of a broken store shows.
+fn judge(log: &[Entry], effects: usize) -> Result<(), String> {
+    let lease = u64::try_from(LEASE.as_millis()).unwrap_or(u64::MAX);
+    let acquired: Vec<(u64, u64, &str)> = log
+        .iter()
+        .filter_map(|e| match e.event {
+            Event::Acquired { token, at } => Some((token, at, e.actor.as_str())),
+            _ => None,
+        })
+        .collect();
+    let taken_over: Vec<&str> = acquired
+        .iter()
+        .filter(|(_, at, _)| {
+            acquired
+                .iter()
+                .any(|(_, later, _)| *later >= at.saturating_add(lease))
+        })
+        .map(|(_, _, owner)| *owner)
+        .collect();
+    // (token, issued at, by) in log order.
+    let mut issued: Vec<(u64, u64, &str)> = Vec::new();
+    let mut accepted: Vec<u64> = Vec::new();
+    for (i, e) in log.iter().enumerate() {
+        match &e.event {
+            Event::Acquired { token, at } => issued.push((*token, *at, &e.actor)),
+            Event::Complete {
+                token,
+                accepted: true,
+            } => {
+                let mine = issued.iter().find(|(t, _, _)| t == token);
+                if let Some((_, my_at, _)) = mine {
+                    if let Some((newer, _, by)) = issued
+                        .iter()
+                        .find(|(t, at, _)| t != token && *at >= my_at.saturating_add(lease))
+                    {
+                        return Err(format!(
+                            "stale_owner_fenced broken: {}'s complete with token#{token} was \
+                             accepted at line {} after {by} had taken {KEY} over with \
+                             token#{newer}",
+                            e.actor,
+                            i + 1
+                        ));
+                    }
+                }
+                accepted.push(*token);
+            }
+            _ => {}
+        }
+    }
+    let counted = log
+        .iter()
+        .filter(|e| e.event == Event::Effect && !taken_over.contains(&e.actor.as_str()))
+        .count();
+    if counted > 1 {
+        return Err(format!(
+            "at_most_once broken: the side effect of {KEY} ran {effects} times in this \
+             interleaving"
+        ));
+    }
+    let outcomes: Vec<String> = log
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::Complete {
+                token,
+                accepted: true,
+            } if accepted.contains(token) => Some(format!("charged:{KEY}:{}", e.actor)),
+            _ => None,
+        })
+        .collect();
+    for e in log {
+        if let Event::Replayed(o) = &e.event {
+            if !outcomes.contains(o) {
+                return Err(format!(
+                    "replay_consistent broken: {KEY} replayed {o:?}, never recorded"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+struct Ctx {
+    /// Show the virtual time of each call (the clock moves).
+    timed: bool,
+}
+
+/// One handler.
 fn handler<S: IdempotencyStore>(
+    ctx: Ctx,
     store: &S,
     effects: &AtomicUsize,
-    log: &Mutex<Vec<String>>,
+    clock: &AtomicU64,
+    log: &Log,
     h: usize,
     crash: bool,
-) -> Option<String> {
-    let push = |line: String| {
-        log.lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(format!("h{h}  {line}"));
+) {
+    let me = format!("h{h}");
+    let now = || VirtualTime(clock.load(Ordering::SeqCst));
+    let at = |t: VirtualTime| {
+        if ctx.timed {
+            format!(" at {t}")
+        } else {
+            String::new()
+        }
     };
-    let lease = Duration::from_secs(30);
-    let claim = store.begin(KEY, Fingerprint(1), VirtualTime::ZERO, lease);
-    push(match &claim {
-        Ok(c) => format!("begin({KEY}) -> {c}"),
-        Err(e) => format!("begin({KEY}) -> error: {e}"),
-    });
+    let t = now();
+    let claim = store.begin(KEY, Fingerprint(1), t, LEASE);
+    let event = match &claim {
+        Ok(Claim::Acquired(token)) => Event::Acquired {
+            token: token.0,
+            at: t.as_millis(),
+        },
+        Ok(Claim::Completed(o)) => Event::Replayed(o.0.clone()),
+        _ => Event::Other,
+    };
+    let line = match &claim {
+        Ok(c) => format!("begin({KEY}){} -> {c}", at(t)),
+        Err(e) => format!("begin({KEY}){} -> error: {e}", at(t)),
+    };
+    push(log, me.clone(), event, line);
     let Ok(Claim::Acquired(token)) = claim else {
-        return None;
+        return;
     };
     if crash {
-        push("crashes after its claim".to_string());
-        return None;
+        push(log, me, Event::Other, "crashes after its claim".to_string());
+        return;
     }
     let n = effects.fetch_add(1, Ordering::SeqCst) + 1;
-    push(format!("side effect: charge {KEY} (execution #{n})"));
-    let outcome = Outcome(format!("charged:{KEY}:#{n}"));
-    let fenced = store.complete(KEY, token, &outcome, VirtualTime::ZERO);
-    push(match &fenced {
-        Ok(f) => format!("complete({KEY}, {token}) -> {f}"),
-        Err(e) => format!("complete({KEY}, {token}) -> error: {e}"),
-    });
-    (fenced == Ok(Fenced::Accepted)).then_some(outcome.0)
+    push(
+        log,
+        me.clone(),
+        Event::Effect,
+        format!("side effect: charge {KEY} (execution #{n})"),
+    );
+    // The outcome names the handler, so a replay says whose it is.
+    let outcome = Outcome(format!("charged:{KEY}:{me}"));
+    let t = now();
+    let fenced = store.complete(KEY, token, &outcome, t);
+    let line = match &fenced {
+        Ok(f) => format!("complete({KEY}, {token}){} -> {f}", at(t)),
+        Err(e) => format!("complete({KEY}, {token}){} -> error: {e}", at(t)),
+    };
+    push(
+        log,
+        me,
+        Event::Complete {
+            token: token.0,
+            accepted: fenced == Ok(Fenced::Accepted),
+        },
+        line,
+    );
 }
 
 /// Broken on purpose, for loom mode's own tests: `begin` looks the key up

@@ -95,6 +95,8 @@ pub struct StressFailure {
     pub detail: String,
     /// The store (factory name).
     pub store: String,
+    /// Wall time from the first round to the failure.
+    pub elapsed: Duration,
 }
 
 impl fmt::Display for StressFailure {
@@ -365,6 +367,7 @@ impl Stress {
             property,
             detail,
             store: store.to_string(),
+            elapsed: Duration::ZERO,
         }
     }
 
@@ -555,10 +558,23 @@ impl Stress {
     fn run_with<S: AsyncIdempotencyStore + 'static>(
         &self,
         name: &str,
-        mut open: impl FnMut() -> Result<Vec<Arc<S>>, StoreError>,
+        open: impl FnMut() -> Result<Vec<Arc<S>>, StoreError>,
         exec: Exec<'_>,
     ) -> Result<StressReport, StressFailure> {
         let start = Instant::now();
+        self.rounds_with(name, open, exec, start).map_err(|mut f| {
+            f.elapsed = start.elapsed();
+            f
+        })
+    }
+
+    fn rounds_with<S: AsyncIdempotencyStore + 'static>(
+        &self,
+        name: &str,
+        mut open: impl FnMut() -> Result<Vec<Arc<S>>, StoreError>,
+        exec: Exec<'_>,
+        start: Instant,
+    ) -> Result<StressReport, StressFailure> {
         let ledger = Arc::new(Ledger::default());
         let open_err = |round, e: StoreError| {
             self.fail(
