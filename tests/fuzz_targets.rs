@@ -9,9 +9,12 @@ use retry_check_rules::{lint, LintLevels};
 /// Separates the files of a multi-file input of [`lint_contracts`].
 pub const FILE_SEPARATOR: &[u8] = b"\n%%%\n";
 
+/// The body of one fuzz target.
+pub type FuzzTarget = fn(&[u8]);
+
 /// The fuzz targets, by the name of their file in `fuzz/fuzz_targets/` and
 /// of their corpus directory.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, FuzzTarget)] = &[
     ("parse_contract", parse_contract),
     ("lint_contracts", lint_contracts),
     ("scan_source", scan_source),
