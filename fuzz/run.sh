@@ -46,7 +46,7 @@ for t in "${targets[@]}"; do
   "$target_dir/$triple/release/$t" "${dirs[@]}" \
     -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 \
     -artifact_prefix="artifacts/$t/" -print_final_stats=1 2>&1 |
-    grep -E '^(#[0-9]+ +(INITED|DONE)|stat::number_of_executed_units|stat::peak_rss|==[0-9]+== ERROR|SUMMARY|panicked|thread .* panicked|Test unit written)' 
+    grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::number_of_executed_units|stat::peak_rss|==[0-9]+== ERROR|SUMMARY|panicked|thread .* panicked|Test unit written)' 
   status="${PIPESTATUS[0]}"
   set -e
   if [ "$status" -ne 0 ]; then
