@@ -223,26 +223,16 @@ pub(crate) fn simulate_set(
         partition: args.partition.filter(|p| p.count > 1),
     };
     let bar = progress_bar(pairs.len(), args.format);
-    for pair in &pairs {
+    // The pairs are independent and each one is seeded: simulate them on
+    // every core, then report in pair order, so the output is the same
+    // whatever the number of threads.
+    let runs = simulate_pairs(set, &pairs, args, partition, bar.as_ref());
+    for (pair, run) in pairs.iter().zip(runs) {
         let client = pair.client.name.value.as_str();
         let server = pair.server.name.value.as_str();
-        if let Some(bar) = &bar {
-            bar.set_message(format!("{client} -> {server}"));
-        }
-        let mut config = SimConfig::from_contract(set, client, server)?;
-        config.seed = args.seed;
-        config.cases = args.cases;
-        let store = ReferenceStore {
-            kind: reference_kind(pair.server),
-            key_ttl: config.key_ttl.unwrap_or(DEFAULT_KEY_TTL),
-        };
-        if store.kind == ReferenceStoreKind::Memory {
-            // A lost record also lets a changed payload in; with payload
-            // changes off the trace found is the restart that charges twice.
-            config.faults.payload_changes = false;
-        }
+        let (store, result) = run?;
         let label = format!("{client} -> {server}");
-        match run_sim(store, config, Some(label.clone()), partition) {
+        match result {
             Ok(report) => outcome.cases += u64::from(report.cases_run),
             Err(cx) => {
                 if cx.cases_explored == 0 {
@@ -278,14 +268,81 @@ pub(crate) fn simulate_set(
                 ));
             }
         }
-        if let Some(bar) = &bar {
-            bar.inc(1);
-        }
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     Ok(outcome)
+}
+
+/// What simulating one pair gives: the reference store it ran against and
+/// the harness's verdict.
+type PairRun = Result<(ReferenceStore, Result<SimReport, Box<Counterexample>>), String>;
+
+/// Simulate every pair, on as many threads as there are cores (at most one
+/// per pair); the results come back in pair order.
+fn simulate_pairs(
+    set: &ContractSet,
+    pairs: &[Pair<'_>],
+    args: &SimulateArgs,
+    partition: Partition,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Vec<PairRun> {
+    let simulate = |pair: &Pair<'_>| -> PairRun {
+        let client = pair.client.name.value.as_str();
+        let server = pair.server.name.value.as_str();
+        if let Some(bar) = bar {
+            bar.set_message(format!("{client} -> {server}"));
+        }
+        let mut config = SimConfig::from_contract(set, client, server)?;
+        config.seed = args.seed;
+        config.cases = args.cases;
+        let store = ReferenceStore {
+            kind: reference_kind(pair.server),
+            key_ttl: config.key_ttl.unwrap_or(DEFAULT_KEY_TTL),
+        };
+        if store.kind == ReferenceStoreKind::Memory {
+            // A lost record also lets a changed payload in; with payload
+            // changes off the trace found is the restart that charges twice.
+            config.faults.payload_changes = false;
+        }
+        let label = format!("{client} -> {server}");
+        let result = run_sim(store, config, Some(label), partition);
+        if let Some(bar) = bar {
+            bar.inc(1);
+        }
+        Ok((store, result))
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(pairs.len());
+    if threads <= 1 {
+        return pairs.iter().map(simulate).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<PairRun>>> =
+        pairs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(pair) = pairs.get(i) else { break };
+                let run = simulate(pair);
+                if let Ok(mut slot) = slots[i].lock() {
+                    *slot = Some(run);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| Err("a simulation thread panicked".to_string()))
+        })
+        .collect()
 }
 
 /// Progress is for a person watching: stderr is a terminal, `CI` is unset
