@@ -79,6 +79,36 @@ pub fn rule_catalogue() -> Vec<RuleMeta> {
             tags: vec!["scan".into()],
         },
     );
+    // The findings of the simulator and of the user's model tests that no
+    // contract rule names (they sort after every rule).
+    rules.push(RuleMeta {
+        id: crate::simulate::SIMULATED_VIOLATION.0.into(),
+        name: crate::simulate::SIMULATED_VIOLATION.1.into(),
+        short_description: "a simulated or model-checked run broke an at-most-once property"
+            .into(),
+        full_description: "The harness drove a store through duplicates, lost responses, \
+                           crashes, restarts and clock jumps and found a run where a property \
+                           (at most once, mismatch rejected, stale owner fenced, ...) breaks. \
+                           The finding carries the shrunk timeline and its replay file."
+            .into(),
+        help_markdown: "Re-run the counterexample with `cargo retry-check replay FILE` (the \
+                        replay file is named in the finding) and fix the store or the \
+                        contract until it passes."
+            .into(),
+        default_level: Some(Severity::Error),
+        tags: vec!["model".into()],
+    });
+    rules.push(RuleMeta {
+        id: crate::model::MODEL_TEST_FAILED.0.into(),
+        name: crate::model::MODEL_TEST_FAILED.1.into(),
+        short_description: "a model test failed without a counterexample".into(),
+        full_description: "A harness test run by `cargo retry-check model` failed for another \
+                           reason than a counterexample (a panic, an assertion, a store error)."
+            .into(),
+        help_markdown: "Run the test with `cargo test` to see its output.".into(),
+        default_level: Some(Severity::Error),
+        tags: vec!["model".into()],
+    });
     rules
 }
 
