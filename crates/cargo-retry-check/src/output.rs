@@ -84,8 +84,7 @@ pub fn rule_catalogue() -> Vec<RuleMeta> {
     rules.push(RuleMeta {
         id: crate::simulate::SIMULATED_VIOLATION.0.into(),
         name: crate::simulate::SIMULATED_VIOLATION.1.into(),
-        short_description: "a simulated or model-checked run broke an at-most-once property"
-            .into(),
+        short_description: "a simulated or model-checked run broke an at-most-once property".into(),
         full_description: "The harness drove a store through duplicates, lost responses, \
                            crashes, restarts and clock jumps and found a run where a property \
                            (at most once, mismatch rejected, stale owner fenced, ...) breaks. \
