@@ -25,7 +25,7 @@ use retry_check_diagnostics::{render, Diagnostic, Severity, SourceMap, Span};
 use retry_check_harness::stores::{MemoryStore, SqliteStore};
 use retry_check_harness::{
     Counterexample, Partition, ReferenceStore, ReferenceStoreKind, ReplayFile, Sim, SimConfig,
-    SimReport, ViolationClass,
+    SimError, SimReport, ViolationClass,
 };
 use serde_json::json;
 
@@ -97,12 +97,14 @@ pub fn run_sim(
     config: SimConfig,
     contract: Option<String>,
     partition: Partition,
-) -> Result<SimReport, Box<Counterexample>> {
+) -> Result<SimReport, SimError> {
+    // The reference stores' claims are atomic: no threaded race hunt.
     match store.kind {
         ReferenceStoreKind::Memory => {
             let sim = Sim::new(MemoryStore::factory(store.key_ttl))
                 .config(config)
-                .partition(partition);
+                .partition(partition)
+                .threaded_rounds(0);
             match contract {
                 Some(c) => sim.contract(c).run(),
                 None => sim.run(),
@@ -111,7 +113,8 @@ pub fn run_sim(
         ReferenceStoreKind::Sqlite => {
             let sim = Sim::new(SqliteStore::sim_factory(store.key_ttl))
                 .config(config)
-                .partition(partition);
+                .partition(partition)
+                .threaded_rounds(0);
             match contract {
                 Some(c) => sim.contract(c).run(),
                 None => sim.run(),
@@ -234,14 +237,11 @@ pub(crate) fn simulate_set(
         let label = format!("{client} -> {server}");
         match result {
             Ok(report) => outcome.cases += u64::from(report.cases_run),
-            Err(cx) => {
-                if cx.cases_explored == 0 {
-                    // Not a counterexample: the harness itself failed.
-                    return Err(format!(
-                        "simulating `{label}` failed: {}",
-                        cx.violation.because.join("; ")
-                    ));
-                }
+            // Not a counterexample: the harness itself failed.
+            Err(SimError::Harness(e)) => {
+                return Err(format!("simulating `{label}` failed: {}", e.message));
+            }
+            Err(SimError::Violation(cx)) => {
                 outcome.cases += u64::from(cx.cases_explored);
                 let mut replay = cx.replay.clone();
                 replay.reference_store = Some(store);
@@ -277,7 +277,7 @@ pub(crate) fn simulate_set(
 
 /// What simulating one pair gives: the reference store it ran against and
 /// the harness's verdict.
-type PairRun = Result<(ReferenceStore, Result<SimReport, Box<Counterexample>>), String>;
+type PairRun = Result<(ReferenceStore, Result<SimReport, SimError>), String>;
 
 /// Simulate every pair, on as many threads as there are cores (at most one
 /// per pair); the results come back in pair order.

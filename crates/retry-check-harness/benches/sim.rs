@@ -1,135 +1,271 @@
 //! Sim-mode benchmark (`cargo bench -p retry-check-harness --bench sim`):
 //!
-//! 1. cases per second on the in-process reference store, crashes disabled
-//!    (it is volatile across restarts by design), and on the durable SQLite
-//!    reference store with every fault;
-//! 2. for each store of the zoo, over 20 seeds with the default
-//!    configuration and budget: cases and wall time to the first
-//!    counterexample (time includes shrinking), the property reported, and
-//!    the shrunk trace length (events and timeline lines).
+//! 1. cost per case of each mode: the in-process reference store (store
+//!    restarts off: it is volatile by design) and the durable SQLite
+//!    reference store (every fault) in the scenario mode, their threaded
+//!    phase per round, and an async store at its await points (the
+//!    PostgreSQL reference store too, when `RETRY_CHECK_PG_URL` is set);
+//! 2. every store of the zoo, over `SIM_BENCH_SEEDS` seeds (default 100)
+//!    with the default configuration and budget: cases (or threaded rounds)
+//!    to the first counterexample, median and max, against a quarter of
+//!    the default budget; the property and class reported; the shrunk
+//!    trace (events, timeline lines).
 //!
-//! `SIM_BENCH_SEEDS=n` changes the number of seeds.
+//! `SIM_BENCH_SEEDS=n` changes the number of seeds, `SIM_BENCH_BUGS=a,b`
+//! runs only those zoo bugs, `SIM_BENCH_SKIP_COST=1` skips part 1.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use retry_check_harness::stores::zoo::Bug;
-use retry_check_harness::stores::{MemoryStore, SqliteStore};
-use retry_check_harness::{Sim, SimConfig, DEFAULT_CASES};
+use retry_check_harness::stores::{MemoryStore, PostgresStore, SqliteStore, PG_URL_ENV};
+use retry_check_harness::{
+    Mode, Sim, SimConfig, SimError, SimReport, DEFAULT_CASES, DEFAULT_THREAD_ROUNDS,
+};
 
 fn median<T: Copy + Ord>(v: &mut [T]) -> T {
     v.sort();
     v[v.len() / 2]
 }
 
+fn per_case(
+    label: &str,
+    elapsed: Duration,
+    n: u32,
+    unit: &str,
+    result: Result<SimReport, SimError>,
+) {
+    match result {
+        Ok(r) => {
+            let each = elapsed.as_secs_f64() * 1000.0 / f64::from(n.max(1));
+            println!("| {label} | {n} {unit} | {elapsed:.2?} | {each:.2} ms |");
+            for m in &r.modes {
+                eprintln!("    {m}");
+            }
+        }
+        Err(e) => {
+            println!("FALSE ALARM on {label}:\n{e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn cost() {
+    let ttl = Duration::from_secs(24 * 3600);
+    println!("| mode, store | work | time | per case or round |");
+    println!("|---|---|---|---|");
+    let mut config = SimConfig::default();
+    config.faults.store_restarts = false;
+    let start = Instant::now();
+    let r = Sim::new(MemoryStore::factory(ttl))
+        .config(config.clone())
+        .cases(2000)
+        .seed(1)
+        .threaded_rounds(0)
+        .run();
+    per_case(
+        "scenarios, `MemoryStore` (store restarts off)",
+        start.elapsed(),
+        2000,
+        "cases",
+        r,
+    );
+    let start = Instant::now();
+    let r = Sim::new(SqliteStore::sim_factory(ttl))
+        .cases(500)
+        .seed(1)
+        .threaded_rounds(0)
+        .run();
+    per_case(
+        "scenarios, `SqliteStore::sim_factory` (every fault)",
+        start.elapsed(),
+        500,
+        "cases",
+        r,
+    );
+    let start = Instant::now();
+    let r = Sim::new(SqliteStore::factory(ttl))
+        .cases(200)
+        .seed(1)
+        .threaded_rounds(0)
+        .run();
+    per_case(
+        "scenarios, `SqliteStore::factory` (synchronous=FULL)",
+        start.elapsed(),
+        200,
+        "cases",
+        r,
+    );
+    let rounds = DEFAULT_THREAD_ROUNDS;
+    let start = Instant::now();
+    let r = Sim::new(MemoryStore::factory(ttl))
+        .config(config)
+        .cases(1)
+        .seed(1)
+        .threaded_rounds(rounds)
+        .run();
+    per_case(
+        "threaded duplicates, `MemoryStore`",
+        start.elapsed(),
+        rounds,
+        "rounds",
+        r,
+    );
+    let start = Instant::now();
+    let r = Sim::new(SqliteStore::sim_factory(ttl))
+        .cases(1)
+        .seed(1)
+        .threaded_rounds(rounds)
+        .run();
+    per_case(
+        "threaded duplicates, `SqliteStore::sim_factory`",
+        start.elapsed(),
+        rounds,
+        "rounds",
+        r,
+    );
+    if let Some(url) = std::env::var(PG_URL_ENV).ok().filter(|u| !u.is_empty()) {
+        let factory = PostgresStore::factory(url, ttl);
+        let cleanup = factory.clone();
+        let start = Instant::now();
+        let r = Sim::new_async(factory).cases(200).seed(1).run();
+        per_case(
+            "await points, `PostgresStore` (every fault)",
+            start.elapsed(),
+            200,
+            "cases",
+            r,
+        );
+        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            let _ = rt.block_on(cleanup.drop_schemas());
+        }
+    }
+}
+
+#[derive(Default)]
+struct Row {
+    cases: Vec<u32>,
+    times: Vec<Duration>,
+    events: Vec<usize>,
+    lines: Vec<usize>,
+    found: BTreeMap<String, u32>,
+    missed: Vec<u64>,
+    skipped: bool,
+}
+
 fn main() {
     let seeds: u64 = std::env::var("SIM_BENCH_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(20);
-
-    // 1. Throughput on the in-process reference store.
-    let mut config = SimConfig::default();
-    config.faults.crashes = false;
-    let cases = 5000;
-    let ttl = Duration::from_secs(24 * 3600);
-    let start = Instant::now();
-    let report = Sim::new(MemoryStore::factory(ttl))
-        .config(config)
-        .cases(cases)
-        .seed(1)
-        .run();
-    let elapsed = start.elapsed();
-    match report {
-        Ok(r) => println!(
-            "memory reference store, crashes off: {} cases, {} steps in {:.2?} = {:.0} cases/s, {:.0} steps/s",
-            r.cases_run,
-            r.steps_total,
-            elapsed,
-            f64::from(r.cases_run) / elapsed.as_secs_f64(),
-            r.steps_total as f64 / elapsed.as_secs_f64()
-        ),
-        Err(cx) => {
-            println!("FALSE ALARM on the memory reference store:\n{cx}");
-            std::process::exit(1);
-        }
+        .unwrap_or(100);
+    let only: Option<Vec<String>> = std::env::var("SIM_BENCH_BUGS")
+        .ok()
+        .map(|s| s.split(',').map(str::to_string).collect());
+    if std::env::var_os("SIM_BENCH_SKIP_COST").is_none() {
+        cost();
+        println!();
     }
-
-    // The durable reference store, every fault on (fsync-bound).
-    let start = Instant::now();
-    let report = Sim::new(SqliteStore::factory(ttl)).cases(300).seed(1).run();
-    let elapsed = start.elapsed();
-    match report {
-        Ok(r) => println!(
-            "sqlite reference store, all faults: {} cases in {:.2?} = {:.0} cases/s",
-            r.cases_run,
-            elapsed,
-            f64::from(r.cases_run) / elapsed.as_secs_f64()
-        ),
-        Err(cx) => {
-            println!("FALSE ALARM on the sqlite reference store:\n{cx}");
-            std::process::exit(1);
-        }
-    }
-
-    // 2. The zoo.
-    println!();
     println!(
-        "zoo, default config, budget {DEFAULT_CASES} cases, {seeds} seeds (time includes shrinking):"
+        "zoo, default configuration, {seeds} seeds; quarter budget: {} cases, {} threaded rounds (time includes shrinking):",
+        DEFAULT_CASES / 4,
+        DEFAULT_THREAD_ROUNDS / 4
     );
-    println!(
-        "| bug | caught | property (count) | cases to 1st: median / max | time: median / max | shrunk events: median / max | timeline lines: median / max |"
-    );
-    println!("|---|---|---|---|---|---|---|");
-    let mut all_caught = true;
+    println!("| bug | mode | caught within 1/4 | found as (count) | cases to 1st: median / max | time: median / max | shrunk events: median / max | timeline lines: median / max |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let mut all = true;
     for bug in Bug::ALL {
-        let mut cases = Vec::new();
-        let mut times = Vec::new();
-        let mut events = Vec::new();
-        let mut lines = Vec::new();
-        let mut properties = std::collections::BTreeMap::<String, u32>::new();
-        let mut caught = 0;
+        if only
+            .as_ref()
+            .is_some_and(|o| !o.iter().any(|b| b == bug.name()))
+        {
+            continue;
+        }
+        let mut row = Row::default();
         for seed in 1..=seeds {
             let config = SimConfig {
                 seed,
-                ..SimConfig::default()
+                ..bug.sim_config()
             };
-            let factory = bug.factory(&config);
             let start = Instant::now();
-            let result = Sim::new(factory).config(config).run();
+            let Some(result) = bug.check(config) else {
+                row.skipped = true;
+                break;
+            };
             let t = start.elapsed();
-            if let Err(cx) = result {
-                caught += 1;
-                cases.push(cx.cases_explored);
-                times.push(t);
-                events.push(cx.shrink.shrunk_events);
-                lines.push(cx.timeline.len());
-                *properties.entry(cx.property.to_string()).or_default() += 1;
+            match result {
+                Err(SimError::Violation(cx)) => {
+                    let quarter = match cx.mode {
+                        Mode::Threads => DEFAULT_THREAD_ROUNDS / 4,
+                        _ => DEFAULT_CASES / 4,
+                    };
+                    if cx.cases_explored > quarter {
+                        row.missed.push(seed);
+                    }
+                    row.cases.push(cx.cases_explored);
+                    row.times.push(t);
+                    row.events.push(cx.shrink.shrunk_events);
+                    row.lines.push(cx.timeline.len());
+                    *row.found
+                        .entry(format!("{} / {}", cx.property, cx.violation.class))
+                        .or_default() += 1;
+                }
+                Err(SimError::Harness(e)) => {
+                    eprintln!("{bug} seed {seed}: {e}");
+                    row.missed.push(seed);
+                }
+                Ok(_) => row.missed.push(seed),
             }
         }
-        all_caught &= caught == seeds;
-        let props: Vec<String> = properties
+        if row.skipped {
+            println!(
+                "| {} | {} | skipped: no `{PG_URL_ENV}` | | | | | |",
+                bug.name(),
+                bug.caught_by()
+            );
+            continue;
+        }
+        all &= row.missed.is_empty();
+        let caught = seeds as usize - row.missed.len();
+        let found: Vec<String> = row
+            .found
             .iter()
             .map(|(p, n)| format!("{p} ({n})"))
             .collect();
-        if caught == 0 {
-            println!("| {} | 0/{seeds} | - | - | - | - | - |", bug.name());
+        if row.cases.is_empty() {
+            println!(
+                "| {} | {} | 0/{seeds} | - | - | - | - | - |",
+                bug.name(),
+                bug.caught_by()
+            );
             continue;
         }
-        let max_cases = *cases.iter().max().unwrap_or(&0);
-        let max_time = *times.iter().max().unwrap_or(&Duration::ZERO);
-        let max_events = *events.iter().max().unwrap_or(&0);
-        let max_lines = *lines.iter().max().unwrap_or(&0);
-        println!(
-            "| {} | {caught}/{seeds} | {} | {} / {max_cases} | {:.0?} / {max_time:.0?} | {} / {max_events} | {} / {max_lines} |",
-            bug.name(),
-            props.join(", "),
-            median(&mut cases),
-            median(&mut times),
-            median(&mut events),
-            median(&mut lines),
+        let (mc, mt, me, ml) = (
+            *row.cases.iter().max().unwrap_or(&0),
+            *row.times.iter().max().unwrap_or(&Duration::ZERO),
+            *row.events.iter().max().unwrap_or(&0),
+            *row.lines.iter().max().unwrap_or(&0),
         );
+        println!(
+            "| {} | {} | {caught}/{seeds} | {} | {} / {mc} | {:.0?} / {mt:.0?} | {} / {me} | {} / {ml} |",
+            bug.name(),
+            bug.caught_by(),
+            found.join(", "),
+            median(&mut row.cases),
+            median(&mut row.times),
+            median(&mut row.events),
+            median(&mut row.lines),
+        );
+        if !row.missed.is_empty() {
+            eprintln!(
+                "{bug}: not caught within a quarter of the budget on seeds {:?}",
+                row.missed
+            );
+        }
     }
-    if !all_caught {
-        println!("NOT every zoo bug was caught on every seed");
+    if !all {
+        println!("NOT every zoo bug was caught within a quarter of the budget on every seed");
     }
 }

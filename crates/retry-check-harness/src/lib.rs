@@ -188,6 +188,8 @@
 //! round. Under `RUSTFLAGS="--cfg loom"`, `loom_mode::check` explores every
 //! interleaving of duplicate handlers for a store written against [`sync`].
 
+mod checkpoint;
+pub mod durable;
 #[cfg(loom)]
 pub mod loom_mode;
 pub mod sim;
@@ -197,13 +199,18 @@ pub mod stores;
 pub mod stress;
 pub mod sync;
 
+pub use checkpoint::checkpoint;
+pub use durable::DurableState;
 pub use sim::{
-    contract_path, replay, CaseDigest, Counterexample, CrashPoint, Event, Faults, Jitter, Jump,
-    JumpKind, OpSpec, Partition, Property, Reconciler, ReferenceStore, ReferenceStoreKind,
-    ReplayFile, RetrySchedule, Scenario, ShrinkStats, Sim, SimConfig, SimReport, Timeline,
-    TimelineLine, Trace, Verdict, Violation, ViolationClass, CASES_ENV, CONTRACT_ENV,
-    DEFAULT_CASES, PARTITION_ENV, REPLAY_DIR_ENV, SEED_ENV,
+    contract_path, replay, CaseDigest, CaseStats, Counterexample, CrashPoint, Event, Faults,
+    HarnessError, Interleaving, Jitter, Jump, JumpKind, Mode, ModeReport, OpSpec, Partition,
+    Property, Reconciler, ReferenceStore, ReferenceStoreKind, ReplayFile, RetrySchedule,
+    ShrinkStats, Sim, SimCase, SimConfig, SimError, SimReport, SyncDriver, Timeline, TimelineLine,
+    Trace, Verdict, Violation, ViolationClass, CASES_ENV, CONTRACT_ENV, DEFAULT_CASES,
+    DEFAULT_THREAD_ROUNDS, PARTITION_ENV, REPLAY_DIR_ENV, REPLAY_FORMAT, SEED_ENV,
 };
+#[cfg(not(loom))]
+pub use sim::{replay_async, AsyncDriver};
 pub use store::*;
 #[cfg(not(loom))]
 pub use stress::{Stress, StressFailure, StressReport};

@@ -41,6 +41,7 @@
 use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering as StdOrdering};
 use std::time::{Duration, Instant};
 
+use crate::sim::oracle::{Finish, Grant, KeyHistory};
 use crate::store::{Claim, Fenced, Fingerprint, IdempotencyStore, Outcome, VirtualTime};
 use crate::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use crate::sync::{Arc, Mutex};
@@ -183,7 +184,8 @@ where
     }
 }
 
-/// The checks of one interleaving, most specific first.
+/// The checks of one interleaving, most specific first, by the judges sim
+/// mode uses ([`KeyHistory`]).
 ///
 /// The log is in the order the handlers *wrote* their lines, which may
 /// differ from the order the store *ran* their calls (a handler can be
@@ -192,60 +194,69 @@ where
 /// or after the end of its lease. A correct store never both accepts the
 /// old owner's `complete` and issues such a token, in any order; for the
 /// stale-token check the order of the lines must also say "issued, then
-/// accepted", which some interleaving of a broken store shows.
+/// accepted", which some interleaving of a broken store shows: the history
+/// is built line by line and the fencing judge asked at each accepted
+/// `complete`.
 fn judge(log: &[Entry], effects: usize) -> Result<(), String> {
-    let lease = u64::try_from(LEASE.as_millis()).unwrap_or(u64::MAX);
-    let acquired: Vec<(u64, u64, &str)> = log
-        .iter()
-        .filter_map(|e| match e.event {
-            Event::Acquired { token, at } => Some((token, at, e.actor.as_str())),
-            _ => None,
-        })
-        .collect();
-    let taken_over: Vec<&str> = acquired
-        .iter()
-        .filter(|(_, at, _)| {
-            acquired
-                .iter()
-                .any(|(_, later, _)| *later >= at.saturating_add(lease))
-        })
-        .map(|(_, _, owner)| *owner)
-        .collect();
-    // (token, issued at, by) in log order.
-    let mut issued: Vec<(u64, u64, &str)> = Vec::new();
-    let mut accepted: Vec<u64> = Vec::new();
+    let mut history = KeyHistory::default();
+    let mut grant_of: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for (i, e) in log.iter().enumerate() {
         match &e.event {
-            Event::Acquired { token, at } => issued.push((*token, *at, &e.actor)),
+            Event::Acquired { token, at } => {
+                let g = history.grant(Grant {
+                    owner: e.actor.clone(),
+                    token: crate::FencingToken(*token),
+                    fp: Fingerprint(1),
+                    at: VirtualTime(*at),
+                    line: i + 1,
+                    stalled: false,
+                    crashed: None,
+                    finished: None,
+                    refused: None,
+                    gone: None,
+                });
+                grant_of.insert(e.actor.as_str(), g);
+            }
+            Event::Effect => {
+                if let Some(&g) = grant_of.get(e.actor.as_str()) {
+                    history.execute(g, i + 1);
+                }
+            }
             Event::Complete {
                 token,
                 accepted: true,
             } => {
-                let mine = issued.iter().find(|(t, _, _)| t == token);
-                if let Some((_, my_at, _)) = mine {
-                    if let Some((newer, _, by)) = issued
-                        .iter()
-                        .find(|(t, at, _)| t != token && *at >= my_at.saturating_add(lease))
-                    {
-                        return Err(format!(
-                            "stale_owner_fenced broken: {}'s complete with token#{token} was \
-                             accepted at line {} after {by} had taken {KEY} over with \
-                             token#{newer}",
-                            e.actor,
-                            i + 1
-                        ));
-                    }
+                let Some(&g) = grant_of.get(e.actor.as_str()) else {
+                    continue;
+                };
+                if let Some(newer) = history.takeover_of(g, LEASE, usize::MAX) {
+                    let by = &history.grants[newer];
+                    return Err(format!(
+                        "stale_owner_fenced broken: {}'s complete with token#{token} was \
+                         accepted at line {} after {} had taken {KEY} over with {}",
+                        e.actor,
+                        i + 1,
+                        by.owner,
+                        by.token
+                    ));
                 }
-                accepted.push(*token);
+                history.grants[g].finished = Some(Finish {
+                    line: i + 1,
+                    at: VirtualTime(0),
+                    released: false,
+                });
             }
             _ => {}
         }
     }
-    let counted = log
-        .iter()
-        .filter(|e| e.event == Event::Effect && !taken_over.contains(&e.actor.as_str()))
-        .count();
-    if counted > 1 {
+    // An owner whose lease the clock thread ended while it still ran is a
+    // stalled one: its late effect is excused once the key was taken over.
+    for g in 0..history.grants.len() {
+        if history.takeover_of(g, LEASE, usize::MAX).is_some() {
+            history.grants[g].stalled = true;
+        }
+    }
+    if history.repeated_execution().is_some() {
         return Err(format!(
             "at_most_once broken: the side effect of {KEY} ran {effects} times in this \
              interleaving"
@@ -254,10 +265,7 @@ fn judge(log: &[Entry], effects: usize) -> Result<(), String> {
     let outcomes: Vec<String> = log
         .iter()
         .filter_map(|e| match &e.event {
-            Event::Complete {
-                token,
-                accepted: true,
-            } if accepted.contains(token) => Some(format!("charged:{KEY}:{}", e.actor)),
+            Event::Complete { accepted: true, .. } => Some(format!("charged:{KEY}:{}", e.actor)),
             _ => None,
         })
         .collect();

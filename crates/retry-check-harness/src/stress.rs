@@ -35,6 +35,7 @@ use std::sync::{Arc, Barrier, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use crate::sim::oracle::{Finish, Grant, KeyHistory};
 use crate::store::{
     AsyncIdempotencyStore, AsyncStoreFactory, Claim, Fenced, FencingToken, Fingerprint,
     IdempotencyStore, Outcome, StorageLocation, StoreError, StoreFactory, VirtualTime,
@@ -128,6 +129,7 @@ enum Seen {
         token: FencingToken,
     },
     Complete {
+        worker: usize,
         outcome: String,
         fenced: Fenced,
     },
@@ -152,6 +154,59 @@ impl Ledger {
     fn call(&self) {
         *self.calls.lock().unwrap_or_else(PoisonError::into_inner) += 1;
     }
+}
+
+/// A key's history as the shared judges read it: a grant per `Acquired`,
+/// an execution per side effect, the accepted completions.
+fn history_of(list: &[Seen]) -> KeyHistory {
+    let mut history = KeyHistory::default();
+    let mut grant_of: BTreeMap<usize, usize> = BTreeMap::new();
+    for (i, s) in list.iter().enumerate() {
+        match s {
+            Seen::Begin {
+                worker,
+                fp,
+                claim: Claim::Acquired(token),
+            } => {
+                let g = history.grant(Grant {
+                    owner: format!("worker {worker}"),
+                    token: *token,
+                    fp: Fingerprint(*fp),
+                    at: VirtualTime::ZERO,
+                    line: i + 1,
+                    stalled: false,
+                    crashed: None,
+                    finished: None,
+                    refused: None,
+                    gone: None,
+                });
+                grant_of.insert(*worker, g);
+            }
+            Seen::Effect { worker, token } => {
+                debug_assert!(grant_of
+                    .get(worker)
+                    .is_some_and(|&g| history.grants[g].token == *token));
+                if let Some(&g) = grant_of.get(worker) {
+                    history.execute(g, i + 1);
+                }
+            }
+            Seen::Complete {
+                worker,
+                fenced: Fenced::Accepted,
+                ..
+            } => {
+                if let Some(&g) = grant_of.get(worker) {
+                    history.grants[g].finished = Some(Finish {
+                        line: i + 1,
+                        at: VirtualTime::ZERO,
+                        released: false,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    history
 }
 
 /// A request of a worker.
@@ -269,7 +324,14 @@ async fn handle<A: AsyncIdempotencyStore>(
                     .complete(&request.key, token, &Outcome(outcome.clone()), now)
                     .await
                 {
-                    ledger.push(&request.key, Seen::Complete { outcome, fenced });
+                    ledger.push(
+                        &request.key,
+                        Seen::Complete {
+                            worker,
+                            outcome,
+                            fenced,
+                        },
+                    );
                 }
                 return;
             }
@@ -466,7 +528,25 @@ impl Stress {
         let late = store
             .complete(&key, old, &Outcome("charged:late".into()), later)
             .await;
-        if late == Ok(Fenced::Accepted) {
+        // The shared fencing judge: was the newer grant a takeover of the
+        // old one, so that the late complete must be refused?
+        let mut history = KeyHistory::default();
+        for (token, at) in [(old, base), (new, later)] {
+            history.grant(Grant {
+                owner: format!("owner of {token}"),
+                token,
+                fp,
+                at,
+                line: 0,
+                stalled: true,
+                crashed: None,
+                finished: None,
+                refused: None,
+                gone: None,
+            });
+        }
+        if late == Ok(Fenced::Accepted) && history.takeover_of(0, self.lease, usize::MAX).is_some()
+        {
             return Some(format!(
                 "key {key}: the lease of {old} ended and {new} took the key over, \
                  yet the late complete with {old} was accepted"
@@ -478,14 +558,16 @@ impl Stress {
     fn judge(&self, ledger: &Ledger, round: u32, store: &str) -> Result<(), StressFailure> {
         let seen = ledger.seen.lock().unwrap_or_else(PoisonError::into_inner);
         for (key, list) in seen.range(format!("r{round}_")..format!("r{round}`")) {
-            let effects: Vec<_> = list
-                .iter()
-                .filter_map(|s| match s {
-                    Seen::Effect { worker, token } => Some(format!("worker {worker} with {token}")),
-                    _ => None,
-                })
-                .collect();
-            if effects.len() > 1 {
+            let history = history_of(list);
+            if history.repeated_execution().is_some() {
+                let effects: Vec<String> = history
+                    .executions
+                    .iter()
+                    .map(|e| {
+                        let g = &history.grants[e.grant];
+                        format!("{} with {}", g.owner, g.token)
+                    })
+                    .collect();
                 return Err(self.fail(
                     round,
                     store,
@@ -527,6 +609,7 @@ impl Stress {
                     Seen::Complete {
                         outcome,
                         fenced: Fenced::Accepted,
+                        ..
                     } => Some(outcome),
                     _ => None,
                 })

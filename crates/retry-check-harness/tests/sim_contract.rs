@@ -41,7 +41,7 @@ fn the_clean_payments_contract_passes_on_the_reference_stores() {
         panic!("false alarm:\n{cx}");
     }
     let mut volatile = c.clone();
-    volatile.faults.crashes = false;
+    volatile.faults.store_restarts = false;
     let memory = Sim::new(MemoryStore::factory(ttl(&c)))
         .config(volatile)
         .cases(500)
@@ -63,13 +63,13 @@ fn a_key_ttl_shorter_than_the_retry_window_is_proven_with_a_trace() {
         c.schedule.retry_window,
         Some(Duration::from_secs(72 * 3600))
     );
-    c.faults.crashes = false;
+    c.faults.store_restarts = false;
     let sim = Sim::new(MemoryStore::factory(ttl(&c)))
         .config(c)
         .contract("rc001: rc001-settlement-reconciler -> rc001-ledger");
     let cx = match sim.seed(3).run() {
         Ok(report) => panic!("the gap was not found: {report}"),
-        Err(cx) => cx,
+        Err(e) => e.expect_violation(),
     };
     assert_eq!(cx.property, Property::AtMostOnce, "{cx}");
     assert_eq!(
@@ -107,7 +107,7 @@ idempotency_key = { reused_across_retries = true }
         .run()
     {
         Ok(report) => panic!("the gap was not found: {report}"),
-        Err(cx) => cx,
+        Err(e) => e.expect_violation(),
     };
     assert_eq!(cx.property, Property::AtMostOnce, "{cx}");
     assert_eq!(

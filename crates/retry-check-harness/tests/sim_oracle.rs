@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use retry_check_harness::{
     replay, CrashPoint, Event, Faults, Jitter, Jump, JumpKind, OpSpec, Property, Reconciler,
-    ReplayFile, Scenario, Sim, SimConfig, ViolationClass,
+    ReplayFile, Sim, SimCase, SimConfig, ViolationClass,
 };
 use sim_support::{Defect, TinyFactory};
 
@@ -23,7 +23,7 @@ fn run_ok(defect: Defect, config: SimConfig) -> retry_check_harness::SimReport {
 fn run_err(defect: Defect, config: SimConfig) -> Box<retry_check_harness::Counterexample> {
     match Sim::new(TinyFactory::new(defect)).config(config).run() {
         Ok(report) => panic!("{defect:?} was not caught: {report}"),
-        Err(cx) => cx,
+        Err(e) => e.expect_violation(),
     }
 }
 
@@ -100,6 +100,8 @@ fn every_defect_is_caught_with_its_property_and_a_short_trace() {
     let cases = [
         // Without an in-progress record a changed payload also gets in
         // (mismatch_rejected, a true finding too): focus on the duplicate.
+        // Its `complete` takes any token, so a stalled owner's late one is
+        // accepted too.
         (
             Defect::CheckThenAct,
             focused(|f| f.payload_changes = false),
@@ -147,7 +149,18 @@ fn every_defect_is_caught_with_its_property_and_a_short_trace() {
                     ..config.clone()
                 },
             );
-            assert_eq!(cx.property, property, "{defect:?} seed {seed}:\n{cx}");
+            let also: &[Property] = match defect {
+                Defect::CheckThenAct => &[Property::StaleOwnerFenced],
+                // A store that forgets everything forgets its token counter
+                // too, and a late duplicate finds no record.
+                Defect::Volatile => &[Property::StaleOwnerFenced, Property::TtlHonoured],
+                Defect::ShortTtl => &[Property::TtlHonoured],
+                _ => &[],
+            };
+            assert!(
+                cx.property == property || also.contains(&cx.property),
+                "{defect:?} seed {seed}:\n{cx}"
+            );
             assert!(
                 cx.shrink.shrunk_events <= 10,
                 "{defect:?} seed {seed}: shrunk to {} events:\n{cx}",
@@ -158,7 +171,7 @@ fn every_defect_is_caught_with_its_property_and_a_short_trace() {
             assert!(cx.cases_explored <= config.cases);
             let text = cx.to_string();
             assert!(
-                text.contains(&format!("property `{property}` violated")),
+                text.contains(&format!("property `{}` violated", cx.property)),
                 "{text}"
             );
             assert!(
@@ -234,10 +247,10 @@ fn an_unfenced_store_is_caught_when_a_stalled_owner_completes_late() {
 fn scenario(events: Vec<Event>) -> ReplayFile {
     ReplayFile::new(
         SimConfig::default(),
-        Scenario {
+        SimCase {
             operations: vec![OpSpec { duplicates: 2 }],
-            jitter_seed: 0,
             events,
+            ..SimCase::empty()
         },
     )
 }
@@ -268,8 +281,9 @@ fn a_rerun_after_a_crash_in_the_effect_record_gap_is_not_a_violation() {
     assert_eq!(v.property, Property::EventualOutcome);
 }
 
-/// A completed record lost on restart is re-executed: reported, with the
-/// class and the first execution marked.
+/// A completed record lost on a restart of the store is re-executed:
+/// reported, with the class and the first execution marked. (A node crash
+/// leaves the store alone: no violation.)
 #[test]
 fn a_record_lost_on_restart_is_a_duplicate_effect() {
     let file = scenario(vec![
@@ -277,10 +291,14 @@ fn a_record_lost_on_restart_is_a_duplicate_effect() {
         Event::Step(0),
         Event::Step(0),
         Event::Step(0), // complete
-        Event::Crash(CrashPoint::AfterComplete),
+        Event::StoreRestart,
     ]);
     let durable = replay(TinyFactory::new(Defect::None), &file).expect("store opens");
     assert_eq!(durable.violation, None, "{}", durable.timeline.render());
+    let mut node_crash = file.clone();
+    node_crash.scenario.events[4] = Event::Crash(CrashPoint::AfterComplete);
+    let survives = replay(TinyFactory::new(Defect::Volatile), &node_crash).expect("store opens");
+    assert_eq!(survives.violation, None, "{}", survives.timeline.render());
     let trace = replay(TinyFactory::new(Defect::Volatile), &file).expect("store opens");
     let v = trace.violation.expect("violation");
     assert_eq!(v.property, Property::AtMostOnce);

@@ -6,19 +6,27 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-/// How a client spreads its retries (the AWS architecture-blog names).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Jitter {
-    /// Sleep exactly the computed backoff.
-    None,
-    /// Sleep uniformly in `[0, backoff]`.
-    #[default]
-    Full,
-    /// Sleep `backoff / 2 + uniform[0, backoff / 2]`.
-    Equal,
-    /// Sleep uniformly in `[initial, previous_sleep * 3]`, capped.
-    Decorrelated,
+/// How a client spreads its retries: the contract's own type (the AWS
+/// architecture-blog names), so the harness and the contracts share one
+/// definition and one set of formulas
+/// ([`retry_check_contract::derive::jittered_delay_ms`]).
+pub use retry_check_contract::Jitter;
+
+/// Serde for [`Jitter`] by its contract name (`"none"`, `"full"`, ...).
+mod jitter_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Jitter;
+
+    pub(super) fn serialize<S: Serializer>(j: &Jitter, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(j.as_str())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Jitter, D::Error> {
+        let name = String::deserialize(d)?;
+        Jitter::from_name(&name)
+            .ok_or_else(|| serde::de::Error::unknown_variant(&name, Jitter::NAMES))
+    }
 }
 
 /// A client's retry schedule: attempts, exponential backoff with jitter,
@@ -34,6 +42,7 @@ pub struct RetrySchedule {
     /// Upper bound of one backoff.
     pub max_backoff: Option<Duration>,
     /// How the backoff is randomised.
+    #[serde(with = "jitter_name")]
     pub jitter: Jitter,
     /// The client gives up (sends no attempt) after this much time since its
     /// first attempt.
@@ -75,8 +84,17 @@ pub struct Reconciler {
 /// Which faults the scenario generator may inject.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Faults {
-    /// Server crashes (drop the store, reopen it over the same location).
+    /// Node crashes: a server node dies with its in-flight handlers (their
+    /// store calls are abandoned) and restarts; the other nodes and the
+    /// store keep running.
     pub crashes: bool,
+    /// Restarts (or failovers) of the store itself: every store instance is
+    /// dropped and reopened over the case's location; calls in flight fail.
+    /// What survives is what the store made durable there. Turn off for an
+    /// in-process store that forgets everything by design
+    /// ([`MemoryStore`](crate::stores::MemoryStore)).
+    #[serde(default = "yes")]
+    pub store_restarts: bool,
     /// Requests lost on the way to the server.
     pub lost_requests: bool,
     /// Replies lost on the way back to the client.
@@ -90,6 +108,14 @@ pub struct Faults {
     pub payload_changes: bool,
 }
 
+fn yes() -> bool {
+    true
+}
+
+fn two() -> usize {
+    2
+}
+
 impl Default for Faults {
     fn default() -> Self {
         Faults::all()
@@ -101,6 +127,7 @@ impl Faults {
     pub fn all() -> Self {
         Faults {
             crashes: true,
+            store_restarts: true,
             lost_requests: true,
             lost_responses: true,
             duplicated_requests: true,
@@ -113,6 +140,7 @@ impl Faults {
     pub fn none() -> Self {
         Faults {
             crashes: false,
+            store_restarts: false,
             lost_requests: false,
             lost_responses: false,
             duplicated_requests: false,
@@ -140,6 +168,10 @@ pub struct SimConfig {
     /// What the store promises to keep a record (biases clock jumps; the
     /// harness does not enforce it).
     pub key_ttl: Option<Duration>,
+    /// Server nodes sharing the store: requests are spread over them in
+    /// turn, and each crashes on its own (at least 1).
+    #[serde(default = "two")]
+    pub nodes: usize,
     /// Concurrent duplicates (client actors) of one logical operation, at
     /// least 1; the generator draws `1..=duplicates`, at least 2 when
     /// `duplicates >= 2`.
@@ -165,6 +197,7 @@ impl Default for SimConfig {
             lease: Duration::from_secs(5),
             handler_time: Duration::from_secs(1),
             key_ttl: Some(Duration::from_secs(24 * 3600)),
+            nodes: 2,
             duplicates: 3,
             operations: 2,
             faults: Faults::all(),

@@ -3,21 +3,12 @@
 use std::time::Duration;
 
 use retry_check_contract::derive::retry_window;
-use retry_check_contract::{Client, ContractSet, Jitter as ContractJitter};
+use retry_check_contract::{Client, ContractSet, Jitter};
 
-use super::config::{Jitter, Reconciler, RetrySchedule, SimConfig};
+use super::config::{Reconciler, RetrySchedule, SimConfig};
 
 fn ms(d: retry_check_contract::Duration) -> Duration {
     Duration::from_millis(d.as_millis())
-}
-
-fn jitter(j: ContractJitter) -> Jitter {
-    match j {
-        ContractJitter::None => Jitter::None,
-        ContractJitter::Full => Jitter::Full,
-        ContractJitter::Equal => Jitter::Equal,
-        ContractJitter::Decorrelated => Jitter::Decorrelated,
-    }
 }
 
 fn schedule(client: &Client) -> RetrySchedule {
@@ -42,7 +33,7 @@ fn schedule(client: &Client) -> RetrySchedule {
         max_backoff: backoff.and_then(|b| b.max.as_ref()).map(|d| ms(d.value)),
         jitter: backoff
             .and_then(|b| b.jitter.as_ref())
-            .map_or(Jitter::None, |j| jitter(j.value)),
+            .map_or(Jitter::None, |j| j.value),
         deadline: client.deadline.as_ref().map(|d| ms(d.value)),
         per_attempt_timeout: client.per_attempt_timeout.as_ref().map(|d| ms(d.value)),
         retry_window: retry_window(client).duration().map(ms),

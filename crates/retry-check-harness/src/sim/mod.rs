@@ -1,28 +1,44 @@
-//! Sim mode: proptest-generated scenarios of duplicates, lost messages,
-//! crashes, restarts and clock jumps, run step by step against a store and
-//! judged by an exact oracle.
+//! Sim mode: proptest-generated cases of duplicates, lost messages, node
+//! crashes, store restarts and clock jumps, run step by step against a
+//! store (its concurrent calls interleaved at their `.await`s when it is
+//! async) and judged by an exact oracle; plus, for sync stores, a threaded
+//! phase racing duplicates inside the store's calls.
 
+mod case;
+mod case_dir;
 mod config;
 mod contract;
+pub mod driver;
 mod executor;
-mod oracle;
+pub(crate) mod oracle;
 mod partition;
 mod replay;
+mod report;
 mod runner;
-mod scenario;
 mod schedule;
+mod shrink;
+pub mod threads;
 mod timeline;
 
+pub use case::{CrashPoint, Event, Interleaving, Jump, JumpKind, OpSpec, SimCase};
 pub use config::{Faults, Jitter, Reconciler, RetrySchedule, SimConfig, DEFAULT_CASES};
-pub use executor::Trace;
+#[cfg(not(loom))]
+pub use driver::AsyncDriver;
+pub use driver::SyncDriver;
+pub use executor::{CaseStats, Trace};
 pub use oracle::{Property, Violation, ViolationClass};
 pub use partition::Partition;
+#[cfg(not(loom))]
+pub use replay::replay_async;
 pub use replay::{
-    replay, ReferenceStore, ReferenceStoreKind, ReplayFile, Verdict, REPLAY_FORMAT, TOOL_VERSION,
+    replay, ReferenceStore, ReferenceStoreKind, ReplayFile, ShrinkStats, Verdict, REPLAY_FORMAT,
+    TOOL_VERSION,
 };
+pub use report::{CaseDigest, Counterexample, HarnessError, Mode, ModeReport, SimError, SimReport};
 pub use runner::{
-    contract_path, replay_dir, CaseDigest, Counterexample, ShrinkStats, Sim, SimReport, CASES_ENV,
-    CONTRACT_ENV, PARTITION_ENV, REPLAY_DIR_ENV, SEED_ENV,
+    contract_path, replay_dir, Sim, CASES_ENV, CONTRACT_ENV, PARTITION_ENV, REPLAY_DIR_ENV,
+    SEED_ENV,
 };
-pub use scenario::{CrashPoint, Event, Jump, JumpKind, OpSpec, Scenario};
+pub(crate) use schedule::mix;
+pub use threads::DEFAULT_THREAD_ROUNDS;
 pub use timeline::{Timeline, TimelineLine};

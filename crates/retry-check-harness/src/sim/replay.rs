@@ -1,26 +1,40 @@
-//! Replay files: the shrunk scenario itself, versioned, so a failure can be
+//! Replay files: the shrunk case itself, versioned, so a failure can be
 //! re-run step by step after the strategy or the seed mapping changed.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::case::SimCase;
+use super::case_dir::CaseDir;
 use super::config::SimConfig;
-use super::executor::{execute, Trace};
+use super::driver::{Driver, SyncDriver};
+use super::executor::{execute, Trace, Waits};
 use super::oracle::{Property, ViolationClass};
 use super::partition::Partition;
-use super::runner::CaseDir;
-use super::runner::{Counterexample, ShrinkStats};
-use super::scenario::Scenario;
+use super::report::Mode;
 use crate::store::{StoreError, StoreFactory};
 
-/// The replay file format version.
-pub const REPLAY_FORMAT: u32 = 1;
+/// The replay file format version. Format 2 (this harness) added server
+/// nodes, store restarts, the interleaving of handlers and the mode;
+/// format 1 files are refused (re-run the test to get a new one).
+pub const REPLAY_FORMAT: u32 = 2;
 
 /// The version of this crate, recorded in replay files.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// A replay file (JSON): the shrunk scenario and everything needed to re-run
+/// How much shrinking reduced the failing case.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShrinkStats {
+    /// Events in the first failing case.
+    pub original_events: usize,
+    /// Events in the shrunk case.
+    pub shrunk_events: usize,
+    /// Shrink iterations (cases run while shrinking).
+    pub iterations: u32,
+}
+
+/// A replay file (JSON): the shrunk case and everything needed to re-run
 /// it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReplayFile {
@@ -32,21 +46,23 @@ pub struct ReplayFile {
     pub seed: u64,
     /// The configuration of the run.
     pub config: SimConfig,
-    /// The shrunk scenario.
-    pub scenario: Scenario,
-    /// The built-in reference store the scenario ran against, when it ran
+    /// The shrunk case (empty for a counterexample of the threaded phase,
+    /// which real threads found and cannot replay).
+    pub scenario: SimCase,
+    /// The mode that found it.
+    #[serde(default)]
+    pub mode: Mode,
+    /// The built-in reference store the case ran against, when it ran
     /// against one (written by `cargo retry-check simulate`; absent in files
-    /// written by [`crate::Sim::check`] for a user's own store). Optional, so
-    /// format-1 files without it still parse.
+    /// written by [`crate::Sim::check`] for a user's own store).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_store: Option<ReferenceStore>,
     /// What the configuration was read from (`client -> server`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract: Option<String>,
-    /// What the scenario broke when it was found, written by
+    /// What the case broke when it was found, written by
     /// [`crate::Sim::check`] so that `cargo retry-check model` can report a
-    /// user's counterexample without the user's store. Optional, so format-1
-    /// files without it still parse.
+    /// user's counterexample without the user's store.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
 }
@@ -67,7 +83,7 @@ pub struct Verdict {
     pub timeline: String,
     /// The "because" chain.
     pub because: Vec<String>,
-    /// Cases run up to and including the first failing one.
+    /// Cases (or rounds) run up to and including the first failing one.
     pub cases_explored: u32,
     /// The failing case's position in the run's case sequence.
     pub case_index: u64,
@@ -76,24 +92,9 @@ pub struct Verdict {
     pub partition: Option<Partition>,
     /// Shrink statistics.
     pub shrink: ShrinkStats,
-}
-
-impl Verdict {
-    /// The verdict of `cx`, found by `test`.
-    pub fn of(cx: &Counterexample, test: Option<String>) -> Verdict {
-        Verdict {
-            property: cx.property,
-            class: cx.violation.class,
-            store: cx.store.clone(),
-            test,
-            timeline: cx.timeline.render(),
-            because: cx.violation.because.clone(),
-            cases_explored: cx.cases_explored,
-            case_index: cx.case_index,
-            partition: cx.partition,
-            shrink: cx.shrink,
-        }
-    }
+    /// The mode that found it.
+    #[serde(default)]
+    pub mode: Mode,
 }
 
 /// Which built-in reference store a replay file re-runs against.
@@ -117,13 +118,14 @@ pub struct ReferenceStore {
 
 impl ReplayFile {
     /// A replay file for `scenario` run under `config`.
-    pub fn new(config: SimConfig, scenario: Scenario) -> Self {
+    pub fn new(config: SimConfig, scenario: SimCase) -> Self {
         ReplayFile {
             format: REPLAY_FORMAT,
             tool_version: TOOL_VERSION.to_string(),
             seed: config.seed,
             config,
             scenario,
+            mode: Mode::Scenarios,
             reference_store: None,
             contract: None,
             verdict: None,
@@ -135,28 +137,63 @@ impl ReplayFile {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// Parse a replay file, refusing unknown format versions.
+    /// Parse a replay file, refusing other format versions.
     pub fn from_json(text: &str) -> Result<Self, String> {
-        let file: ReplayFile =
-            serde_json::from_str(text).map_err(|e| format!("invalid replay file: {e}"))?;
-        if file.format != REPLAY_FORMAT {
-            return Err(format!(
-                "replay file format {} is not supported (this harness reads format {REPLAY_FORMAT})",
-                file.format
-            ));
+        #[derive(Deserialize)]
+        struct Version {
+            format: u32,
         }
-        Ok(file)
+        if let Ok(Version { format }) = serde_json::from_str::<Version>(text) {
+            if format != REPLAY_FORMAT {
+                return Err(format!(
+                    "replay file format {format} is not supported (this harness reads format {REPLAY_FORMAT}; re-run the test that wrote it to get a new file)"
+                ));
+            }
+        }
+        serde_json::from_str(text).map_err(|e| format!("invalid replay file: {e}"))
     }
 }
 
-/// Re-run a replay file step by step against `factory`. The trace (and its
-/// rendered timeline) is the same, byte for byte, on every run.
-pub fn replay<F: StoreFactory>(factory: F, file: &ReplayFile) -> Result<Trace, StoreError> {
+/// Re-run a replay file step by step against a sync store `factory`. The
+/// trace (and its rendered timeline) is the same, byte for byte, on every
+/// run.
+pub fn replay<F>(factory: F, file: &ReplayFile) -> Result<Trace, StoreError>
+where
+    F: StoreFactory,
+    F::Store: Send + Sync,
+{
+    replay_with(&SyncDriver { factory }, file)
+}
+
+/// Re-run a replay file step by step against an async store `factory`, its
+/// handlers interleaved at their `.await`s as recorded.
+#[cfg(not(loom))]
+pub fn replay_async<F>(factory: F, file: &ReplayFile) -> Result<Trace, StoreError>
+where
+    F: crate::store::AsyncStoreFactory,
+    F::Store: 'static,
+{
+    replay_with(&super::driver::AsyncDriver::new(factory), file)
+}
+
+fn replay_with<D: Driver>(driver: &D, file: &ReplayFile) -> Result<Trace, StoreError> {
+    if file.mode == Mode::Threads {
+        return Err(StoreError::new(format!(
+            "this counterexample was found by real threads (the threaded phase): it cannot be replayed step by step; re-run the test with seed {}",
+            file.seed
+        )));
+    }
     let dir = CaseDir::new()?;
     let location = dir.case_location(0)?;
-    let trace = execute(&factory, &file.config, &file.scenario, &location);
+    let trace = execute(
+        driver,
+        &file.config,
+        &file.scenario,
+        &location,
+        Waits::default(),
+    );
     dir.remove_case(&location);
-    trace
+    trace.map_err(|f| StoreError::new(f.message))
 }
 
 #[cfg(test)]
@@ -164,14 +201,7 @@ mod tests {
     use super::*;
 
     fn file() -> ReplayFile {
-        ReplayFile::new(
-            SimConfig::default(),
-            Scenario {
-                operations: Vec::new(),
-                jitter_seed: 0,
-                events: Vec::new(),
-            },
-        )
+        ReplayFile::new(SimConfig::default(), SimCase::empty())
     }
 
     #[test]
@@ -195,5 +225,13 @@ mod tests {
         let json = f.to_json();
         assert!(json.contains("\"kind\": \"memory\""), "{json}");
         assert_eq!(ReplayFile::from_json(&json).expect("parses"), f);
+    }
+
+    #[test]
+    fn older_formats_are_refused_with_advice() {
+        let json = file().to_json().replace("\"format\": 2", "\"format\": 1");
+        let err = ReplayFile::from_json(&json).expect_err("format 1");
+        assert!(err.contains("format 1 is not supported"), "{err}");
+        assert!(err.contains("re-run the test"), "{err}");
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::config::{Jitter, RetrySchedule};
+use super::config::RetrySchedule;
 
 /// SplitMix64: a tiny, well-mixed deterministic hash used for jitter draws.
 pub(crate) fn mix(mut x: u64) -> u64 {
@@ -57,17 +57,10 @@ impl RetrySchedule {
     /// - `Decorrelated`: `initial + u * (3 * previous - initial)`, capped by
     ///   `max_backoff`.
     pub fn sleep(&self, retry: u32, u: f64, previous: Duration) -> Duration {
-        use retry_check_contract::Jitter as J;
-        let jitter = match self.jitter {
-            Jitter::None => J::None,
-            Jitter::Full => J::Full,
-            Jitter::Equal => J::Equal,
-            Jitter::Decorrelated => J::Decorrelated,
-        };
         // The formulas are shared with the storm simulator (one definition,
         // in the contract crate).
         let ms = retry_check_contract::derive::jittered_delay_ms(
-            jitter,
+            self.jitter,
             millis(self.base_backoff(retry)),
             millis(self.initial_backoff),
             millis(previous),
@@ -100,6 +93,7 @@ impl RetrySchedule {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::config::Jitter;
 
     fn schedule(jitter: Jitter) -> RetrySchedule {
         RetrySchedule {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::PoisonError;
 use std::time::Duration;
 
-use super::rules::{self, Record, Write};
+use super::decide::{self, Record, Write};
 use crate::store::{
     Claim, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, StorageLocation,
     StoreError, StoreFactory, VirtualTime,
@@ -133,7 +133,7 @@ impl IdempotencyStore for MemoryStore {
         let mut state = self.lock()?;
         let next = state.last_token + 1;
         let mut issued = false;
-        let (claim, write) = rules::begin(
+        let (claim, write) = decide::begin(
             self.key_ttl,
             state.records.get(key),
             fingerprint,
@@ -160,7 +160,7 @@ impl IdempotencyStore for MemoryStore {
     ) -> Result<Fenced, StoreError> {
         let mut state = self.lock()?;
         let (fenced, write) =
-            rules::complete(self.key_ttl, state.records.get(key), token, outcome, now);
+            decide::complete(self.key_ttl, state.records.get(key), token, outcome, now);
         state.apply(key, write);
         Ok(fenced)
     }
@@ -172,7 +172,7 @@ impl IdempotencyStore for MemoryStore {
         _now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
         let mut state = self.lock()?;
-        let (fenced, write) = rules::release(state.records.get(key), token);
+        let (fenced, write) = decide::release(state.records.get(key), token);
         state.apply(key, write);
         Ok(fenced)
     }

@@ -37,10 +37,10 @@
 //! assert_eq!(report.cases_run, 32);
 //! ```
 
+mod decide;
 mod memory;
 #[cfg(not(loom))]
 mod postgres;
-mod rules;
 mod sqlite;
 #[cfg(feature = "zoo")]
 pub mod zoo;

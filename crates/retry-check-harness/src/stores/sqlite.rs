@@ -7,7 +7,7 @@ use std::time::Duration;
 use rusqlite::config::DbConfig;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::rules::{self, Record, Write};
+use super::decide::{self, Record, Write};
 use crate::store::{
     Claim, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, StorageLocation,
     StoreError, StoreFactory, VirtualTime,
@@ -333,7 +333,7 @@ impl IdempotencyStore for SqliteStore {
         lease: Duration,
     ) -> Result<Claim, StoreError> {
         self.transact(key, |current, tx| {
-            rules::begin(self.key_ttl, current, fingerprint, now, lease, || {
+            decide::begin(self.key_ttl, current, fingerprint, now, lease, || {
                 let token: i64 = tx
                     .prepare_cached(&self.sql.next_token)?
                     .query_row([], |row| row.get(0))?;
@@ -350,7 +350,7 @@ impl IdempotencyStore for SqliteStore {
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
         self.transact(key, |current, _| {
-            Ok(rules::complete(self.key_ttl, current, token, outcome, now))
+            Ok(decide::complete(self.key_ttl, current, token, outcome, now))
         })
     }
 
@@ -360,7 +360,7 @@ impl IdempotencyStore for SqliteStore {
         token: FencingToken,
         _now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        self.transact(key, |current, _| Ok(rules::release(current, token)))
+        self.transact(key, |current, _| Ok(decide::release(current, token)))
     }
 }
 

@@ -47,6 +47,8 @@ enum State {
 struct Rec {
     fp: Fingerprint,
     token: FencingToken,
+    /// The last write (claim, takeover or completion): the key TTL counts
+    /// from it.
     created: VirtualTime,
     state: State,
 }
@@ -211,10 +213,12 @@ impl IdempotencyStore for TinyStore {
                     && (r.token == token || self.defect == Defect::NoFencing) =>
             {
                 r.state = State::Done(outcome.clone());
+                r.created = now;
                 true
             }
             Some(r) if self.defect == Defect::NoFencing => {
                 r.state = State::Done(outcome.clone());
+                r.created = now;
                 true
             }
             _ => false,

@@ -1,14 +1,19 @@
-//! [`PostgresStore`]: the async reference store on a real PostgreSQL server.
+//! [`PostgresStore`]: the async reference store on a real PostgreSQL server,
+//! and (feature `zoo`) its broken variants.
+
+#[cfg(feature = "zoo")]
+mod broken;
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, MutexGuard};
 use tokio_postgres::{Client, NoTls, Row};
 
-use super::rules::{self, Record, Write};
+use super::decide::{self, Record, Write};
+use crate::checkpoint;
 use crate::store::{
     AsyncIdempotencyStore, AsyncStoreFactory, Claim, Fenced, FencingToken, Fingerprint, Outcome,
     StorageLocation, StoreError, VirtualTime,
@@ -18,9 +23,12 @@ use crate::store::{
 /// (`postgresql://user@host:port/db`); `.ci/run` starts one and sets it.
 pub const PG_URL_ENV: &str = "RETRY_CHECK_PG_URL";
 
+/// Connections a store instance opens at most (on demand).
+const POOL: usize = 4;
+
 /// How `begin` claims a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Variant {
+pub(crate) enum Variant {
     /// `INSERT ... ON CONFLICT DO NOTHING`, then `SELECT ... FOR UPDATE`, in
     /// one transaction, on a table whose key is the primary key.
     Reference,
@@ -28,11 +36,19 @@ enum Variant {
     /// unique constraint on the key (two racing claims both insert).
     #[cfg_attr(not(feature = "zoo"), allow(dead_code))]
     CheckThenInsert,
+    /// Broken on purpose: `SELECT`, then `INSERT` on a primary key; a
+    /// unique violation is answered `Acquired`.
+    #[cfg_attr(not(feature = "zoo"), allow(dead_code))]
+    UniqueViolationAsClaim,
+    /// Broken on purpose: a takeover reads the row without `FOR UPDATE` and
+    /// updates it by key alone.
+    #[cfg_attr(not(feature = "zoo"), allow(dead_code))]
+    NoSelectForUpdate,
 }
 
 /// The async reference store on PostgreSQL (tokio-postgres), for
-/// [`AsyncIdempotencyStore`]; drive it in sim mode through
-/// [`BlockOn`](crate::BlockOn).
+/// [`AsyncIdempotencyStore`]; check it with
+/// [`Sim::new_async`](crate::Sim::new_async).
 ///
 /// Layout: one schema per storage location (named by the factory's run
 /// prefix and [`StorageLocation::namespace`]), holding
@@ -43,20 +59,27 @@ enum Variant {
 /// - the sequence `fencing`: fencing tokens, increasing and never reused,
 ///   not even across restarts.
 ///
-/// `begin` is one transaction: `INSERT ... ON CONFLICT (key) DO NOTHING
-/// RETURNING token` claims a fresh key (the token comes from the sequence;
-/// a conflicting insert burns a sequence value, which is harmless); on a
-/// conflict, `SELECT ... FOR UPDATE` locks the row and the same rules as
-/// [`MemoryStore`](super::MemoryStore) decide (fingerprint check, lease
-/// takeover with a fresh token, key TTL). `complete` and `release` lock the
-/// row, check the token, and write in one transaction. A restart is a new
-/// connection over the same schema: everything committed is still there.
+/// Every step is one atomic statement, so no lock is held across an
+/// `.await`: `begin` claims a fresh key with `INSERT ... ON CONFLICT (key)
+/// DO NOTHING RETURNING token` (the token comes from the sequence; a
+/// conflicting insert burns a sequence value, which is harmless); else
+/// takes over, with one conditional `UPDATE ... RETURNING token`, a record
+/// past its key TTL or an in-progress one whose lease ended (same
+/// fingerprint); else reads the record and answers `Mismatch`,
+/// `Completed` or `InProgress` by the shared decision logic. `complete` and
+/// `release` are one `UPDATE` / `DELETE` each of the row that carries the
+/// caller's token and is still in progress. A restart is new connections
+/// over the same schema: everything committed is still there. Times are
+/// virtual milliseconds below 2^63.
 ///
-/// Each store holds one connection; concurrent callers of one store take
-/// turns on it (open one store per worker for real parallelism).
+/// Each store instance keeps a small pool of connections (up to four,
+/// opened on demand): concurrent calls on one instance run on different
+/// connections, as a server's request handlers do, so their statements
+/// really interleave in the database.
 pub struct PostgresStore {
+    url: String,
     key_ttl: Duration,
-    client: Mutex<Client>,
+    clients: Vec<Mutex<Option<Client>>>,
     variant: Variant,
     sql: Statements,
 }
@@ -66,9 +89,10 @@ struct Statements {
     select: String,
     next_token: String,
     update: String,
+    update_by_key: String,
+    take_over: String,
     insert: String,
     complete_row: String,
-    delete: String,
     delete_row: String,
 }
 
@@ -126,6 +150,17 @@ impl Statements {
                 "UPDATE {t} SET fingerprint = $2, token = $3, lease_until = $4, outcome = $5, \
                  expires_at = $6 WHERE key = $1 AND token = $7"
             ),
+            update_by_key: format!(
+                "UPDATE {t} SET fingerprint = $2, token = $3, lease_until = $4, outcome = $5, \
+                 expires_at = $6 WHERE key = $1"
+            ),
+            take_over: format!(
+                "UPDATE {t} SET fingerprint = $2, token = nextval('{seq}'), lease_until = $4, \
+                 outcome = NULL, expires_at = GREATEST(expires_at, $5) \
+                 WHERE key = $1 AND (($3 >= expires_at AND (outcome IS NOT NULL OR $3 >= lease_until)) \
+                 OR (outcome IS NULL AND $3 >= lease_until AND fingerprint = $2)) \
+                 RETURNING token"
+            ),
             insert: format!(
                 "INSERT INTO {t} (key, fingerprint, token, lease_until, outcome, expires_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)"
@@ -134,7 +169,6 @@ impl Statements {
                 "UPDATE {t} SET outcome = $3, expires_at = $4 \
                  WHERE key = $1 AND token = $2 AND outcome IS NULL"
             ),
-            delete: format!("DELETE FROM {t} WHERE key = $1"),
             delete_row: format!(
                 "DELETE FROM {t} WHERE key = $1 AND token = $2 AND outcome IS NULL"
             ),
@@ -142,10 +176,19 @@ impl Statements {
     }
 }
 
+async fn connect_client(url: &str) -> Result<Client, StoreError> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+    tokio::spawn(async move {
+        // Ends when the client is dropped (a restart).
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
 impl PostgresStore {
     /// Connect to `url` and open (creating if needed) the store in `schema`
-    /// (`[a-z0-9_]`). Must run inside a tokio runtime: the connection is
-    /// driven by a spawned task.
+    /// (`[a-z0-9_]`). Must run inside a tokio runtime: connections are
+    /// driven by spawned tasks.
     pub async fn connect(url: &str, schema: &str, key_ttl: Duration) -> Result<Self, StoreError> {
         Self::connect_with(
             url,
@@ -164,14 +207,10 @@ impl PostgresStore {
         variant: Variant,
         fresh: bool,
     ) -> Result<Self, StoreError> {
-        let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
-        tokio::spawn(async move {
-            // Ends when the client is dropped (a simulated crash).
-            let _ = connection.await;
-        });
+        let client = connect_client(url).await?;
         let key = match variant {
-            Variant::Reference => "PRIMARY KEY",
             Variant::CheckThenInsert => "",
+            _ => "PRIMARY KEY",
         };
         let drop = if fresh {
             format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE;")
@@ -194,9 +233,12 @@ impl PostgresStore {
                  CREATE SEQUENCE IF NOT EXISTS \"{schema}\".fencing;"
             ))
             .await?;
+        let mut clients: Vec<Mutex<Option<Client>>> = (0..POOL).map(|_| Mutex::new(None)).collect();
+        clients[0] = Mutex::new(Some(client));
         Ok(PostgresStore {
+            url: url.to_string(),
             key_ttl,
-            client: Mutex::new(client),
+            clients,
             variant,
             sql: Statements::new(schema),
         })
@@ -207,11 +249,10 @@ impl PostgresStore {
         PostgresStoreFactory::new(url.into(), key_ttl, Variant::Reference)
     }
 
-    /// The broken store of the zoo: `SELECT`, then `INSERT`, on a table
-    /// without a unique key. Sequential calls answer correctly (sim mode
-    /// interleaves only between calls and cannot see it); two duplicates
-    /// racing on real connections both find no row and both insert, so both
-    /// run the side effect. Stress mode catches it (`at_most_once`).
+    /// The zoo's check-then-insert store: `SELECT`, then `INSERT`, on a
+    /// table without a unique key. Sequential calls answer correctly; two
+    /// duplicates whose `SELECT`s both run before either `INSERT` both
+    /// insert, so both run the side effect.
     #[cfg(feature = "zoo")]
     pub fn check_then_insert_factory(
         url: impl Into<String>,
@@ -220,11 +261,46 @@ impl PostgresStore {
         PostgresStoreFactory::new(url.into(), key_ttl, Variant::CheckThenInsert)
     }
 
+    /// A factory for a broken variant of the zoo.
+    #[cfg(feature = "zoo")]
+    pub(crate) fn zoo_factory(
+        url: impl Into<String>,
+        key_ttl: Duration,
+        variant: Variant,
+    ) -> PostgresStoreFactory {
+        PostgresStoreFactory::new(url.into(), key_ttl, variant)
+    }
+
     /// The key TTL this store honours.
     pub fn key_ttl(&self) -> Duration {
         self.key_ttl
     }
 
+    /// A connection of the pool: a free one (connecting it if needed), else
+    /// the first once it is free.
+    async fn client(&self) -> Result<MutexGuard<'_, Option<Client>>, StoreError> {
+        let mut guard = None;
+        for slot in &self.clients {
+            if let Ok(g) = slot.try_lock() {
+                guard = Some(g);
+                break;
+            }
+        }
+        let mut guard = match guard {
+            Some(g) => g,
+            None => self.clients[0].lock().await,
+        };
+        if guard.is_none() {
+            *guard = Some(connect_client(&self.url).await?);
+        }
+        Ok(guard)
+    }
+
+    /// One statement per step, each atomic on its own (autocommit), so no
+    /// lock is held across an `.await`: claim a fresh key; else take over
+    /// an expired record or an ended lease; else read the record and answer
+    /// from it. A record that changes between two steps makes it start
+    /// over.
     async fn begin_reference(
         &self,
         key: &str,
@@ -232,106 +308,53 @@ impl PostgresStore {
         now: VirtualTime,
         lease: Duration,
     ) -> Result<Claim, StoreError> {
-        let mut client = self.client.lock().await;
+        let guard = self.client().await?;
+        let client = guard.as_ref().ok_or_else(no_connection)?;
         let lease_until = to_sql((now + lease).as_millis());
         let expires_at = to_sql((now + self.key_ttl).as_millis());
         let fp = to_sql(fingerprint.0);
-        // A row deleted (released) between the conflict and the lock makes
-        // the transaction start over; a handful of rounds is plenty.
+        let at = to_sql(now.as_millis());
         for _ in 0..16 {
-            let tx = client.transaction().await?;
-            let inserted = tx
+            checkpoint("INSERT claim ON CONFLICT DO NOTHING");
+            let inserted = client
                 .query_opt(&self.sql.claim, &[&key, &fp, &lease_until, &expires_at])
                 .await?;
             if let Some(row) = inserted {
                 let token: i64 = row.try_get(0)?;
-                tx.commit().await?;
                 return Ok(Claim::Acquired(FencingToken(from_sql(token))));
             }
-            let select = format!("{} FOR UPDATE", self.sql.select);
-            let Some(row) = tx.query_opt(&select, &[&key]).await? else {
-                tx.rollback().await?;
+            checkpoint("UPDATE claim if expired or its lease ended");
+            let taken = client
+                .query_opt(
+                    &self.sql.take_over,
+                    &[&key, &fp, &at, &lease_until, &expires_at],
+                )
+                .await?;
+            if let Some(row) = taken {
+                let token: i64 = row.try_get(0)?;
+                return Ok(Claim::Acquired(FencingToken(from_sql(token))));
+            }
+            checkpoint("SELECT claim");
+            let Some(row) = client.query_opt(&self.sql.select, &[&key]).await? else {
                 continue;
             };
             let current = record(&row)?;
-            let (claim, write) = decide_begin(
-                &tx,
-                &self.sql,
+            let (claim, _) = decide::begin(
                 self.key_ttl,
-                &current,
+                Some(&current),
                 fingerprint,
                 now,
                 lease,
-            )
-            .await?;
-            if let Write::Put(r) = write {
-                put(&tx, &self.sql.update, key, &r, current.token).await?;
+                || Ok(0),
+            )?;
+            if !matches!(claim, Claim::Acquired(_)) {
+                return Ok(claim);
             }
-            tx.commit().await?;
-            return Ok(claim);
+            // Claimable now: it changed since the update; try again.
         }
         Err(StoreError::new(format!(
-            "postgres store: key {key:?} kept vanishing while being claimed"
+            "postgres store: key {key:?} kept changing while being claimed"
         )))
-    }
-
-    async fn begin_check_then_insert(
-        &self,
-        key: &str,
-        fingerprint: Fingerprint,
-        now: VirtualTime,
-        lease: Duration,
-    ) -> Result<Claim, StoreError> {
-        let client = self.client.lock().await;
-        let current = match client.query_opt(&self.sql.select, &[&key]).await? {
-            Some(row) => Some(record(&row)?),
-            None => None,
-        };
-        let Some(current) = current else {
-            // The bug: nothing stops a concurrent caller between this
-            // look-up and the insert below.
-            let token = from_sql(
-                client
-                    .query_one(&self.sql.next_token, &[])
-                    .await?
-                    .try_get(0)?,
-            );
-            let r = Record {
-                fingerprint: fingerprint.0,
-                token,
-                lease_until: (now + lease).as_millis(),
-                outcome: None,
-                expires_at: (now + self.key_ttl).as_millis(),
-            };
-            client
-                .execute(
-                    &self.sql.insert,
-                    &[
-                        &key,
-                        &to_sql(r.fingerprint),
-                        &to_sql(r.token),
-                        &to_sql(r.lease_until),
-                        &r.outcome,
-                        &to_sql(r.expires_at),
-                    ],
-                )
-                .await?;
-            return Ok(Claim::Acquired(FencingToken(token)));
-        };
-        let (claim, write) = decide_begin(
-            &*client,
-            &self.sql,
-            self.key_ttl,
-            &current,
-            fingerprint,
-            now,
-            lease,
-        )
-        .await?;
-        if let Write::Put(r) = write {
-            put(&*client, &self.sql.update, key, &r, current.token).await?;
-        }
-        Ok(claim)
     }
 
     async fn finish(
@@ -341,54 +364,53 @@ impl PostgresStore {
         outcome: Option<&Outcome>,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        let mut client = self.client.lock().await;
-        if self.variant == Variant::CheckThenInsert {
-            // Row-level fencing: each claimant's row carries its token.
-            let n = match outcome {
-                Some(o) => {
-                    let expires_at = to_sql((now + self.key_ttl).as_millis());
-                    client
-                        .execute(
-                            &self.sql.complete_row,
-                            &[&key, &to_sql(token.0), &o.0, &expires_at],
-                        )
-                        .await?
-                }
-                None => {
-                    client
-                        .execute(&self.sql.delete_row, &[&key, &to_sql(token.0)])
-                        .await?
-                }
-            };
-            return Ok(if n == 1 {
-                Fenced::Accepted
-            } else {
-                Fenced::StaleToken
-            });
-        }
-        let tx = client.transaction().await?;
-        let select = format!("{} FOR UPDATE", self.sql.select);
-        let current = match tx.query_opt(&select, &[&key]).await? {
-            Some(row) => Some(record(&row)?),
-            None => None,
-        };
-        let (fenced, write) = match outcome {
-            Some(o) => rules::complete(self.key_ttl, current.as_ref(), token, o, now),
-            None => rules::release(current.as_ref(), token),
-        };
-        match (write, &current) {
-            (Write::Put(r), Some(old)) => put(&tx, &self.sql.update, key, &r, old.token).await?,
-            (Write::Delete, _) => {
-                tx.execute(&self.sql.delete, &[&key]).await?;
-            }
-            _ => {}
-        }
-        tx.commit().await?;
-        Ok(fenced)
+        let guard = self.client().await?;
+        let client = guard.as_ref().ok_or_else(no_connection)?;
+        finish_by_row(client, &self.sql, self.key_ttl, key, token, outcome, now).await
     }
 }
 
-/// Apply [`rules::begin`] to a locked (or, for the broken store, merely
+fn no_connection() -> StoreError {
+    StoreError::new("postgres store: no connection")
+}
+
+/// `complete` and `release` as one fenced statement each: the row carrying
+/// the caller's token, still in progress, is completed or deleted.
+async fn finish_by_row(
+    client: &Client,
+    sql: &Statements,
+    key_ttl: Duration,
+    key: &str,
+    token: FencingToken,
+    outcome: Option<&Outcome>,
+    now: VirtualTime,
+) -> Result<Fenced, StoreError> {
+    let n = match outcome {
+        Some(o) => {
+            let expires_at = to_sql((now + key_ttl).as_millis());
+            checkpoint("UPDATE claim");
+            client
+                .execute(
+                    &sql.complete_row,
+                    &[&key, &to_sql(token.0), &o.0, &expires_at],
+                )
+                .await?
+        }
+        None => {
+            checkpoint("DELETE claim");
+            client
+                .execute(&sql.delete_row, &[&key, &to_sql(token.0)])
+                .await?
+        }
+    };
+    Ok(if n == 1 {
+        Fenced::Accepted
+    } else {
+        Fenced::StaleToken
+    })
+}
+
+/// Apply [`decide::begin`] to a locked (or, for the broken stores, merely
 /// read) row; a fresh token comes from the sequence only when one is issued.
 async fn decide_begin<C: tokio_postgres::GenericClient>(
     client: &C,
@@ -399,10 +421,11 @@ async fn decide_begin<C: tokio_postgres::GenericClient>(
     now: VirtualTime,
     lease: Duration,
 ) -> Result<(Claim, Write), StoreError> {
-    // The rules call `fresh_token` synchronously: decide with a placeholder,
-    // then draw the real token from the sequence if one was issued.
+    // `decide::begin` calls `fresh_token` synchronously: decide with a
+    // placeholder, then draw the real token from the sequence if one was
+    // issued.
     let mut issued = false;
-    let (claim, write) = rules::begin(key_ttl, Some(current), fingerprint, now, lease, || {
+    let (claim, write) = decide::begin(key_ttl, Some(current), fingerprint, now, lease, || {
         issued = true;
         Ok(0)
     })?;
@@ -452,10 +475,12 @@ impl AsyncIdempotencyStore for PostgresStore {
     ) -> Result<Claim, StoreError> {
         match self.variant {
             Variant::Reference => self.begin_reference(key, fingerprint, now, lease).await,
-            Variant::CheckThenInsert => {
-                self.begin_check_then_insert(key, fingerprint, now, lease)
-                    .await
-            }
+            #[cfg(feature = "zoo")]
+            _ => self.begin_broken(key, fingerprint, now, lease).await,
+            #[cfg(not(feature = "zoo"))]
+            _ => Err(StoreError::new(
+                "postgres store: broken variants need feature `zoo`",
+            )),
         }
     }
 
@@ -536,10 +561,7 @@ impl PostgresStoreFactory {
         if schemas.is_empty() {
             return Ok(0);
         }
-        let (client, connection) = tokio_postgres::connect(&self.url, NoTls).await?;
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
+        let client = connect_client(&self.url).await?;
         for schema in &schemas {
             client
                 .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
@@ -568,12 +590,15 @@ impl AsyncStoreFactory for PostgresStoreFactory {
 
     fn name(&self) -> String {
         match self.variant {
-            Variant::Reference => {
-                "postgres reference store (INSERT ON CONFLICT claim, fenced)".to_string()
+            Variant::Reference => "postgres reference store (INSERT ON CONFLICT claim, fenced)",
+            Variant::CheckThenInsert => "broken postgres store (SELECT then INSERT, no unique key)",
+            Variant::UniqueViolationAsClaim => {
+                "broken postgres store (a unique violation taken for a fresh claim)"
             }
-            Variant::CheckThenInsert => {
-                "broken postgres store (SELECT then INSERT, no unique key)".to_string()
+            Variant::NoSelectForUpdate => {
+                "broken postgres store (takeover without SELECT ... FOR UPDATE)"
             }
         }
+        .to_string()
     }
 }

@@ -1,8 +1,8 @@
-//! The decision rules every reference store applies, written once as pure
-//! functions over one record so the in-memory store, the SQLite store and the
-//! zoo share them: a store loads the record of a key (under its lock or inside
-//! its transaction), asks these functions what to answer and what to write,
-//! and writes it.
+//! Store decision logic: what a correct store answers and writes, written
+//! once as pure functions over one record so the in-memory store, the SQLite
+//! and PostgreSQL stores and the zoo share it. A store loads the record of a
+//! key (under its lock or inside its transaction), asks these functions what
+//! to answer and what to write, and writes it.
 //!
 //! Semantics (the contract of [`IdempotencyStore`](crate::IdempotencyStore)):
 //!

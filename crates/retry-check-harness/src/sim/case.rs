@@ -1,4 +1,5 @@
-//! Scenarios: what proptest generates and shrinks.
+//! Cases: what proptest generates and the shrinker reduces — the
+//! operations, the jitter seed, the event list and the interleaving choices.
 
 use std::fmt;
 
@@ -7,8 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::config::SimConfig;
 
-/// Where a server crash strikes a handler. A crash kills every in-flight
-/// handler; the store is dropped and reopened over the same location.
+/// Where a node crash strikes a handler. The crash kills the handler's node:
+/// every in-flight handler of that node dies (a store call in flight is
+/// abandoned) and the node restarts; the store and the other nodes go on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CrashPoint {
@@ -88,11 +90,13 @@ impl fmt::Display for Jump {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Event {
-    /// Advance one actor by one action: a client or reconciler sends its next
-    /// attempt (waiting on the clock for its backoff if needed), or a server
-    /// handler makes its next store call, side effect or reply. The index is
-    /// taken modulo the actors able to act, in a fixed order (in-flight
-    /// handlers oldest first, then clients, then reconcilers).
+    /// Advance one actor by one action. The index is taken modulo the
+    /// choices able to act, in a fixed order: the server (when a handler can
+    /// run), then clients, then reconcilers. A client or reconciler sends its
+    /// next attempt (waiting on the clock for its backoff if needed); the
+    /// server runs one step of the handler the [`Interleaving`] picks: a
+    /// side effect, a reply, or one poll of a store call (a sync store's call
+    /// completes in one poll; an async store's may stop at an `.await`).
     Step(u8),
     /// The next request sent is lost.
     LoseRequest,
@@ -100,9 +104,12 @@ pub enum Event {
     LoseResponse,
     /// The next request sent is delivered twice.
     DuplicateRequest,
-    /// The server crashes when a handler is at this point (now, or as soon as
-    /// one gets there), then restarts over the same storage.
+    /// A node crashes when one of its handlers is at this point (now, or as
+    /// soon as one gets there), then restarts; the store keeps running.
     Crash(CrashPoint),
+    /// The store restarts or fails over: every store instance is dropped and
+    /// reopened over the same location, calls in flight fail, handlers go on.
+    StoreRestart,
     /// The clock jumps (held back so that no live owner exceeds
     /// `handler_time` since its claim).
     AdvanceClock(Jump),
@@ -115,8 +122,15 @@ pub enum Event {
     /// pause, until just past its lease end (the clock moves with it), so
     /// another handler can take the key over while it still runs. Its late
     /// side effect is excused (no store can prevent it), but its late
-    /// `complete` must be refused. Generated with clock jumps.
+    /// `complete` must be refused. A stalled handler drops to the lowest
+    /// priority: the others run while it is paused. Generated with clock
+    /// jumps.
     Stall,
+    /// The next handler that acquires a key (or the oldest live owner)
+    /// takes its time: the clock moves to the end of its handler time (held
+    /// back by other owners), so retries whose attempt timeout passed
+    /// arrive while it still works. Generated with clock jumps.
+    SlowHandler,
 }
 
 /// One logical operation: a key, and how many client actors send it.
@@ -126,22 +140,58 @@ pub struct OpSpec {
     pub duplicates: u8,
 }
 
-/// A generated case: the operations, the seed of the clients' jitter, and
-/// the event schedule.
+/// Which handler the server runs, PCT style (probabilistic concurrency
+/// testing: Burckhardt et al., ASPLOS 2010): each handler has a priority,
+/// the server always runs the runnable handler with the highest one, and at
+/// each preemption point the running handler drops below every other.
+/// With `d - 1` preemption points drawn among `k` server steps, a run hits
+/// a given ordering bug of depth `d` between `n` handlers with probability
+/// at least `1 / (n k^(d-1))`. Both lists shrink: fewer preemptions, plainer
+/// priorities (all 0: oldest handler first).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interleaving {
+    /// The base priority of handler `n` (0-based, in order of arrival); a
+    /// handler past the end of the list has priority 0. Ties go to the
+    /// older handler.
+    pub priorities: Vec<u8>,
+    /// Server steps (0-based) after which the handler that just ran drops
+    /// to the lowest priority (a later preemption ranks above an earlier
+    /// one, as in PCT).
+    pub preemptions: Vec<u16>,
+}
+
+/// A generated case: the operations, the seed of the clients' jitter, the
+/// event schedule and the interleaving choices.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Scenario {
-    /// The logical operations (keys `k1`, `k2`, ...).
+pub struct SimCase {
+    /// The logical operations (keys `op1`, `op2`, ...).
     pub operations: Vec<OpSpec>,
     /// Seeds every jitter draw (per client and attempt, so it is stable
     /// under shrinking).
     pub jitter_seed: u64,
     /// The event schedule.
     pub events: Vec<Event>,
+    /// Which handler runs at each server step.
+    #[serde(default)]
+    pub interleaving: Interleaving,
 }
 
-impl Scenario {
-    /// The proptest strategy of scenarios for `config`.
-    pub fn strategy(config: &SimConfig) -> BoxedStrategy<Scenario> {
+/// Preemption points are drawn among this many server steps.
+pub(crate) const PREEMPTION_HORIZON: u16 = 20;
+
+impl SimCase {
+    /// A case with no operation and no event (a placeholder).
+    pub fn empty() -> SimCase {
+        SimCase {
+            operations: Vec::new(),
+            jitter_seed: 0,
+            events: Vec::new(),
+            interleaving: Interleaving::default(),
+        }
+    }
+
+    /// The proptest strategy of cases for `config`.
+    pub fn strategy(config: &SimConfig) -> BoxedStrategy<SimCase> {
         let max_dups = config.duplicates.clamp(1, 8) as u8;
         let min_dups = max_dups.min(2);
         let max_ops = config.operations.clamp(1, 8);
@@ -150,11 +200,24 @@ impl Scenario {
             1..=max_ops,
         );
         let events = prop::collection::vec(event_strategy(config), 0..=config.max_steps.max(1));
-        (ops, any::<u64>(), events)
-            .prop_map(|(operations, jitter_seed, events)| Scenario {
+        let interleaving = (
+            prop::collection::vec(0u8..8, 0..=12),
+            prop::collection::vec(0..PREEMPTION_HORIZON, 0..=3),
+        )
+            .prop_map(|(priorities, mut preemptions)| {
+                preemptions.sort_unstable();
+                preemptions.dedup();
+                Interleaving {
+                    priorities,
+                    preemptions,
+                }
+            });
+        (ops, any::<u64>(), events, interleaving)
+            .prop_map(|(operations, jitter_seed, events, interleaving)| SimCase {
                 operations,
                 jitter_seed,
                 events,
+                interleaving,
             })
             .boxed()
     }
@@ -183,12 +246,16 @@ fn event_strategy(config: &SimConfig) -> BoxedStrategy<Event> {
         ];
         choices.push((2, point.prop_map(Event::Crash).boxed()));
     }
+    if f.store_restarts {
+        choices.push((2, Just(Event::StoreRestart).boxed()));
+    }
     if f.clock_jumps {
         choices.push((
             3,
             jump_strategy(config).prop_map(Event::AdvanceClock).boxed(),
         ));
         choices.push((2, Just(Event::Stall).boxed()));
+        choices.push((2, Just(Event::SlowHandler).boxed()));
     }
     if f.payload_changes {
         choices.push((1, Just(Event::ChangePayload).boxed()));

@@ -1,0 +1,461 @@
+//! The threaded duplicate phase of sync stores: races *inside* store calls,
+//! without asking the store to be written on the harness's primitives.
+//!
+//! Sim mode runs a sync store's calls as atomic steps, so a claim written as
+//! "look up, then insert" in two critical sections looks atomic there. This
+//! phase runs duplicate handlers of the same keys on real threads against
+//! one shared store instance: many short rounds, every round a fresh store
+//! over a fresh location, the threads released together by a spinning
+//! barrier, each key's `begin`s offset by a seeded spin that differs from
+//! round to round (so the offsets sweep across the window between a
+//! store's two steps), and every [`checkpoint`](crate::checkpoint) the
+//! store passes a seeded yield point. After each round, every key's history
+//! is judged by the same judge as sim mode's ([`KeyHistory`]).
+//!
+//! The interleaving is the machine's: a round is a sample, not a proof, and
+//! a failure cannot be replayed step by step. Its timeline is the order in
+//! which the calls started, passed their checkpoints and returned.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use super::case_dir::CaseDir;
+use super::oracle::online::{dur, op_name};
+use super::oracle::{Finish, Grant, KeyHistory, Property, Violation, ViolationClass};
+use super::partition::Partition;
+use super::schedule::mix;
+use super::timeline::Timeline;
+use crate::checkpoint::{pause, yielding};
+use crate::store::{
+    Claim, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, StoreError, StoreFactory,
+    VirtualTime,
+};
+
+/// The default number of rounds of the threaded phase.
+pub const DEFAULT_THREAD_ROUNDS: u32 = 128;
+
+/// Keys per round: each thread handles them in turn.
+const KEYS_PER_ROUND: usize = 8;
+
+/// The payload every duplicate carries.
+const FP: Fingerprint = Fingerprint(0x7e57);
+
+/// What the phase runs.
+#[doc(hidden)]
+pub struct ThreadPlan<'a> {
+    pub(crate) rounds: u32,
+    pub(crate) threads: usize,
+    pub(crate) seed: u64,
+    pub(crate) lease: Duration,
+    pub(crate) partition: Partition,
+    pub(crate) dir: &'a CaseDir,
+}
+
+/// What the phase found.
+#[doc(hidden)]
+pub struct ThreadOutcome {
+    /// Rounds run (up to and including a failing one).
+    pub(crate) rounds_run: u32,
+    /// Store calls made.
+    pub(crate) calls: u64,
+    /// The first violation, if any.
+    pub(crate) failure: Option<ThreadFailure>,
+    /// The store could not be opened (a harness failure, not a violation).
+    pub(crate) error: Option<String>,
+}
+
+/// A violation found by the phase.
+#[doc(hidden)]
+pub struct ThreadFailure {
+    /// The round (1-based).
+    pub(crate) round: u32,
+    /// The violation.
+    pub(crate) violation: Violation,
+    /// The key's timeline: calls, checkpoints and returns in order.
+    pub(crate) timeline: Timeline,
+}
+
+/// One thing a thread saw, numbered in the phase's global sequence.
+#[derive(Clone, Debug)]
+struct Seen {
+    seq: u64,
+    thread: usize,
+    key: usize,
+    what: What,
+}
+
+#[derive(Clone, Debug)]
+enum What {
+    BeginStarts,
+    Checkpoint(String),
+    Begun(Result<Claim, StoreError>),
+    Effect(FencingToken),
+    CompleteStarts(Outcome),
+    Completed(FencingToken, Outcome, Result<Fenced, StoreError>),
+}
+
+/// Run the phase against stores opened by `factory`.
+pub(crate) fn run<F>(factory: &F, plan: &ThreadPlan<'_>) -> ThreadOutcome
+where
+    F: StoreFactory,
+    F::Store: Send + Sync,
+{
+    let mut out = ThreadOutcome {
+        rounds_run: 0,
+        calls: 0,
+        failure: None,
+        error: None,
+    };
+    for round in 1..=plan.rounds {
+        if !plan.partition.contains(u64::from(round - 1)) {
+            continue;
+        }
+        out.rounds_run += 1;
+        let location = match plan.dir.named_location(&format!("threads_{round:06}")) {
+            Ok(l) => l,
+            Err(e) => {
+                out.error = Some(format!("cannot create the round's directory: {e}"));
+                return out;
+            }
+        };
+        let store = match factory.open(&location) {
+            Ok(s) => s,
+            Err(e) => {
+                out.error = Some(format!("the store did not open: {e}"));
+                return out;
+            }
+        };
+        let seen = one_round(&store, plan, round);
+        drop(store);
+        plan.dir.remove_case(&location);
+        out.calls += seen
+            .iter()
+            .filter(|s| matches!(s.what, What::Begun(_) | What::Completed(..)))
+            .count() as u64;
+        if let Some(failure) = judge(&seen, plan, round) {
+            out.failure = Some(failure);
+            return out;
+        }
+    }
+    out
+}
+
+fn one_round<S: IdempotencyStore + Sync>(
+    store: &S,
+    plan: &ThreadPlan<'_>,
+    round: u32,
+) -> Vec<Seen> {
+    let threads = plan.threads.clamp(2, 4);
+    let seq = Arc::new(AtomicU64::new(0));
+    let arrived = AtomicUsize::new(0);
+    let effects: Vec<AtomicUsize> = (0..KEYS_PER_ROUND).map(|_| AtomicUsize::new(0)).collect();
+    let log = Mutex::new(Vec::new());
+    let now = VirtualTime(1_000);
+    // The spin before each key's begin grows with the round, so the
+    // threads' relative offsets sweep from nanoseconds to microseconds.
+    let scale = 1u64 << (round % 10);
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let (seq, arrived, effects, log) = (&seq, &arrived, &effects, &log);
+            scope.spawn(move || {
+                let mut state = mix(plan.seed ^ mix(u64::from(round) << 8 | t as u64));
+                let mut mine = Vec::new();
+                arrived.fetch_add(1, Ordering::SeqCst);
+                while arrived.load(Ordering::SeqCst) < threads {
+                    std::hint::spin_loop();
+                }
+                for key in 0..KEYS_PER_ROUND {
+                    state = mix(state);
+                    for _ in 0..(state % (16 * scale)) {
+                        std::hint::spin_loop();
+                    }
+                    handle(
+                        store,
+                        plan,
+                        now,
+                        t,
+                        key,
+                        state,
+                        seq,
+                        &effects[key],
+                        &mut mine,
+                    );
+                }
+                log.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .extend(mine);
+            });
+        }
+    });
+    let mut seen = log.into_inner().unwrap_or_else(PoisonError::into_inner);
+    seen.sort_by_key(|s| s.seq);
+    seen
+}
+
+/// One duplicate handler: `begin`, and on `Acquired` the side effect and
+/// `complete`.
+#[allow(clippy::too_many_arguments)]
+fn handle<S: IdempotencyStore>(
+    store: &S,
+    plan: &ThreadPlan<'_>,
+    now: VirtualTime,
+    thread: usize,
+    key: usize,
+    state: u64,
+    seq: &Arc<AtomicU64>,
+    effects: &AtomicUsize,
+    log: &mut Vec<Seen>,
+) {
+    let name = op_name(key);
+    let mut push = |seq_no: u64, what: What| {
+        log.push(Seen {
+            seq: seq_no,
+            thread,
+            key,
+            what,
+        })
+    };
+    push(seq.fetch_add(1, Ordering::SeqCst), What::BeginStarts);
+    let (claim, labels) = yielding(state, seq, || store.begin(&name, FP, now, plan.lease));
+    for (n, label) in labels {
+        push(n, What::Checkpoint(label));
+    }
+    let token = match &claim {
+        Ok(Claim::Acquired(token)) => Some(*token),
+        _ => None,
+    };
+    push(seq.fetch_add(1, Ordering::SeqCst), What::Begun(claim));
+    let Some(token) = token else {
+        return;
+    };
+    let n = effects.fetch_add(1, Ordering::SeqCst) + 1;
+    push(seq.fetch_add(1, Ordering::SeqCst), What::Effect(token));
+    pause(mix(state ^ 0x5eed));
+    let outcome = Outcome(format!("charged:{name}:#{n}"));
+    push(
+        seq.fetch_add(1, Ordering::SeqCst),
+        What::CompleteStarts(outcome.clone()),
+    );
+    let (fenced, labels) = yielding(mix(state), seq, || {
+        store.complete(&name, token, &outcome, now)
+    });
+    for (n, label) in labels {
+        push(n, What::Checkpoint(label));
+    }
+    push(
+        seq.fetch_add(1, Ordering::SeqCst),
+        What::Completed(token, outcome, fenced),
+    );
+}
+
+/// Judge every key of a round; the first violation, with its key's
+/// timeline.
+fn judge(seen: &[Seen], plan: &ThreadPlan<'_>, round: u32) -> Option<ThreadFailure> {
+    (0..KEYS_PER_ROUND).find_map(|key| {
+        let lines: Vec<&Seen> = seen.iter().filter(|s| s.key == key).collect();
+        judge_key(&lines, plan, round, key)
+    })
+}
+
+fn judge_key(
+    seen: &[&Seen],
+    plan: &ThreadPlan<'_>,
+    round: u32,
+    key: usize,
+) -> Option<ThreadFailure> {
+    let name = op_name(key);
+    let now = VirtualTime(1_000);
+    let mut tl = Timeline::new();
+    let mut history = KeyHistory::default();
+    let mut grant_of: Vec<Option<usize>> = vec![None; 4];
+    let mut started: Vec<usize> = vec![0; 4];
+    let mut found: Option<(Violation, Vec<(usize, String)>)> = None;
+    // Outcomes carried by the `complete` calls made so far: the store may
+    // record one before its call returns.
+    let mut carried: Vec<Outcome> = Vec::new();
+    for s in seen {
+        let who = format!("h{}", s.thread + 1);
+        let actor = format!("thread {who}");
+        match &s.what {
+            What::BeginStarts => {
+                started[s.thread] = tl.push(
+                    now,
+                    actor,
+                    format!(
+                        "store.begin({name}, {FP}, lease {}) starts",
+                        dur(plan.lease)
+                    ),
+                );
+            }
+            What::Checkpoint(label) => {
+                tl.push(now, actor, format!("  ... {label}"));
+            }
+            What::Begun(claim) => {
+                let shown = match claim {
+                    Ok(c) => c.to_string(),
+                    Err(e) => format!("error: {e}"),
+                };
+                let line = tl.push(now, actor, format!("store.begin({name}) -> {shown}"));
+                if let Ok(Claim::Acquired(token)) = claim {
+                    let g = history.grant(Grant {
+                        owner: who.clone(),
+                        token: *token,
+                        fp: FP,
+                        at: now,
+                        line,
+                        stalled: false,
+                        crashed: None,
+                        finished: None,
+                        refused: None,
+                        gone: None,
+                    });
+                    grant_of[s.thread] = Some(g);
+                }
+                if let (Ok(Claim::Completed(o)), None) = (claim, &found) {
+                    let recorded = history.first_outcome.as_ref().map(|(r, _, _)| r);
+                    let consistent = match recorded {
+                        Some(r) => r == o,
+                        None => carried.contains(o),
+                    };
+                    if !consistent {
+                        let because = vec![
+                            match recorded {
+                                Some(r) => format!("the outcome recorded for {name} was {r}"),
+                                None => format!("no complete of {name} had been accepted"),
+                            },
+                            format!("store.begin replayed {o} to {who} at line {line}"),
+                        ];
+                        found = Some((
+                            violation(
+                                Property::ReplayConsistent,
+                                ViolationClass::DivergentReplay,
+                                line,
+                                "!! divergent replay",
+                                because,
+                            ),
+                            Vec::new(),
+                        ));
+                    }
+                }
+            }
+            What::Effect(token) => {
+                let line = tl.push(
+                    now,
+                    "ledger",
+                    format!("{who} runs the side effect of {name} ({FP}, {token})"),
+                );
+                let Some(g) = grant_of[s.thread] else {
+                    continue;
+                };
+                history.execute(g, line);
+                if found.is_none() {
+                    if let Some((first, second)) = history.repeated_execution() {
+                        found = Some(double_claim(&history, first, second, &started, &name));
+                    }
+                }
+            }
+            What::CompleteStarts(outcome) => carried.push(outcome.clone()),
+            What::Completed(token, outcome, fenced) => {
+                let shown = match fenced {
+                    Ok(f) => f.to_string(),
+                    Err(e) => format!("error: {e}"),
+                };
+                let line = tl.push(
+                    now,
+                    actor,
+                    format!("store.complete({name}, {token}, {outcome}) -> {shown}"),
+                );
+                if fenced == &Ok(Fenced::Accepted) {
+                    if let Some(g) = grant_of[s.thread] {
+                        history.grants[g].finished = Some(Finish {
+                            line,
+                            at: now,
+                            released: false,
+                        });
+                    }
+                    if history.first_outcome.is_none() {
+                        history.first_outcome = Some((outcome.clone(), line, now));
+                    }
+                }
+            }
+        }
+    }
+    let (violation, marks) = found?;
+    for (line, mark) in marks {
+        tl.mark(line, &mark);
+    }
+    tl.mark(violation.line, &violation.mark);
+    Some(ThreadFailure {
+        round,
+        violation,
+        timeline: tl,
+    })
+}
+
+fn violation(
+    property: Property,
+    class: ViolationClass,
+    line: usize,
+    mark: &str,
+    because: Vec<String>,
+) -> Violation {
+    Violation {
+        property,
+        class,
+        line,
+        mark: mark.to_string(),
+        because,
+    }
+}
+
+fn double_claim(
+    history: &KeyHistory,
+    first: usize,
+    second: usize,
+    started: &[usize],
+    name: &str,
+) -> (Violation, Vec<(usize, String)>) {
+    let (e1, e2) = (history.executions[first], history.executions[second]);
+    let (g1, g2) = (&history.grants[e1.grant], &history.grants[e2.grant]);
+    let thread_of = |owner: &str| -> usize {
+        owner
+            .trim_start_matches('h')
+            .parse::<usize>()
+            .map_or(0, |n| n.saturating_sub(1))
+    };
+    let start1 = started.get(thread_of(&g1.owner)).copied().unwrap_or(0);
+    let start2 = started.get(thread_of(&g2.owner)).copied().unwrap_or(0);
+    let overlap = if start2 < g1.line && start1 < g2.line {
+        format!(
+            "{} and {} ran begin({name}) at the same time on one store instance: each call started (lines {start1} and {start2}) before the other returned",
+            g1.owner, g2.owner
+        )
+    } else {
+        format!(
+            "{} began begin({name}) at line {start2}, after {}'s begin had returned at line {}: the store had not recorded that claim",
+            g2.owner, g1.owner, g1.line
+        )
+    };
+    let because = vec![
+        overlap,
+        format!(
+            "both were answered Acquired ({} at line {}, {} at line {}): the claim is not atomic",
+            g1.token, g1.line, g2.token, g2.line
+        ),
+        format!(
+            "so {} ran the side effect of {name} again at line {} (execution #{})",
+            g2.owner, e2.line, e2.n
+        ),
+    ];
+    (
+        violation(
+            Property::AtMostOnce,
+            ViolationClass::DuplicateEffect,
+            e2.line,
+            "!! second execution",
+            because,
+        ),
+        vec![(e1.line, "first execution".to_string())],
+    )
+}
