@@ -58,9 +58,9 @@ pub struct DurableState<T> {
 }
 
 impl<T: Serialize + DeserializeOwned + Default> DurableState<T> {
-    /// Open the state called `name` (`[a-z0-9_-]`) in `location`: returns
-    /// the handle and the value last committed there, or `T::default()` in
-    /// a fresh location.
+    /// Open the state called `name` (`[a-z0-9_-]`) in `location` (the file
+    /// `<dir>/<namespace>-<name>.json`): returns the handle and the value
+    /// last committed there, or `T::default()` in a fresh location.
     pub fn open(location: &StorageLocation, name: &str) -> Result<(Self, T), StoreError> {
         let valid = !name.is_empty()
             && name
@@ -71,7 +71,10 @@ impl<T: Serialize + DeserializeOwned + Default> DurableState<T> {
                 "durable state: name {name:?} must be made of [a-z0-9_-]"
             )));
         }
-        let file = location.dir().join(format!("{name}.json"));
+        // The namespace too: locations may share a directory.
+        let file = location
+            .dir()
+            .join(format!("{}-{name}.json", location.namespace()));
         let value = match std::fs::read(&file) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map_err(|e| StoreError::new(format!("durable state {}: {e}", file.display())))?,
@@ -116,10 +119,9 @@ mod tests {
         v.push(2);
         let (_, again) = DurableState::<Vec<u32>>::open(&location, "nums").expect("reopen");
         assert_eq!(again, vec![1]);
-        let other = StorageLocation::new(dir.path().join("x"), "x");
         assert!(DurableState::<Vec<u32>>::open(&location, "Bad Name").is_err());
-        std::fs::create_dir_all(other.dir()).expect("dir");
+        let other = StorageLocation::new(dir.path(), "u");
         let (_, fresh) = DurableState::<Vec<u32>>::open(&other, "nums").expect("open");
-        assert!(fresh.is_empty(), "another location starts empty");
+        assert!(fresh.is_empty(), "another namespace starts empty");
     }
 }

@@ -198,57 +198,33 @@ where
 /// is built line by line and the fencing judge asked at each accepted
 /// `complete`.
 fn judge(log: &[Entry], effects: usize) -> Result<(), String> {
-    let mut history = KeyHistory::default();
-    let mut grant_of: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for (i, e) in log.iter().enumerate() {
-        match &e.event {
-            Event::Acquired { token, at } => {
-                let g = history.grant(Grant {
-                    owner: e.actor.clone(),
-                    token: crate::FencingToken(*token),
-                    fp: Fingerprint(1),
-                    at: VirtualTime(*at),
-                    line: i + 1,
-                    stalled: false,
-                    crashed: None,
-                    finished: None,
-                    refused: None,
-                    gone: None,
-                });
-                grant_of.insert(e.actor.as_str(), g);
-            }
-            Event::Effect => {
-                if let Some(&g) = grant_of.get(e.actor.as_str()) {
-                    history.execute(g, i + 1);
-                }
-            }
-            Event::Complete {
-                token,
-                accepted: true,
-            } => {
-                let Some(&g) = grant_of.get(e.actor.as_str()) else {
-                    continue;
-                };
-                if let Some(newer) = history.takeover_of(g, LEASE, usize::MAX) {
-                    let by = &history.grants[newer];
-                    return Err(format!(
-                        "stale_owner_fenced broken: {}'s complete with token#{token} was \
-                         accepted at line {} after {} had taken {KEY} over with {}",
-                        e.actor,
-                        i + 1,
-                        by.owner,
-                        by.token
-                    ));
-                }
-                history.grants[g].finished = Some(Finish {
-                    line: i + 1,
-                    at: VirtualTime(0),
-                    released: false,
-                });
-            }
-            _ => {}
+        let Event::Complete {
+            token,
+            accepted: true,
+        } = &e.event
+        else {
+            continue;
+        };
+        // The grants logged before this accepted complete, in the order
+        // the store issued them (by time).
+        let (history, grant_of) = history(&log[..i]);
+        let Some(&g) = grant_of.get(e.actor.as_str()) else {
+            continue;
+        };
+        if let Some(newer) = history.takeover_of(g, LEASE, usize::MAX) {
+            let by = &history.grants[newer];
+            return Err(format!(
+                "stale_owner_fenced broken: {}'s complete with token#{token} was \
+                 accepted at line {} after {} had taken {KEY} over with {}",
+                e.actor,
+                i + 1,
+                by.owner,
+                by.token
+            ));
         }
     }
+    let (mut history, _) = history(log);
     // An owner whose lease the clock thread ended while it still ran is a
     // stalled one: its late effect is excused once the key was taken over.
     for g in 0..history.grants.len() {
@@ -279,6 +255,58 @@ fn judge(log: &[Entry], effects: usize) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The key's history as the shared judges read it: the grants in the
+/// order the store issued them (by virtual time, then log order), the side
+/// effects and accepted completions in log order; and each handler's grant.
+fn history(log: &[Entry]) -> (KeyHistory, std::collections::BTreeMap<&str, usize>) {
+    let mut grants: Vec<(u64, usize, &Entry, u64)> = log
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match e.event {
+            Event::Acquired { token, at } => Some((at, i, e, token)),
+            _ => None,
+        })
+        .collect();
+    grants.sort_by_key(|(at, i, _, _)| (*at, *i));
+    let mut history = KeyHistory::default();
+    let mut grant_of = std::collections::BTreeMap::new();
+    for (at, i, e, token) in grants {
+        let g = history.grant(Grant {
+            owner: e.actor.clone(),
+            token: crate::FencingToken(token),
+            fp: Fingerprint(1),
+            at: VirtualTime(at),
+            line: i + 1,
+            stalled: false,
+            crashed: None,
+            finished: None,
+            refused: None,
+            gone: None,
+            complete_failed: None,
+        });
+        grant_of.insert(e.actor.as_str(), g);
+    }
+    for (i, e) in log.iter().enumerate() {
+        let Some(&g) = grant_of.get(e.actor.as_str()) else {
+            continue;
+        };
+        match e.event {
+            Event::Effect => {
+                history.execute(g, i + 1);
+            }
+            Event::Complete { accepted: true, .. } => {
+                history.grants[g].finished = Some(Finish {
+                    line: i + 1,
+                    at: VirtualTime(0),
+                    released: false,
+                });
+            }
+            _ => {}
+        }
+    }
+    (history, grant_of)
 }
 
 #[derive(Clone, Copy)]

@@ -9,6 +9,20 @@
 //! Time is virtual. Every call receives the harness's `now`; a store must
 //! never read the system clock, or the harness cannot jump the clock past a
 //! TTL or a lease.
+//!
+//! # What survives a restart
+//!
+//! Each case gets a fresh [`StorageLocation`] (a new directory and a
+//! namespace unique to the run; never reused by another case). The factory
+//! opens the store over it when the case starts, and again after every
+//! *store restart*: the harness drops the instance (calls in flight fail)
+//! and opens a new one over the same location, so what survives is exactly
+//! what the store made durable there, in files under
+//! [`StorageLocation::dir`] or rows under [`StorageLocation::namespace`] on
+//! a database server. A *node crash* does not touch the store: the server
+//! nodes share one instance, and only the crashed node's handlers die. An
+//! in-process store that models its own persistence can keep its state
+//! with [`DurableState`](crate::DurableState).
 
 use std::fmt;
 use std::future::Future;
@@ -189,8 +203,9 @@ impl From<std::io::Error> for StoreError {
 
 /// An idempotency store, sync flavour.
 ///
-/// Methods take `&self` so one store can be shared by concurrent handlers
-/// (stress and loom modes); use interior mutability.
+/// Methods take `&self`: one instance is shared by concurrent handlers (in
+/// sim mode's threaded phase, on real threads), so a store under
+/// [`Sim`](crate::Sim) is `Send + Sync` with interior mutability.
 pub trait IdempotencyStore {
     /// Atomically create-or-read the record of `key`.
     ///
@@ -209,7 +224,9 @@ pub trait IdempotencyStore {
     ) -> Result<Claim, StoreError>;
 
     /// Record the final outcome of `key`, if `token` is still the current
-    /// owner; otherwise refuse with [`Fenced::StaleToken`].
+    /// owner; otherwise refuse with [`Fenced::StaleToken`]. A key with no
+    /// record (never claimed, released, or expired) has no current owner:
+    /// refuse.
     fn complete(
         &self,
         key: &str,
@@ -219,7 +236,8 @@ pub trait IdempotencyStore {
     ) -> Result<Fenced, StoreError>;
 
     /// The attempt failed *before* any side effect: forget the claim so a
-    /// retry may run. Refuse a stale token like `complete` does.
+    /// retry may run. Refuse a stale token like `complete` does, and a key
+    /// with no record or a completed one.
     fn release(
         &self,
         key: &str,
@@ -258,8 +276,9 @@ impl<S: IdempotencyStore + ?Sized> IdempotencyStore for Arc<S> {
 }
 
 /// Where a store keeps its data for one case. The harness creates a fresh
-/// location per case and hands the *same* location to every reopen, so a
-/// restart is "drop the store, open it again here".
+/// location per case (a new directory, a namespace no other case of the run
+/// has) and hands the *same* location to every reopen, so a store restart
+/// is "drop the store, open it again here".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StorageLocation {
     dir: PathBuf,
@@ -290,13 +309,15 @@ impl StorageLocation {
 }
 
 /// Opens a store over a storage location. Called at the start of a case and
-/// again after every simulated crash.
+/// again after every store restart (see the [module docs](self)).
 pub trait StoreFactory {
     /// The store this factory opens.
     type Store: IdempotencyStore;
 
     /// Open (or reopen) the store over `location`. A durable store must see
-    /// everything it committed before the previous instance was dropped.
+    /// everything it committed before the previous instance was dropped. A
+    /// factory that cannot open is reported as what it is, never as a
+    /// property violation.
     fn open(&self, location: &StorageLocation) -> Result<Self::Store, StoreError>;
 
     /// A short name for reports ("sqlite reference store").
@@ -318,7 +339,9 @@ where
 }
 
 /// An idempotency store, async flavour, for stores that talk to a database
-/// over an async client. Same contract as [`IdempotencyStore`].
+/// over an async client. Same contract as [`IdempotencyStore`]; check it
+/// with [`Sim::new_async`](crate::Sim::new_async), which interleaves the
+/// concurrent calls at their `.await`s.
 pub trait AsyncIdempotencyStore: Send + Sync {
     /// See [`IdempotencyStore::begin`].
     fn begin(
@@ -361,84 +384,5 @@ pub trait AsyncStoreFactory: Send + Sync {
     /// A short name for reports.
     fn name(&self) -> String {
         std::any::type_name::<Self::Store>().to_string()
-    }
-}
-
-#[cfg(not(loom))]
-/// Runs an async store on a tokio runtime so the (synchronous, step-by-step)
-/// simulator can drive it. Each store call is awaited to completion before
-/// the next step, which is what sim mode needs: interleavings happen between
-/// store calls.
-pub struct BlockOn<T> {
-    inner: T,
-    runtime: Arc<tokio::runtime::Runtime>,
-}
-
-#[cfg(not(loom))]
-impl<T> BlockOn<T> {
-    /// Wrap an async factory (or store) with a runtime of its own: a
-    /// current-thread tokio runtime with I/O and timers enabled.
-    pub fn new(inner: T) -> Result<Self, StoreError> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        Ok(BlockOn {
-            inner,
-            runtime: Arc::new(runtime),
-        })
-    }
-
-    /// Wrap with a runtime the caller already has.
-    pub fn with_runtime(inner: T, runtime: Arc<tokio::runtime::Runtime>) -> Self {
-        BlockOn { inner, runtime }
-    }
-
-    /// The wrapped value.
-    pub fn inner(&self) -> &T {
-        &self.inner
-    }
-}
-
-#[cfg(not(loom))]
-impl<S: AsyncIdempotencyStore> IdempotencyStore for BlockOn<S> {
-    fn begin(
-        &self,
-        key: &str,
-        fingerprint: Fingerprint,
-        now: VirtualTime,
-        lease: Duration,
-    ) -> Result<Claim, StoreError> {
-        self.runtime
-            .block_on(self.inner.begin(key, fingerprint, now, lease))
-    }
-    fn complete(
-        &self,
-        key: &str,
-        token: FencingToken,
-        outcome: &Outcome,
-        now: VirtualTime,
-    ) -> Result<Fenced, StoreError> {
-        self.runtime
-            .block_on(self.inner.complete(key, token, outcome, now))
-    }
-    fn release(
-        &self,
-        key: &str,
-        token: FencingToken,
-        now: VirtualTime,
-    ) -> Result<Fenced, StoreError> {
-        self.runtime.block_on(self.inner.release(key, token, now))
-    }
-}
-
-#[cfg(not(loom))]
-impl<F: AsyncStoreFactory> StoreFactory for BlockOn<F> {
-    type Store = BlockOn<F::Store>;
-    fn open(&self, location: &StorageLocation) -> Result<Self::Store, StoreError> {
-        let store = self.runtime.block_on(self.inner.open(location))?;
-        Ok(BlockOn::with_runtime(store, Arc::clone(&self.runtime)))
-    }
-    fn name(&self) -> String {
-        self.inner.name()
     }
 }

@@ -179,6 +179,7 @@ fn history_of(list: &[Seen]) -> KeyHistory {
                     finished: None,
                     refused: None,
                     gone: None,
+                    complete_failed: None,
                 });
                 grant_of.insert(*worker, g);
             }
@@ -543,6 +544,7 @@ impl Stress {
                 finished: None,
                 refused: None,
                 gone: None,
+                complete_failed: None,
             });
         }
         if late == Ok(Fenced::Accepted) && history.takeover_of(0, self.lease, usize::MAX).is_some()

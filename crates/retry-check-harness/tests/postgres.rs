@@ -1,5 +1,8 @@
-//! The PostgreSQL reference store against a real server: sim mode through
-//! `BlockOn`, and the schema handling of its factory.
+//! The PostgreSQL stores against a real server: the reference store
+//! passes a large budget of sim mode at its await points, the
+//! check-then-insert store fails the default `Sim::check` with a timeline
+//! that shows both `SELECT`s before either `INSERT`, and the schema handling
+//! of the factory.
 //!
 //! These tests need `RETRY_CHECK_PG_URL` (`.ci/run` starts PostgreSQL 15 and
 //! sets it; locally: `bash .ci/postgres.sh cargo test -p retry-check-harness
@@ -12,8 +15,8 @@ use std::time::Duration;
 
 use retry_check_harness::stores::{PostgresStore, PG_URL_ENV};
 use retry_check_harness::{
-    AsyncIdempotencyStore, AsyncStoreFactory, BlockOn, Claim, Fenced, Fingerprint, Outcome, Sim,
-    SimConfig, StorageLocation, VirtualTime,
+    AsyncIdempotencyStore, AsyncStoreFactory, Claim, Fenced, Fingerprint, Mode, Outcome, Property,
+    Sim, SimConfig, StorageLocation, VirtualTime,
 };
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -40,29 +43,72 @@ fn runtime() -> Arc<tokio::runtime::Runtime> {
     )
 }
 
-/// Sim mode, every fault on (crashes and restarts included: the store is
-/// durable), 96 cases with seed 11 (about 4 s against a local server).
+/// Sim mode, every fault on (node crashes and store restarts included: the
+/// store is durable), its handlers' statements interleaved at every await:
+/// 1,000 cases with seed 11 and no false alarm.
 #[test]
-fn postgres_reference_store_passes_sim_mode() {
-    let Some(url) = pg_url("postgres_reference_store_passes_sim_mode") else {
+fn postgres_reference_store_passes_a_large_budget() {
+    let Some(url) = pg_url("postgres_reference_store_passes_a_large_budget") else {
         return;
     };
     let rt = runtime();
     let factory = PostgresStore::factory(url, DAY);
     let cleanup = factory.clone();
-    let report = Sim::new(BlockOn::with_runtime(factory, Arc::clone(&rt)))
+    let report = Sim::new_async(factory)
         .config(SimConfig::default())
-        .cases(96)
+        .cases(1000)
         .seed(11)
         .run();
     let dropped = rt.block_on(cleanup.drop_schemas()).expect("drop schemas");
     match report {
         Ok(report) => {
-            assert_eq!(report.cases_run, 96);
-            assert_eq!(dropped, 96, "one schema per case");
+            eprintln!("{report}");
+            assert_eq!(report.cases_run, 1000);
+            assert_eq!(dropped, 1000, "one schema per case");
+            let mode = report.modes[0];
+            assert_eq!(mode.mode, Mode::AwaitPoints);
+            assert!(mode.stats.switches > 0, "calls interleaved: {report}");
         }
-        Err(counterexample) => panic!("false alarm on the postgres store:\n{counterexample}"),
+        Err(e) => panic!("false alarm on the postgres store:\n{e}"),
     }
+}
+
+/// The check-then-insert store fails the one documented `#[test]` call,
+/// `Sim::check` with the default configuration, and its timeline shows
+/// both `SELECT`s before either `INSERT`.
+#[test]
+fn postgres_check_then_insert_fails_the_default_check() {
+    let Some(url) = pg_url("postgres_check_then_insert_fails_the_default_check") else {
+        return;
+    };
+    let replays = tempfile::tempdir().expect("temporary directory");
+    let factory = PostgresStore::check_then_insert_factory(url, DAY);
+    let cleanup = factory.clone();
+    let dir = replays.path().to_path_buf();
+    let result = std::thread::spawn(move || {
+        std::env::set_var("RETRY_CHECK_REPLAY_DIR", &dir);
+        std::panic::catch_unwind(move || Sim::new_async(factory).check())
+    })
+    .join()
+    .expect("the check's thread");
+    let _ = runtime().block_on(cleanup.drop_schemas());
+    let panic = result.expect_err("the check fails");
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        message.contains(&format!("property `{}` violated", Property::AtMostOnce)),
+        "{message}"
+    );
+    let lines: Vec<&str> = message.lines().collect();
+    let selects: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].contains("[SELECT claim]"))
+        .collect();
+    let insert = lines.iter().position(|l| l.contains("[INSERT claim]"));
+    assert!(selects.len() >= 2, "{message}");
+    assert!(insert.is_some_and(|i| selects[1] < i), "{message}");
+    assert!(
+        message.contains("mode:      fault scenarios with await-point interleavings"),
+        "{message}"
+    );
 }
 
 /// A restart (a new connection over the same location) keeps every record;

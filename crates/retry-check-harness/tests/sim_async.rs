@@ -244,10 +244,14 @@ impl AsyncStoreFactory for TwoStepFactory {
 }
 
 fn two_step(atomic: bool, seed: u64) -> Result<retry_check_harness::SimReport, SimError> {
-    let mut config = retry_check_harness::SimConfig::default();
     // No leases or TTLs in this store: keep the clock and restarts out.
-    config.faults = retry_check_harness::Faults::none();
-    config.faults.lost_responses = true;
+    let config = retry_check_harness::SimConfig {
+        faults: retry_check_harness::Faults {
+            lost_responses: true,
+            ..retry_check_harness::Faults::none()
+        },
+        ..retry_check_harness::SimConfig::default()
+    };
     Sim::new_async(TwoStepFactory { atomic })
         .config(config)
         .seed(seed)

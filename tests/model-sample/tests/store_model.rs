@@ -1,5 +1,7 @@
 //! The harness tests `cargo retry-check model` runs (seed, cases, partition
-//! and the replay directory come from the environment it sets).
+//! and the replay directory come from the environment it sets). Sim mode
+//! is not for `--cfg loom` builds (`tests/store_loom.rs` is).
+#![cfg(not(loom))]
 
 use retry_check_harness::stores::MemoryStore;
 use retry_check_harness::{Faults, Sim, SimConfig, StorageLocation};

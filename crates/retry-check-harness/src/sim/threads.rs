@@ -165,22 +165,18 @@ fn one_round<S: IdempotencyStore + Sync>(
                 while arrived.load(Ordering::SeqCst) < threads {
                     std::hint::spin_loop();
                 }
-                for key in 0..KEYS_PER_ROUND {
+                for (key, effects) in effects.iter().enumerate() {
                     state = mix(state);
                     for _ in 0..(state % (16 * scale)) {
                         std::hint::spin_loop();
                     }
-                    handle(
-                        store,
-                        plan,
+                    let at = Spot {
                         now,
-                        t,
+                        thread: t,
                         key,
                         state,
-                        seq,
-                        &effects[key],
-                        &mut mine,
-                    );
+                    };
+                    handle(store, plan, at, seq, effects, &mut mine);
                 }
                 log.lock()
                     .unwrap_or_else(PoisonError::into_inner)
@@ -193,16 +189,27 @@ fn one_round<S: IdempotencyStore + Sync>(
     seen
 }
 
-/// One duplicate handler: `begin`, and on `Acquired` the side effect and
-/// `complete`.
-#[allow(clippy::too_many_arguments)]
-fn handle<S: IdempotencyStore>(
-    store: &S,
-    plan: &ThreadPlan<'_>,
+/// Who handles what: the virtual time, the thread, the key and the
+/// thread's draw for it.
+#[derive(Clone, Copy)]
+struct Spot {
     now: VirtualTime,
     thread: usize,
     key: usize,
     state: u64,
+}
+
+/// One duplicate handler: `begin`, and on `Acquired` the side effect and
+/// `complete`.
+fn handle<S: IdempotencyStore>(
+    store: &S,
+    plan: &ThreadPlan<'_>,
+    Spot {
+        now,
+        thread,
+        key,
+        state,
+    }: Spot,
     seq: &Arc<AtomicU64>,
     effects: &AtomicUsize,
     log: &mut Vec<Seen>,
@@ -309,6 +316,7 @@ fn judge_key(
                         finished: None,
                         refused: None,
                         gone: None,
+                        complete_failed: None,
                     });
                     grant_of[s.thread] = Some(g);
                 }

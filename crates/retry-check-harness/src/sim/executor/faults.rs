@@ -182,13 +182,16 @@ impl<D: Driver> Executor<'_, D> {
             failed.push(format!("{} ({})", self.handlers[h].name, c.text));
             let after_complete = matches!(c.kind, super::CallKind::Complete(..));
             let _ = self.driver.wait(&c.call, self.waits.lock_wait);
-            if c.kind == super::CallKind::Begin {
-                let ghost = (
-                    self.handlers[h].name.clone(),
-                    c.started_at,
-                    self.tl.len() + 1,
-                );
-                self.oracle.ghosts[self.handlers[h].op].push(ghost);
+            let (op, line) = (self.handlers[h].op, self.tl.len() + 1);
+            match (&c.kind, self.handlers[h].grant) {
+                (super::CallKind::Begin, _) => {
+                    let ghost = (self.handlers[h].name.clone(), c.started_at, line);
+                    self.oracle.ghosts[op].push(ghost);
+                }
+                (super::CallKind::Complete(..), Some(g)) => {
+                    self.oracle.complete_failed(op, g, line)
+                }
+                _ => {}
             }
             self.driver.abandon(c.call);
             self.completed_calls += 1;

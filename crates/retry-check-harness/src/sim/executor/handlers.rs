@@ -157,8 +157,12 @@ impl<D: Driver> Executor<'_, D> {
             }
             Poll::Pending => {
                 self.stats.pending += 1;
-                let mut text = format!("{}{} ... awaiting", inflight.text, shown_labels(&labels));
                 let woken = self.driver.wait(&inflight.call, self.waits.lock_wait);
+                // A named step of the store (a checkpoint) or the call's
+                // first stop gets a line; the driver's own round trips in
+                // between stay scheduling points without one.
+                let shown = !labels.is_empty() || inflight.polls == 1 || !woken;
+                let mut text = format!("{}{} ... awaiting", inflight.text, shown_labels(&labels));
                 if !woken {
                     inflight.blocked_at = Some(self.completed_calls);
                     self.stats.blocked += 1;
@@ -168,7 +172,9 @@ impl<D: Driver> Executor<'_, D> {
                         dur(self.waits.lock_wait)
                     );
                 }
-                self.tl.push(self.now, self.actor_label(h), text);
+                if shown {
+                    self.tl.push(self.now, self.actor_label(h), text);
+                }
                 true
             }
         }
@@ -317,7 +323,12 @@ impl<D: Driver> Executor<'_, D> {
                 }
                 Reply::error("complete refused: stale token")
             }
-            Err(e) => Reply::store_error(e.to_string()),
+            Err(e) => {
+                if let Some(g) = self.handlers[h].grant {
+                    self.oracle.complete_failed(op, g, lines.1);
+                }
+                Reply::store_error(e.to_string())
+            }
         };
         self.handlers[h].phase = Phase::Ready {
             reply,

@@ -198,6 +198,10 @@ pub(crate) struct Grant {
     pub(crate) refused: Option<usize>,
     /// The line where its owner stopped: replied, or died with its node.
     pub(crate) gone: Option<usize>,
+    /// The line where its `complete` failed (a store error, or the store
+    /// restarted during the call) after its side effect: the effect-record
+    /// gap, as when the owner crashes there.
+    pub(crate) complete_failed: Option<usize>,
 }
 
 /// One execution of the side effect, counted by the ledger.
@@ -214,8 +218,9 @@ pub(crate) struct Execution {
 /// Why a repeated execution is nobody's fault but the environment's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Excuse {
-    /// Its owner crashed between the side effect and `complete`: no store
-    /// can tell whether the effect ran (the effect-record gap).
+    /// Its owner crashed between the side effect and `complete`, or its
+    /// `complete` failed: no store can tell whether the effect ran (the
+    /// effect-record gap).
     CrashInGap,
     /// Its owner stalled past its lease and the key was handed over before
     /// it completed: only fencing downstream of the store can stop it.
@@ -272,7 +277,9 @@ impl KeyHistory {
     /// Why execution `e` may repeat an earlier one, if it may.
     pub(crate) fn excuse(&self, e: &Execution) -> Option<Excuse> {
         let g = &self.grants[e.grant];
-        if matches!(g.crashed, Some((_, true))) {
+        if matches!(g.crashed, Some((_, true)))
+            || (g.complete_failed.is_some() && g.finished.is_none())
+        {
             return Some(Excuse::CrashInGap);
         }
         (g.stalled && g.finished.is_none() && self.superseded(e.grant))
@@ -347,6 +354,7 @@ mod tests {
             finished: None,
             refused: None,
             gone: None,
+            complete_failed: None,
         }
     }
 

@@ -157,6 +157,7 @@ impl Oracle {
             finished: None,
             refused: None,
             gone: None,
+            complete_failed: None,
         })
     }
 
@@ -568,6 +569,12 @@ impl Oracle {
         self.keys[op].grants[g].refused.get_or_insert(line);
     }
 
+    /// Grant `g`'s `complete` failed at `line` (a store error, or the store
+    /// restarted during it).
+    pub(crate) fn complete_failed(&mut self, op: usize, g: usize, line: usize) {
+        self.keys[op].grants[g].complete_failed.get_or_insert(line);
+    }
+
     /// Grant `g`'s owner stopped (replied) at `line`.
     pub(crate) fn gone(&mut self, op: usize, g: usize, line: usize) {
         self.keys[op].grants[g].gone.get_or_insert(line);
@@ -616,7 +623,10 @@ impl Oracle {
             .find_map(|p| ks.excuse(p).map(|x| (p, x)));
         if let Some((prev, excuse)) = earlier {
             let why = match excuse {
-                Excuse::CrashInGap => "after a crash in the effect-record gap",
+                Excuse::CrashInGap if ks.grants[prev.grant].crashed.is_some() => {
+                    "after a crash in the effect-record gap"
+                }
+                Excuse::CrashInGap => "after its owner's complete failed (the effect-record gap)",
                 Excuse::StalledTakeover => "after the stalled owner's lease lapsed",
             };
             let note = format!("re-run {why} (execution #{} at line {})", prev.n, prev.line);

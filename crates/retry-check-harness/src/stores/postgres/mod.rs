@@ -12,7 +12,9 @@ use std::time::Duration;
 use tokio::sync::{Mutex, MutexGuard};
 use tokio_postgres::{Client, NoTls, Row};
 
-use super::decide::{self, Record, Write};
+#[cfg(feature = "zoo")]
+use super::decide::Write;
+use super::decide::{self, Record};
 use crate::checkpoint;
 use crate::store::{
     AsyncIdempotencyStore, AsyncStoreFactory, Claim, Fenced, FencingToken, Fingerprint, Outcome,
@@ -87,10 +89,14 @@ pub struct PostgresStore {
 struct Statements {
     claim: String,
     select: String,
+    #[cfg_attr(not(feature = "zoo"), allow(dead_code))]
     next_token: String,
+    #[cfg_attr(not(feature = "zoo"), allow(dead_code))]
     update: String,
+    #[cfg_attr(not(feature = "zoo"), allow(dead_code))]
     update_by_key: String,
     take_over: String,
+    #[cfg_attr(not(feature = "zoo"), allow(dead_code))]
     insert: String,
     complete_row: String,
     delete_row: String,
@@ -410,8 +416,9 @@ async fn finish_by_row(
     })
 }
 
-/// Apply [`decide::begin`] to a locked (or, for the broken stores, merely
-/// read) row; a fresh token comes from the sequence only when one is issued.
+/// Apply [`decide::begin`] to a row the broken stores read (without a
+/// lock); a fresh token comes from the sequence only when one is issued.
+#[cfg(feature = "zoo")]
 async fn decide_begin<C: tokio_postgres::GenericClient>(
     client: &C,
     sql: &Statements,
@@ -441,6 +448,7 @@ async fn decide_begin<C: tokio_postgres::GenericClient>(
     Ok((Claim::Acquired(FencingToken(token)), write))
 }
 
+#[cfg(feature = "zoo")]
 async fn put<C: tokio_postgres::GenericClient>(
     client: &C,
     update: &str,
