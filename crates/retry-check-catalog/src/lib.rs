@@ -3,21 +3,16 @@
 //! Each code is declared once, as a [`Lint`], next to the logic that
 //! reports it: contract rules in `retry-check-rules`, code rules and RC100
 //! in `retry-check-scan`, storm rules in `retry-check-storm`, RC000 with the
-//! contract parser, RC900/RC901 with the simulators. This crate sits above
+//! contract parser, RC900 in `retry-check-simulate`, RC901 in
+//! `retry-check-model-tests`. This crate sits above
 //! all of them and lists their declarations; `rules`, `explain`, the SARIF
 //! rule list, the README table, `-A/-W/-D` and `[lints]` all read it.
-
-mod rc900_simulated_violation;
-mod rc901_model_test_failed;
 
 use std::sync::OnceLock;
 
 use retry_check_diagnostics::sarif::RuleMeta;
 use retry_check_diagnostics::{find_lint, Lint};
 use retry_check_rules::Selector;
-
-pub use rc900_simulated_violation::SIMULATED_VIOLATION;
-pub use rc901_model_test_failed::MODEL_TEST_FAILED;
 
 /// Every declared code, in code order.
 pub fn all() -> &'static [&'static Lint] {
@@ -27,8 +22,8 @@ pub fn all() -> &'static [&'static Lint] {
         all.extend(retry_check_rules::lints());
         all.extend(retry_check_scan::lints());
         all.extend(retry_check_storm::rules::lints());
-        all.push(&SIMULATED_VIOLATION);
-        all.push(&MODEL_TEST_FAILED);
+        all.extend(retry_check_simulate::lints());
+        all.extend(retry_check_model_tests::lints());
         all.sort_by_key(|l| l.code);
         all
     })

@@ -14,14 +14,15 @@
 
 use std::path::{Path, PathBuf};
 
+use retry_check_workspace::{config, display_path};
+
 use crate::cli::InitArgs;
-use crate::discover::display_path;
-use crate::{config, Exit};
+use crate::Exit;
 
 /// The scaffolded contract (clean).
-pub const EXAMPLE_CONTRACT: &str = include_str!("scaffold/contracts/example.toml");
+pub const EXAMPLE_CONTRACT: &str = include_str!("../scaffold/contracts/example.toml");
 /// The scaffolded harness test; `tests/init_scaffold.rs` compiles and runs it.
-pub const STORE_TEST: &str = include_str!("scaffold/tests/retry_check_store.rs");
+pub const STORE_TEST: &str = include_str!("../scaffold/tests/retry_check_store.rs");
 
 fn metadata_table(top: &str) -> String {
     format!(
@@ -151,7 +152,7 @@ pub fn run(args: &InitArgs) -> Result<Exit, String> {
          cargo retry-check check                # lint and simulate the contracts\n  \
          cargo test --test retry_check_store    # model-check your store (see its header)\n",
     );
-    crate::lint::print_stdout(&out);
+    crate::context::print_stdout(&out);
     Ok(Exit::Clean)
 }
 

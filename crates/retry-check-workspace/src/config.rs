@@ -15,7 +15,7 @@
 //! ```
 //!
 //! `model-tests = ["pkg::test_target", ...]` names the harness tests
-//! `cargo retry-check model` (and `check`) runs; see `model.rs`.
+//! `cargo retry-check model` (and `check`) runs; see `retry-check-model-tests`.
 
 use std::path::{Path, PathBuf};
 
@@ -102,7 +102,7 @@ fn members(table: &toml::Table, root: &Path) -> Vec<PathBuf> {
 
 /// Walk up from `start` to the Cargo.toml that defines the workspace (the
 /// nearest one with `[workspace]`, else the nearest one at all).
-pub(crate) fn find_manifest(start: &Path) -> Option<PathBuf> {
+pub fn find_manifest(start: &Path) -> Option<PathBuf> {
     let mut nearest = None;
     for dir in start.ancestors() {
         let candidate = dir.join("Cargo.toml");
@@ -183,10 +183,10 @@ pub fn load(manifest_path: Option<&Path>, cwd: &Path) -> Result<Config, String> 
                     ));
                 };
                 for t in &tests {
-                    if crate::model::split_entry(t).is_none() {
+                    if retry_check_model_tests::split_entry(t).is_none() {
                         return Err(format!(
                             "{}: `model-tests` entry \"{t}\" must be `package::test_target`",
-                            crate::model::locate(&manifest, &text, t)
+                            retry_check_model_tests::locate(&manifest, &text, t)
                         ));
                     }
                 }

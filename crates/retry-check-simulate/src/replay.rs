@@ -1,6 +1,6 @@
 //! `replay FILE`: re-run a replay file step by step against the reference
 //! store it records (or, for files without one, the one its configuration
-//! implies), print the timeline and the verdict.
+//! implies), and render the timeline and the verdict.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -8,11 +8,23 @@ use std::path::Path;
 use retry_check_harness::stores::{MemoryStore, SqliteStore};
 use retry_check_harness::{replay, ReferenceStore, ReferenceStoreKind, ReplayFile, Trace};
 
-use crate::cli::{ReplayArgs, ReplayFormat};
-use crate::discover::display_path;
-use crate::lint::print_stdout;
-use crate::simulate::DEFAULT_KEY_TTL;
-use crate::Exit;
+use crate::DEFAULT_KEY_TTL;
+
+/// How a replay is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The numbered timeline and the verdict.
+    Human,
+    /// Markdown with the timeline as a Mermaid sequence diagram.
+    Markdown,
+}
+
+/// A replay's report, and whether the violation reproduced.
+#[derive(Debug, Clone)]
+pub struct Replayed {
+    pub report: String,
+    pub reproduced: bool,
+}
 
 /// The store to replay against, and whether the file named it.
 fn store_of(file: &ReplayFile) -> (ReferenceStore, bool) {
@@ -56,29 +68,24 @@ fn format_ttl(d: std::time::Duration) -> String {
     format!("{ms}ms")
 }
 
-pub fn run(args: &ReplayArgs) -> Result<Exit, String> {
-    let path = &args.file;
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
-    let shown = display_path(path, &cwd);
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read replay file `{shown}`: {e}"))?;
-    let file = ReplayFile::from_json(&text).map_err(|e| format!("`{shown}`: {e}"))?;
+/// Re-run the replay file at `path` (shown as `shown`, its JSON `text`)
+/// against its reference store.
+pub fn replay_file(shown: &str, text: &str, format: Format) -> Result<Replayed, String> {
+    let file = ReplayFile::from_json(text).map_err(|e| format!("`{shown}`: {e}"))?;
     let (store, recorded) = store_of(&file);
     let trace = match store.kind {
         ReferenceStoreKind::Memory => replay(MemoryStore::factory(store.key_ttl), &file),
         ReferenceStoreKind::Sqlite => replay(SqliteStore::sim_factory(store.key_ttl), &file),
     }
     .map_err(|e| format!("replaying `{shown}` failed: store error: {e}"))?;
-    let out = match args.format {
-        ReplayFormat::Human => human(&file, &store, recorded, &trace, Path::new(&shown)),
-        ReplayFormat::Markdown => markdown(&file, &store, recorded, &trace, Path::new(&shown)),
+    let path = Path::new(shown);
+    let report = match format {
+        Format::Human => human(&file, &store, recorded, &trace, path),
+        Format::Markdown => markdown(&file, &store, recorded, &trace, path),
     };
-    print_stdout(&out);
-    Ok(if trace.violation.is_some() {
-        Exit::Findings
-    } else {
-        Exit::Clean
+    Ok(Replayed {
+        report,
+        reproduced: trace.violation.is_some(),
     })
 }
 
