@@ -44,6 +44,7 @@ pub mod report;
 pub mod rules;
 mod scenario;
 pub mod sim;
+pub mod topology;
 
 use retry_check_contract::ContractSet;
 use retry_check_diagnostics::Diagnostic;
@@ -52,7 +53,8 @@ use serde_json::{json, Value};
 
 pub use policy::{Fix, Policy};
 pub use scenario::{Incident, Scenario, ScenarioSpec};
-pub use sim::{ClientTotals, Run, ServerSeries, Topology};
+pub use sim::{ClientTotals, Run, ServerSeries};
+pub use topology::Topology;
 
 /// `max_load_factor` of a server that declares a capacity but no bound.
 pub const DEFAULT_MAX_LOAD_FACTOR: f64 = 1.5;

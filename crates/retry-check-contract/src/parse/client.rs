@@ -80,130 +80,155 @@ pub(super) fn parse_client(cx: &mut Cx<'_>, name: &Key<'_>, body: &Value<'_>) ->
             "deadline" => c.deadline = cx.duration(k, v),
             "per_attempt_timeout" => c.per_attempt_timeout = cx.duration(k, v),
             "retry_window" => c.retry_window = cx.duration(k, v),
-            "backoff" => {
-                if let Some(t) = cx.table(
-                    k,
-                    v,
-                    "a table like { initial = \"200ms\", multiplier = 2.0 }",
-                ) {
-                    let mut b = Backoff::default();
-                    for (bk, bv) in t.iter() {
-                        match bk.get_ref().as_ref() {
-                            "initial" => b.initial = cx.duration(bk, bv),
-                            "multiplier" => b.multiplier = cx.number(bk, bv),
-                            "max" => b.max = cx.duration(bk, bv),
-                            "jitter" => {
-                                b.jitter = cx.enumerated(bk, bv, Jitter::from_name, Jitter::NAMES)
-                            }
-                            _ => cx.unknown_field(bk, "in `backoff`", BACKOFF_FIELDS),
-                        }
-                    }
-                    c.backoff = Some(cx.sp(b, v.span()));
-                }
-            }
+            "backoff" => c.backoff = inline(cx, k, v, &BACKOFF, backoff_field),
             "retry_on" => c.retry_on = cx.status_list(k, v),
             "honor_retry_after" => c.honor_retry_after = cx.bool(k, v),
-            "budget" => {
-                if let Some(t) = cx.table(k, v, "a table like { ratio = 0.1, min_per_sec = 10 }") {
-                    let mut b = Budget::default();
-                    for (bk, bv) in t.iter() {
-                        match bk.get_ref().as_ref() {
-                            "ratio" => b.ratio = cx.number(bk, bv),
-                            "min_per_sec" => b.min_per_sec = cx.number(bk, bv),
-                            _ => cx.unknown_field(bk, "in `budget`", BUDGET_FIELDS),
-                        }
-                    }
-                    c.budget = Some(cx.sp(b, v.span()));
-                }
-            }
-            "hedging" => {
-                if let Some(t) =
-                    cx.table(k, v, "a table like { max_attempts = 2, delay = \"100ms\" }")
-                {
-                    let mut h = Hedging::default();
-                    for (hk, hv) in t.iter() {
-                        match hk.get_ref().as_ref() {
-                            "max_attempts" => h.max_attempts = cx.int(hk, hv),
-                            "delay" => h.delay = cx.duration(hk, hv),
-                            "non_fatal_codes" => h.non_fatal_codes = cx.status_list(hk, hv),
-                            _ => cx.unknown_field(hk, "in `hedging`", HEDGING_FIELDS),
-                        }
-                    }
-                    c.hedging = Some(cx.sp(h, v.span()));
-                }
-            }
-            "idempotency_key" => {
-                if let Some(t) = cx.table(k, v, "a table like { reused_across_retries = true }") {
-                    let mut key = IdempotencyKey::default();
-                    for (ik, iv) in t.iter() {
-                        match ik.get_ref().as_ref() {
-                            "header" => key.header = cx.string(ik, iv),
-                            "reused_across_retries" => key.reused_across_retries = cx.bool(ik, iv),
-                            _ => {
-                                cx.unknown_field(ik, "in `idempotency_key`", IDEMPOTENCY_KEY_FIELDS)
-                            }
-                        }
-                    }
-                    c.idempotency_key = Some(cx.sp(key, v.span()));
-                }
-            }
+            "budget" => c.budget = inline(cx, k, v, &BUDGET, budget_field),
+            "hedging" => c.hedging = inline(cx, k, v, &HEDGING, hedging_field),
+            "idempotency_key" => c.idempotency_key = inline(cx, k, v, &KEY, key_field),
             "on_exhausted" => c.on_exhausted = cx.string(k, v),
-            "fleet" => {
-                if let Some(t) =
-                    cx.table(k, v, "a table like { clients = 500, rate_per_sec = 2.0 }")
-                {
-                    let mut f = Fleet::default();
-                    for (fk, fv) in t.iter() {
-                        match fk.get_ref().as_ref() {
-                            "clients" => f.clients = cx.at_least(fk, fv, 1, 10_000_000),
-                            "rate_per_sec" => {
-                                f.rate_per_sec = cx.positive(fk, fv, "logical requests per second")
-                            }
-                            _ => cx.unknown_field(fk, "in `fleet`", FLEET_FIELDS),
-                        }
-                    }
-                    c.fleet = Some(cx.sp(f, v.span()));
-                }
-            }
-            "breaker" => {
-                if let Some(t) = cx.table(
-                    k,
-                    v,
-                    "a table like { failure_ratio = 0.5, open_for = \"5s\" }",
-                ) {
-                    let mut b = Breaker::default();
-                    for (bk, bv) in t.iter() {
-                        match bk.get_ref().as_ref() {
-                            "failure_ratio" => b.failure_ratio = cx.ratio(bk, bv),
-                            "min_requests" => b.min_requests = cx.at_least(bk, bv, 1, 1_000_000),
-                            "open_for" => {
-                                b.open_for = cx.duration(bk, bv).and_then(|d| {
-                                    if d.value.as_millis() > 0 {
-                                        Some(d)
-                                    } else {
-                                        cx.invalid(
-                                            d.span.range.clone(),
-                                            "`open_for` must be longer than zero".to_string(),
-                                            "a breaker that is never open",
-                                            None,
-                                        );
-                                        None
-                                    }
-                                })
-                            }
-                            "half_open_probes" => {
-                                b.half_open_probes = cx.at_least(bk, bv, 1, 1_000_000)
-                            }
-                            "counts" => b.counts = cx.status_list(bk, bv),
-                            _ => cx.unknown_field(bk, "in `breaker`", BREAKER_FIELDS),
-                        }
-                    }
-                    c.breaker = Some(cx.sp(b, v.span()));
-                }
-            }
+            "fleet" => c.fleet = inline(cx, k, v, &FLEET, fleet_field),
+            "breaker" => c.breaker = inline(cx, k, v, &BREAKER, breaker_field),
             "allow" => c.allow = cx.allow(k, v),
             _ => cx.unknown_field(k, &place, CLIENT_FIELDS),
         }
     }
     Some(c)
+}
+
+/// An inline table of a client (`backoff = { .. }`): its name, an example
+/// for a value of the wrong type, and the keys it accepts.
+struct Inline {
+    name: &'static str,
+    example: &'static str,
+    known: &'static [&'static str],
+}
+
+const BACKOFF: Inline = Inline {
+    name: "backoff",
+    example: "a table like { initial = \"200ms\", multiplier = 2.0 }",
+    known: BACKOFF_FIELDS,
+};
+const BUDGET: Inline = Inline {
+    name: "budget",
+    example: "a table like { ratio = 0.1, min_per_sec = 10 }",
+    known: BUDGET_FIELDS,
+};
+const HEDGING: Inline = Inline {
+    name: "hedging",
+    example: "a table like { max_attempts = 2, delay = \"100ms\" }",
+    known: HEDGING_FIELDS,
+};
+const KEY: Inline = Inline {
+    name: "idempotency_key",
+    example: "a table like { reused_across_retries = true }",
+    known: IDEMPOTENCY_KEY_FIELDS,
+};
+const FLEET: Inline = Inline {
+    name: "fleet",
+    example: "a table like { clients = 500, rate_per_sec = 2.0 }",
+    known: FLEET_FIELDS,
+};
+const BREAKER: Inline = Inline {
+    name: "breaker",
+    example: "a table like { failure_ratio = 0.5, open_for = \"5s\" }",
+    known: BREAKER_FIELDS,
+};
+
+/// Read an inline table: each key through `field` (false: not a key of
+/// this table, reported as unknown with a suggestion).
+fn inline<T: Default>(
+    cx: &mut Cx<'_>,
+    key: &Key<'_>,
+    value: &Value<'_>,
+    table: &Inline,
+    field: fn(&mut Cx<'_>, &mut T, &str, &Key<'_>, &Value<'_>) -> bool,
+) -> Option<Sp<T>> {
+    let t = cx.table(key, value, table.example)?;
+    let mut out = T::default();
+    for (k, v) in t.iter() {
+        if !field(cx, &mut out, k.get_ref().as_ref(), k, v) {
+            cx.unknown_field(k, &format!("in `{}`", table.name), table.known);
+        }
+    }
+    Some(cx.sp(out, value.span()))
+}
+
+fn backoff_field(cx: &mut Cx<'_>, b: &mut Backoff, name: &str, k: &Key<'_>, v: &Value<'_>) -> bool {
+    match name {
+        "initial" => b.initial = cx.duration(k, v),
+        "multiplier" => b.multiplier = cx.number(k, v),
+        "max" => b.max = cx.duration(k, v),
+        "jitter" => b.jitter = cx.enumerated(k, v, Jitter::from_name, Jitter::NAMES),
+        _ => return false,
+    }
+    true
+}
+
+fn budget_field(cx: &mut Cx<'_>, b: &mut Budget, name: &str, k: &Key<'_>, v: &Value<'_>) -> bool {
+    match name {
+        "ratio" => b.ratio = cx.number(k, v),
+        "min_per_sec" => b.min_per_sec = cx.number(k, v),
+        _ => return false,
+    }
+    true
+}
+
+fn hedging_field(cx: &mut Cx<'_>, h: &mut Hedging, name: &str, k: &Key<'_>, v: &Value<'_>) -> bool {
+    match name {
+        "max_attempts" => h.max_attempts = cx.int(k, v),
+        "delay" => h.delay = cx.duration(k, v),
+        "non_fatal_codes" => h.non_fatal_codes = cx.status_list(k, v),
+        _ => return false,
+    }
+    true
+}
+
+fn key_field(
+    cx: &mut Cx<'_>,
+    key: &mut IdempotencyKey,
+    name: &str,
+    k: &Key<'_>,
+    v: &Value<'_>,
+) -> bool {
+    match name {
+        "header" => key.header = cx.string(k, v),
+        "reused_across_retries" => key.reused_across_retries = cx.bool(k, v),
+        _ => return false,
+    }
+    true
+}
+
+fn fleet_field(cx: &mut Cx<'_>, f: &mut Fleet, name: &str, k: &Key<'_>, v: &Value<'_>) -> bool {
+    match name {
+        "clients" => f.clients = cx.at_least(k, v, 1, 10_000_000),
+        "rate_per_sec" => f.rate_per_sec = cx.positive(k, v, "logical requests per second"),
+        _ => return false,
+    }
+    true
+}
+
+fn breaker_field(cx: &mut Cx<'_>, b: &mut Breaker, name: &str, k: &Key<'_>, v: &Value<'_>) -> bool {
+    match name {
+        "failure_ratio" => b.failure_ratio = cx.ratio(k, v),
+        "min_requests" => b.min_requests = cx.at_least(k, v, 1, 1_000_000),
+        "open_for" => {
+            b.open_for = cx.duration(k, v).and_then(|d| {
+                if d.value.as_millis() > 0 {
+                    return Some(d);
+                }
+                cx.invalid(
+                    d.span.range.clone(),
+                    "`open_for` must be longer than zero".to_string(),
+                    "a breaker that is never open",
+                    None,
+                );
+                None
+            })
+        }
+        "half_open_probes" => b.half_open_probes = cx.at_least(k, v, 1, 1_000_000),
+        "counts" => b.counts = cx.status_list(k, v),
+        _ => return false,
+    }
+    true
 }
