@@ -34,12 +34,12 @@
 //!   divides capacity and multiplies latency.
 //!
 //! Each scenario runs twice: with the contracts as written and with the
-//! recommended fix ([`policy::Fix`]: full jitter where there is none, a
+//! recommended fix ([`profile::Fix`]: full jitter where there is none, a
 //! 10% retry budget where there is neither budget nor breaker). The storm
 //! rules (RC034-RC036, [`rules`]) judge the two runs.
 
 pub mod chart;
-pub mod policy;
+pub mod profile;
 pub mod report;
 pub mod rules;
 mod scenario;
@@ -51,7 +51,7 @@ use retry_check_diagnostics::Diagnostic;
 use retry_check_rules::{Engine, LintLevels};
 use serde_json::{json, Value};
 
-pub use policy::{Fix, Policy};
+pub use profile::{Fix, RetryProfile};
 pub use scenario::{Incident, Scenario, ScenarioSpec};
 pub use sim::{ClientTotals, Run, ServerSeries};
 pub use topology::Topology;
@@ -162,8 +162,8 @@ pub fn simulate_with(
     if !topo.incident.iter().any(|&i| i) {
         return Err("no server is called: there is no dependency to take down".into());
     }
-    let fixed: Vec<Policy> = topo.policies.iter().map(Policy::fixed).collect();
-    let without = sim::run(set, &topo, &topo.policies, scenario);
+    let fixed: Vec<RetryProfile> = topo.profiles.iter().map(RetryProfile::fixed).collect();
+    let without = sim::run(set, &topo, &topo.profiles, scenario);
     let with_fix = sim::run(set, &topo, &fixed, scenario);
     let mut servers = Vec::new();
     for (si, server) in set.servers.iter().enumerate() {
@@ -192,13 +192,13 @@ pub fn simulate_with(
         .map(|(i, &r)| ClientReport {
             index: r as usize,
             name: set.clients[r as usize].name.value.clone(),
-            fix: topo.policies[r as usize].fix(),
+            fix: topo.profiles[r as usize].fix(),
             without: without.roots[i].clone(),
             with_fix: with_fix.roots[i].clone(),
         })
         .collect();
     let fixes = topo
-        .policies
+        .profiles
         .iter()
         .map(|p| (p.name.clone(), p.fix()))
         .collect();

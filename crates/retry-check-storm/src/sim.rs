@@ -8,15 +8,12 @@ use std::collections::BinaryHeap;
 use retry_check_contract::derive::jittered_delay_ms;
 use retry_check_contract::ContractSet;
 
-use crate::policy::Policy;
+use crate::profile::RetryProfile;
 use crate::topology::{capacity, Topology, MAX_DEPTH};
 use crate::{Incident, Scenario};
 
 /// Response time of a healthy server.
 pub const BASE_LATENCY_MS: u64 = 20;
-/// Capacity assumed for a server without `capacity_per_sec`: its steady
-/// first-attempt load plus this headroom.
-pub const ASSUMED_HEADROOM: f64 = 1.25;
 /// Retry-After a shedding server sends with its 503 / 429.
 pub const RETRY_AFTER_MS: u64 = 1_000;
 /// Fine buckets (for herds) are this long.
@@ -122,7 +119,7 @@ struct Budget {
 
 /// Per-client simulation state.
 struct ClientSim {
-    policy: Policy,
+    profile: RetryProfile,
     targets: Vec<u32>,
     budgets: Vec<Budget>,
     breakers: Vec<BreakerState>,
@@ -206,12 +203,12 @@ impl<'a> Sim<'a> {
     fn new(
         set: &ContractSet,
         topo: &Topology,
-        policies: &[Policy],
+        profiles: &[RetryProfile],
         scenario: &'a Scenario,
     ) -> Sim<'a> {
         let secs = scenario.duration_ms.div_ceil(1000) as usize;
         let fine = scenario.duration_ms.div_ceil(FINE_BUCKET_MS) as usize;
-        let clients = policies
+        let clients = profiles
             .iter()
             .enumerate()
             .map(|(ci, p)| {
@@ -226,7 +223,7 @@ impl<'a> Sim<'a> {
                     None => (0.0, 0.0),
                 };
                 ClientSim {
-                    policy: p.clone(),
+                    profile: p.clone(),
                     targets: topo.targets[ci].clone(),
                     budgets: if p.budget.is_some() {
                         vec![
@@ -312,9 +309,14 @@ impl<'a> Sim<'a> {
     }
 }
 
-/// Run one scenario over `policies` (the contract's, or the fixed ones).
-pub fn run(set: &ContractSet, topo: &Topology, policies: &[Policy], scenario: &Scenario) -> Run {
-    let mut sim = Sim::new(set, topo, policies, scenario);
+/// Run one scenario over `profiles` (the contract's, or the fixed ones).
+pub fn run(
+    set: &ContractSet,
+    topo: &Topology,
+    profiles: &[RetryProfile],
+    scenario: &Scenario,
+) -> Run {
+    let mut sim = Sim::new(set, topo, profiles, scenario);
     let mut arrivals: Vec<(u64, u32)> = Vec::with_capacity(topo.roots.len());
     for &r in &topo.roots {
         let t = sim.next_arrival(r);
@@ -356,13 +358,13 @@ pub fn run(set: &ContractSet, topo: &Topology, policies: &[Policy], scenario: &S
         sim.events += 1;
         match e.ev {
             Ev::Arrive(r) => {
-                let p = &sim.clients[r as usize].policy;
+                let p = &sim.clients[r as usize].profile;
                 let instance = sim.rng.below(p.fleet_clients.max(1));
                 sim.start(r, instance, r, NONE, 0, e.at);
             }
             Ev::Reset(r) => {
                 // Every instance's in-flight request fails at the same instant.
-                let n = sim.clients[r as usize].policy.fleet_clients.max(1);
+                let n = sim.clients[r as usize].profile.fleet_clients.max(1);
                 for instance in 0..n {
                     // Sent before the incident: not counted as arriving load.
                     if let Some(id) = sim.start_request(r, instance, r, NONE, 0, e.at) {
@@ -398,7 +400,7 @@ impl Sim<'_> {
     /// (Poisson). The exact time is kept as a fraction so that fleets
     /// sending several requests per millisecond keep their rate.
     fn next_arrival(&mut self, root: u32) -> u64 {
-        let p = &self.clients[root as usize].policy;
+        let p = &self.clients[root as usize].profile;
         let rate = f64::from(p.fleet_clients.max(1)) * p.rate_per_sec;
         if rate <= 0.0 || !rate.is_finite() {
             return u64::MAX / 2;
@@ -500,7 +502,7 @@ impl Sim<'_> {
     /// half-open probe.
     fn breaker_admits(&mut self, client: u32, instance: u32, t: u64) -> bool {
         let c = &mut self.clients[client as usize];
-        let Some(bp) = &c.policy.breaker else {
+        let Some(bp) = &c.profile.breaker else {
             return true;
         };
         let Some(b) = c.breakers.get_mut(instance as usize) else {
@@ -526,7 +528,7 @@ impl Sim<'_> {
 
     fn breaker_record(&mut self, client: u32, instance: u32, failed: bool, t: u64) {
         let c = &mut self.clients[client as usize];
-        let Some(bp) = &c.policy.breaker else {
+        let Some(bp) = &c.profile.breaker else {
             return;
         };
         let Some(b) = c.breakers.get_mut(instance as usize) else {
@@ -599,7 +601,7 @@ impl Sim<'_> {
             (false, true)
         };
         let timeout = self.clients[r.client as usize]
-            .policy
+            .profile
             .per_attempt_timeout_ms;
         let (ok, latency) = match timeout {
             Some(to) if latency > to => (false, to),
@@ -611,7 +613,7 @@ impl Sim<'_> {
             let inner = server.inner.clone();
             let mut spawned = 0;
             for ic in inner {
-                let n = self.clients[ic as usize].policy.fleet_clients.max(1);
+                let n = self.clients[ic as usize].profile.fleet_clients.max(1);
                 let instance = self.rng.below(n);
                 if let Some(child) = self.start_request(ic, instance, r.root, id, r.depth + 1, t) {
                     spawned += 1;
@@ -644,7 +646,7 @@ impl Sim<'_> {
             return;
         }
         let c = &mut self.clients[r.client as usize];
-        let p = &c.policy;
+        let p = &c.profile;
         if !p.retries() || r.attempt >= p.max_attempts {
             self.end(id, End::Exhausted, t);
             return;
@@ -684,7 +686,7 @@ impl Sim<'_> {
         self.free.push(id);
         // Deposits: every logical request adds `ratio` tokens.
         let c = &mut self.clients[r.client as usize];
-        if let Some((ratio, _)) = c.policy.budget {
+        if let Some((ratio, _)) = c.profile.budget {
             let cap = c.budget_cap;
             if let Some(b) = c.budgets.get_mut(r.instance as usize) {
                 b.tokens = (b.tokens + ratio).min(cap);

@@ -4,15 +4,17 @@
 
 use retry_check_contract::ContractSet;
 
-use crate::policy::Policy;
-use crate::sim::ASSUMED_HEADROOM;
+use crate::profile::RetryProfile;
 
+/// Capacity assumed for a server without `capacity_per_sec`: its steady
+/// first-attempt load plus this headroom.
+pub const ASSUMED_HEADROOM: f64 = 1.25;
 /// Call depth at which `runs_in` chains stop (cycles, pathological stacks).
 pub(crate) const MAX_DEPTH: u8 = 8;
 
 /// The static shape of a contract set: who calls whom.
 pub struct Topology {
-    pub policies: Vec<Policy>,
+    pub profiles: Vec<RetryProfile>,
     /// Resolved target servers of each client (indices into `set.servers`).
     pub targets: Vec<Vec<u32>>,
     pub roots: Vec<u32>,
@@ -30,7 +32,7 @@ pub struct Topology {
 
 impl Topology {
     pub fn new(set: &ContractSet, target: Option<&str>) -> Result<Topology, String> {
-        let policies: Vec<Policy> = set.clients.iter().map(Policy::of).collect();
+        let profiles: Vec<RetryProfile> = set.clients.iter().map(RetryProfile::of).collect();
         let targets: Vec<Vec<u32>> = set
             .clients
             .iter()
@@ -91,7 +93,7 @@ impl Topology {
         let mut nominal_rate = vec![0.0; set.servers.len()];
         let mut reached_by = vec![Vec::new(); set.servers.len()];
         for &r in &roots {
-            let p = &policies[r as usize];
+            let p = &profiles[r as usize];
             let rate = f64::from(p.fleet_clients) * p.rate_per_sec;
             spread(
                 r,
@@ -115,7 +117,7 @@ impl Topology {
         }
         Ok(Topology {
             reaches,
-            policies,
+            profiles,
             targets,
             roots,
             inner,

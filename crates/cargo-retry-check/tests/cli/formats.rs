@@ -78,7 +78,7 @@ fn sarif_of_every_broken_contract_is_valid_and_complete() {
     let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
     let results = run0["results"].as_array().unwrap();
     // Every contract rule of the catalogue fires in contracts/broken/ (code
-    // rules, RC100 and up, fire on Rust sources: tests/scan.rs; storm rules
+    // rules, RC100 and up, fire on Rust sources: the scan module; storm rules
     // are in the catalogue but only `storm` reports them).
     let contract_rule =
         |r: &&serde_json::Value| r["id"] != "RC000" && r["id"].as_str() < Some("RC100");

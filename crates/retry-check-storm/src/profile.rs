@@ -52,7 +52,7 @@ pub const FIX_BUDGET_RATIO: f64 = 0.1;
 
 /// A client-side circuit breaker, with the format's defaults filled in.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BreakerPolicy {
+pub struct BreakerProfile {
     pub failure_ratio: f64,
     pub min_requests: u32,
     pub open_for_ms: u64,
@@ -61,13 +61,13 @@ pub struct BreakerPolicy {
     pub counts_failures: bool,
 }
 
-impl BreakerPolicy {
+impl BreakerProfile {
     fn of(b: &Breaker, retry_on: &[retry_check_contract::Sp<Status>]) -> Self {
         let counts: Vec<Status> = match &b.counts {
             Some(c) => c.value.iter().map(|s| s.value).collect(),
             None => retry_on.iter().map(|s| s.value).collect(),
         };
-        BreakerPolicy {
+        BreakerProfile {
             failure_ratio: b
                 .failure_ratio
                 .as_ref()
@@ -99,7 +99,7 @@ fn covers_failure(list: &[Status]) -> bool {
 
 /// How one client retries, in milliseconds.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Policy {
+pub struct RetryProfile {
     pub name: String,
     pub max_attempts: u32,
     /// Un-jittered delay before retry `i` is `base[min(i, len) - 1]`.
@@ -115,7 +115,7 @@ pub struct Policy {
     pub honor_retry_after: bool,
     /// `(ratio, min_per_sec)`.
     pub budget: Option<(f64, f64)>,
-    pub breaker: Option<BreakerPolicy>,
+    pub breaker: Option<BreakerProfile>,
     pub fleet_clients: u32,
     pub rate_per_sec: f64,
 }
@@ -125,7 +125,7 @@ const MAX_DISTINCT_DELAYS: u64 = 64;
 /// Attempts simulated at most for one logical request.
 pub const MAX_SIMULATED_ATTEMPTS: u32 = 100;
 
-impl Policy {
+impl RetryProfile {
     pub fn of(client: &Client) -> Self {
         let max_attempts = if client.retries() {
             // No limit: bounded by the deadline, at most MAX_SIMULATED_ATTEMPTS.
@@ -140,7 +140,7 @@ impl Policy {
             .collect();
         let backoff = client.backoff.as_ref();
         let retry_on: Vec<Status> = client.retry_on().iter().map(|s| s.value).collect();
-        Policy {
+        RetryProfile {
             name: client.name.value.clone(),
             max_attempts,
             base,
@@ -173,7 +173,7 @@ impl Policy {
             breaker: client
                 .breaker
                 .as_ref()
-                .map(|b| BreakerPolicy::of(b, client.retry_on())),
+                .map(|b| BreakerProfile::of(b, client.retry_on())),
             fleet_clients: client.fleet_clients().min(u64::from(u32::MAX)) as u32,
             rate_per_sec: client.fleet_rate(),
         }
@@ -195,8 +195,8 @@ impl Policy {
         }
     }
 
-    /// This policy with its fix applied.
-    pub fn fixed(&self) -> Policy {
+    /// This profile with its fix applied.
+    pub fn fixed(&self) -> RetryProfile {
         let fix = self.fix();
         let mut p = self.clone();
         if fix.full_jitter {
