@@ -64,58 +64,53 @@ pub fn explain(lint: &Lint) -> String {
     )
 }
 
-/// `rules`: an aligned table.
-pub fn table() -> String {
-    let width = all().iter().map(|r| r.name.len()).max().unwrap_or(0);
-    let mut out = format!(
-        "{:<6} {:<width$} {:<11} {:<5} summary\n",
-        "code", "name", "group", "level"
-    );
-    for r in all() {
-        out.push_str(&format!(
-            "{:<6} {:<width$} {:<11} {:<5} {}\n",
+/// What `rules` shows of each code: code, name, group, level, summary.
+fn rows() -> impl Iterator<Item = [&'static str; 5]> {
+    all().iter().map(|r| {
+        [
             r.code,
             r.name,
             r.group.as_str(),
             r.default_level.as_str(),
-            r.summary
-        ));
-    }
-    out
+            r.summary,
+        ]
+    })
+}
+
+/// `rules`: an aligned table.
+pub fn table() -> String {
+    let width = all().iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let line = |[code, name, group, level, summary]: [&str; 5]| {
+        format!("{code:<6} {name:<width$} {group:<11} {level:<5} {summary}\n")
+    };
+    let header = line(["code", "name", "group", "level", "summary"]);
+    std::iter::once(header).chain(rows().map(line)).collect()
 }
 
 /// `rules --format json`: JSON Lines, one object per code.
 pub fn json_lines() -> String {
-    let mut out = String::new();
-    for r in all() {
-        let line = serde_json::json!({
-            "code": r.code,
-            "name": r.name,
-            "group": r.group.as_str(),
-            "level": r.default_level.as_str(),
-            "summary": r.summary,
-        });
-        out.push_str(&line.to_string());
-        out.push('\n');
-    }
-    out
+    rows()
+        .map(|[code, name, group, level, summary]| {
+            let line = serde_json::json!({
+                "code": code,
+                "name": name,
+                "group": group,
+                "level": level,
+                "summary": summary,
+            });
+            format!("{line}\n")
+        })
+        .collect()
 }
 
 /// `rules --format markdown`; the README embeds exactly this (a test checks).
 pub fn markdown_table() -> String {
-    let mut out =
-        String::from("| code | name | group | default | what it flags |\n|---|---|---|---|---|\n");
-    for r in all() {
-        out.push_str(&format!(
-            "| {} | `{}` | {} | {} | {} |\n",
-            r.code,
-            r.name,
-            r.group.as_str(),
-            r.default_level.as_str(),
-            r.summary.replace('|', "\\|")
-        ));
-    }
-    out
+    let header = "| code | name | group | default | what it flags |\n|---|---|---|---|---|\n";
+    let rows = rows().map(|[code, name, group, level, summary]| {
+        let summary = summary.replace('|', "\\|");
+        format!("| {code} | `{name}` | {group} | {level} | {summary} |\n")
+    });
+    std::iter::once(header.to_string()).chain(rows).collect()
 }
 
 #[cfg(test)]
