@@ -32,9 +32,7 @@ pub use files::scan_files;
 pub use manifest::scan_manifest;
 pub use policy::{Attempts, Dur, Jitter, OptDur, Policy, Predicate, RetryCrate, Schedule, Val};
 pub use rc100_unparsable_source::UNPARSABLE_SOURCE;
-pub use rules::{
-    all_code_rules, find_code_rule, lint_scan, lint_scan_at_defaults, lints, CodeContext, CodeRule,
-};
+pub use rules::{all_code_rules, lint_scan, lint_scan_at_defaults, lints, CodeContext, CodeRule};
 pub use suppress::{Binding, Suppression};
 
 /// Everything the scanner learnt about one file.

@@ -3,6 +3,10 @@
 use retry_check_diagnostics::{Lint, Span};
 use retry_check_harness::stores::SqliteStore;
 use retry_check_harness::{Counterexample, ReferenceStore, ReplayFile, ViolationClass};
+use retry_check_rules::rules::{
+    rc001_key_ttl_shorter_than_retry_window, rc022_lease_shorter_than_handler,
+    rc027_volatile_key_store,
+};
 use retry_check_rules::Finding;
 
 use crate::pairs::Pair;
@@ -38,13 +42,11 @@ fn classify(
     class: ViolationClass,
 ) -> (&'static Lint, Span, String) {
     let server = pair.server;
-    let rule =
-        |code: &str| retry_check_rules::find_rule(code).map_or(&SIMULATED_VIOLATION, |r| r.lint);
     match class {
         ViolationClass::RecordExpiredInWindow => {
             if let Some(ttl) = &server.key_ttl {
                 return (
-                    rule("RC001"),
+                    rc001_key_ttl_shorter_than_retry_window::RULE.lint,
                     ttl.span.clone(),
                     format!("records expire after {}", ttl.value),
                 );
@@ -53,7 +55,7 @@ fn classify(
         ViolationClass::LeaseExpiredInFlight => {
             if let Some(lease) = &server.in_progress_lease {
                 return (
-                    rule("RC022"),
+                    rc022_lease_shorter_than_handler::RULE.lint,
                     lease.span.clone(),
                     format!("the lease ends after {}", lease.value),
                 );
@@ -65,7 +67,7 @@ fn classify(
                 .as_ref()
                 .map_or_else(|| server.name.span.clone(), |s| s.span.clone());
             return (
-                rule("RC027"),
+                rc027_volatile_key_store::RULE.lint,
                 span,
                 "records live in volatile memory".to_string(),
             );
