@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use retry_check_test_support::rust_files;
 use syn::visit::Visit;
 
 fn root() -> PathBuf {
@@ -113,20 +114,6 @@ fn module_of(src: &Path, file: &Path) -> ModPath {
         parts.pop();
     }
     parts
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
 }
 
 /// Paths a file names that start at the crate (`crate::`, `super::`,
@@ -265,8 +252,7 @@ fn resolve(
 
 /// A circle of files that import each other, if any.
 fn import_circle(src: &Path) -> Option<Vec<String>> {
-    let mut files = Vec::new();
-    rust_files(src, &mut files);
+    let files = rust_files(src);
     let modules: BTreeSet<ModPath> = files.iter().map(|f| module_of(src, f)).collect();
     let mut refs = Vec::new();
     let mut names = BTreeMap::new();
@@ -413,7 +399,7 @@ fn no_file_over_800_lines_no_function_over_120() {
     let mut seen = BTreeSet::new();
     let mut files = Vec::new();
     for dir in crate_dirs() {
-        rust_files(&dir.join("src"), &mut files);
+        files.extend(rust_files(&dir.join("src")));
     }
     for f in files {
         let rel = f

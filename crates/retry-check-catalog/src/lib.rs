@@ -173,7 +173,9 @@ mod tests {
         let mut files = Vec::new();
         let crates = std::fs::read_dir(root.join("crates")).unwrap();
         for krate in crates {
-            collect_rs(&krate.unwrap().path().join("src"), &mut files);
+            files.extend(retry_check_test_support::rust_files(
+                &krate.unwrap().path().join("src"),
+            ));
         }
         assert!(files.len() > 50, "found only {} source files", files.len());
         let mut undeclared = Vec::new();
@@ -197,20 +199,6 @@ mod tests {
             }
         }
         assert!(undeclared.is_empty(), "undeclared codes: {undeclared:#?}");
-    }
-
-    fn collect_rs(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                collect_rs(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                out.push(p);
-            }
-        }
     }
 
     #[test]
