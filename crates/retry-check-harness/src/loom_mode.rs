@@ -273,19 +273,13 @@ fn history(log: &[Entry]) -> (KeyHistory, std::collections::BTreeMap<&str, usize
     let mut history = KeyHistory::default();
     let mut grant_of = std::collections::BTreeMap::new();
     for (at, i, e, token) in grants {
-        let g = history.grant(Grant {
-            owner: e.actor.clone(),
-            token: crate::FencingToken(token),
-            fp: Fingerprint(1),
-            at: VirtualTime(at),
-            line: i + 1,
-            stalled: false,
-            crashed: None,
-            finished: None,
-            refused: None,
-            gone: None,
-            complete_failed: None,
-        });
+        let g = history.grant(Grant::new(
+            e.actor.clone(),
+            crate::FencingToken(token),
+            Fingerprint(1),
+            VirtualTime(at),
+            i + 1,
+        ));
         grant_of.insert(e.actor.as_str(), g);
     }
     for (i, e) in log.iter().enumerate() {

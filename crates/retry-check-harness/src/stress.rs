@@ -168,19 +168,13 @@ fn history_of(list: &[Seen]) -> KeyHistory {
                 fp,
                 claim: Claim::Acquired(token),
             } => {
-                let g = history.grant(Grant {
-                    owner: format!("worker {worker}"),
-                    token: *token,
-                    fp: Fingerprint(*fp),
-                    at: VirtualTime::ZERO,
-                    line: i + 1,
-                    stalled: false,
-                    crashed: None,
-                    finished: None,
-                    refused: None,
-                    gone: None,
-                    complete_failed: None,
-                });
+                let g = history.grant(Grant::new(
+                    format!("worker {worker}"),
+                    *token,
+                    Fingerprint(*fp),
+                    VirtualTime::ZERO,
+                    i + 1,
+                ));
                 grant_of.insert(*worker, g);
             }
             Seen::Effect { worker, token } => {
@@ -534,17 +528,8 @@ impl Stress {
         let mut history = KeyHistory::default();
         for (token, at) in [(old, base), (new, later)] {
             history.grant(Grant {
-                owner: format!("owner of {token}"),
-                token,
-                fp,
-                at,
-                line: 0,
                 stalled: true,
-                crashed: None,
-                finished: None,
-                refused: None,
-                gone: None,
-                complete_failed: None,
+                ..Grant::new(format!("owner of {token}"), token, fp, at, 0)
             });
         }
         if late == Ok(Fenced::Accepted) && history.takeover_of(0, self.lease, usize::MAX).is_some()

@@ -10,6 +10,7 @@ mod config;
 mod contract;
 pub mod driver;
 mod executor;
+mod mode;
 pub(crate) mod oracle;
 mod partition;
 mod replay;
@@ -26,6 +27,7 @@ pub use config::{Faults, Jitter, Reconciler, RetrySchedule, SimConfig, DEFAULT_C
 pub use driver::AsyncDriver;
 pub use driver::SyncDriver;
 pub use executor::{CaseStats, Trace};
+pub use mode::Mode;
 pub use oracle::{Property, Violation, ViolationClass};
 pub use partition::Partition;
 #[cfg(not(loom))]
@@ -34,7 +36,7 @@ pub use replay::{
     replay, ReferenceStore, ReferenceStoreKind, ReplayFile, ShrinkStats, Verdict, REPLAY_FORMAT,
     TOOL_VERSION,
 };
-pub use report::{CaseDigest, Counterexample, HarnessError, Mode, ModeReport, SimError, SimReport};
+pub use report::{CaseDigest, Counterexample, HarnessError, ModeReport, SimError, SimReport};
 pub use runner::{
     contract_path, replay_dir, Sim, CASES_ENV, CONTRACT_ENV, PARTITION_ENV, REPLAY_DIR_ENV,
     SEED_ENV,

@@ -10,9 +10,9 @@ use super::case_dir::CaseDir;
 use super::config::SimConfig;
 use super::driver::{Driver, SyncDriver};
 use super::executor::{execute, Trace, Waits};
+use super::mode::Mode;
 use super::oracle::{Property, ViolationClass};
 use super::partition::Partition;
-use super::report::Mode;
 use crate::store::{StoreError, StoreFactory};
 
 /// The replay file format version. Format 2 (this harness) added server

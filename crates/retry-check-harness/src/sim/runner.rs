@@ -16,12 +16,11 @@ use super::case_dir::CaseDir;
 use super::config::SimConfig;
 use super::driver::{Driver, Flavour, SyncDriver};
 use super::executor::{execute, CaseStats, Trace, Waits};
+use super::mode::Mode;
 use super::oracle::Property;
 use super::partition::Partition;
 use super::replay::{ReplayFile, ShrinkStats};
-use super::report::{
-    CaseDigest, Counterexample, HarnessError, Mode, ModeReport, SimError, SimReport,
-};
+use super::report::{CaseDigest, Counterexample, HarnessError, ModeReport, SimError, SimReport};
 use super::shrink::{Shrinker, MINIMIZE_BUDGET};
 use super::threads::{ThreadPlan, DEFAULT_THREAD_ROUNDS};
 use super::timeline::Timeline;

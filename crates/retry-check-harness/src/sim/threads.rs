@@ -151,7 +151,7 @@ fn one_round<S: IdempotencyStore + Sync>(
     let arrived = AtomicUsize::new(0);
     let effects: Vec<AtomicUsize> = (0..KEYS_PER_ROUND).map(|_| AtomicUsize::new(0)).collect();
     let log = Mutex::new(Vec::new());
-    let now = VirtualTime(1_000);
+    let now = NOW;
     // The spin before each key's begin grows with the round, so the
     // threads' relative offsets sweep from nanoseconds to microseconds.
     let scale = 1u64 << (round % 10);
@@ -271,124 +271,20 @@ fn judge_key(
     round: u32,
     key: usize,
 ) -> Option<ThreadFailure> {
-    let name = op_name(key);
-    let now = VirtualTime(1_000);
-    let mut tl = Timeline::new();
-    let mut history = KeyHistory::default();
-    let mut grant_of: Vec<Option<usize>> = vec![None; 4];
-    let mut started: Vec<usize> = vec![0; 4];
-    let mut found: Option<(Violation, Vec<(usize, String)>)> = None;
-    // Outcomes carried by the `complete` calls made so far: the store may
-    // record one before its call returns.
-    let mut carried: Vec<Outcome> = Vec::new();
+    let mut judge = KeyJudge {
+        name: op_name(key),
+        lease: plan.lease,
+        tl: Timeline::new(),
+        history: KeyHistory::default(),
+        grant_of: vec![None; 4],
+        started: vec![0; 4],
+        found: None,
+        carried: Vec::new(),
+    };
     for s in seen {
-        let who = format!("h{}", s.thread + 1);
-        let actor = format!("thread {who}");
-        match &s.what {
-            What::BeginStarts => {
-                started[s.thread] = tl.push(
-                    now,
-                    actor,
-                    format!(
-                        "store.begin({name}, {FP}, lease {}) starts",
-                        dur(plan.lease)
-                    ),
-                );
-            }
-            What::Checkpoint(label) => {
-                tl.push(now, actor, format!("  ... {label}"));
-            }
-            What::Begun(claim) => {
-                let shown = match claim {
-                    Ok(c) => c.to_string(),
-                    Err(e) => format!("error: {e}"),
-                };
-                let line = tl.push(now, actor, format!("store.begin({name}) -> {shown}"));
-                if let Ok(Claim::Acquired(token)) = claim {
-                    let g = history.grant(Grant {
-                        owner: who.clone(),
-                        token: *token,
-                        fp: FP,
-                        at: now,
-                        line,
-                        stalled: false,
-                        crashed: None,
-                        finished: None,
-                        refused: None,
-                        gone: None,
-                        complete_failed: None,
-                    });
-                    grant_of[s.thread] = Some(g);
-                }
-                if let (Ok(Claim::Completed(o)), None) = (claim, &found) {
-                    let recorded = history.first_outcome.as_ref().map(|(r, _, _)| r);
-                    let consistent = match recorded {
-                        Some(r) => r == o,
-                        None => carried.contains(o),
-                    };
-                    if !consistent {
-                        let because = vec![
-                            match recorded {
-                                Some(r) => format!("the outcome recorded for {name} was {r}"),
-                                None => format!("no complete of {name} had been accepted"),
-                            },
-                            format!("store.begin replayed {o} to {who} at line {line}"),
-                        ];
-                        found = Some((
-                            violation(
-                                Property::ReplayConsistent,
-                                ViolationClass::DivergentReplay,
-                                line,
-                                "!! divergent replay",
-                                because,
-                            ),
-                            Vec::new(),
-                        ));
-                    }
-                }
-            }
-            What::Effect(token) => {
-                let line = tl.push(
-                    now,
-                    "ledger",
-                    format!("{who} runs the side effect of {name} ({FP}, {token})"),
-                );
-                let Some(g) = grant_of[s.thread] else {
-                    continue;
-                };
-                history.execute(g, line);
-                if found.is_none() {
-                    if let Some((first, second)) = history.repeated_execution() {
-                        found = Some(double_claim(&history, first, second, &started, &name));
-                    }
-                }
-            }
-            What::CompleteStarts(outcome) => carried.push(outcome.clone()),
-            What::Completed(token, outcome, fenced) => {
-                let shown = match fenced {
-                    Ok(f) => f.to_string(),
-                    Err(e) => format!("error: {e}"),
-                };
-                let line = tl.push(
-                    now,
-                    actor,
-                    format!("store.complete({name}, {token}, {outcome}) -> {shown}"),
-                );
-                if fenced == &Ok(Fenced::Accepted) {
-                    if let Some(g) = grant_of[s.thread] {
-                        history.grants[g].finished = Some(Finish {
-                            line,
-                            at: now,
-                            released: false,
-                        });
-                    }
-                    if history.first_outcome.is_none() {
-                        history.first_outcome = Some((outcome.clone(), line, now));
-                    }
-                }
-            }
-        }
+        judge.see(s);
     }
+    let KeyJudge { mut tl, found, .. } = judge;
     let (violation, marks) = found?;
     for (line, mark) in marks {
         tl.mark(line, &mark);
@@ -399,6 +295,127 @@ fn judge_key(
         violation,
         timeline: tl,
     })
+}
+
+/// One key's timeline and history, built from what the threads saw.
+struct KeyJudge {
+    name: String,
+    lease: Duration,
+    tl: Timeline,
+    history: KeyHistory,
+    /// Per thread: its grant.
+    grant_of: Vec<Option<usize>>,
+    /// Per thread: the line its `begin` started on.
+    started: Vec<usize>,
+    found: Option<(Violation, Vec<(usize, String)>)>,
+    /// Outcomes carried by the `complete` calls made so far: the store may
+    /// record one before its call returns.
+    carried: Vec<Outcome>,
+}
+
+/// The virtual time of every call of the phase.
+const NOW: VirtualTime = VirtualTime(1_000);
+
+impl KeyJudge {
+    fn see(&mut self, s: &Seen) {
+        let who = format!("h{}", s.thread + 1);
+        let actor = format!("thread {who}");
+        let name = self.name.clone();
+        match &s.what {
+            What::BeginStarts => {
+                let text = format!(
+                    "store.begin({name}, {FP}, lease {}) starts",
+                    dur(self.lease)
+                );
+                self.started[s.thread] = self.tl.push(NOW, actor, text);
+            }
+            What::Checkpoint(label) => {
+                self.tl.push(NOW, actor, format!("  ... {label}"));
+            }
+            What::Begun(claim) => self.begun(s.thread, &who, claim),
+            What::Effect(token) => {
+                let text = format!("{who} runs the side effect of {name} ({FP}, {token})");
+                let line = self.tl.push(NOW, "ledger", text);
+                let Some(g) = self.grant_of[s.thread] else {
+                    return;
+                };
+                self.history.execute(g, line);
+                if self.found.is_none() {
+                    if let Some((first, second)) = self.history.repeated_execution() {
+                        let found =
+                            double_claim(&self.history, first, second, &self.started, &name);
+                        self.found = Some(found);
+                    }
+                }
+            }
+            What::CompleteStarts(outcome) => self.carried.push(outcome.clone()),
+            What::Completed(token, outcome, fenced) => {
+                let shown = match fenced {
+                    Ok(f) => f.to_string(),
+                    Err(e) => format!("error: {e}"),
+                };
+                let text = format!("store.complete({name}, {token}, {outcome}) -> {shown}");
+                let line = self.tl.push(NOW, actor, text);
+                if fenced == &Ok(Fenced::Accepted) {
+                    if let Some(g) = self.grant_of[s.thread] {
+                        self.history.grants[g].finished = Some(Finish {
+                            line,
+                            at: NOW,
+                            released: false,
+                        });
+                    }
+                    if self.history.first_outcome.is_none() {
+                        self.history.first_outcome = Some((outcome.clone(), line, NOW));
+                    }
+                }
+            }
+        }
+    }
+
+    fn begun(&mut self, thread: usize, who: &str, claim: &Result<Claim, StoreError>) {
+        let name = &self.name;
+        let shown = match claim {
+            Ok(c) => c.to_string(),
+            Err(e) => format!("error: {e}"),
+        };
+        let line = self.tl.push(
+            NOW,
+            format!("thread {who}"),
+            format!("store.begin({name}) -> {shown}"),
+        );
+        match claim {
+            Ok(Claim::Acquired(token)) => {
+                let g = self.history.grant(Grant::new(who, *token, FP, NOW, line));
+                self.grant_of[thread] = Some(g);
+            }
+            Ok(Claim::Completed(o)) if self.found.is_none() => {
+                let recorded = self.history.first_outcome.as_ref().map(|(r, _, _)| r);
+                let consistent = match recorded {
+                    Some(r) => r == o,
+                    None => self.carried.contains(o),
+                };
+                if consistent {
+                    return;
+                }
+                let because = vec![
+                    match recorded {
+                        Some(r) => format!("the outcome recorded for {name} was {r}"),
+                        None => format!("no complete of {name} had been accepted"),
+                    },
+                    format!("store.begin replayed {o} to {who} at line {line}"),
+                ];
+                let v = violation(
+                    Property::ReplayConsistent,
+                    ViolationClass::DivergentReplay,
+                    line,
+                    "!! divergent replay",
+                    because,
+                );
+                self.found = Some((v, Vec::new()));
+            }
+            _ => {}
+        }
+    }
 }
 
 fn violation(

@@ -204,6 +204,32 @@ pub(crate) struct Grant {
     pub(crate) complete_failed: Option<usize>,
 }
 
+impl Grant {
+    /// A grant of `token` to `owner` (carrying `fp`) at `at`, answered on
+    /// `line`; nothing happened to it yet.
+    pub(crate) fn new(
+        owner: impl Into<String>,
+        token: FencingToken,
+        fp: Fingerprint,
+        at: VirtualTime,
+        line: usize,
+    ) -> Grant {
+        Grant {
+            owner: owner.into(),
+            token,
+            fp,
+            at,
+            line,
+            stalled: false,
+            crashed: None,
+            finished: None,
+            refused: None,
+            gone: None,
+            complete_failed: None,
+        }
+    }
+}
+
 /// One execution of the side effect, counted by the ledger.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Execution {
@@ -343,19 +369,13 @@ mod tests {
     const LEASE: Duration = Duration::from_secs(5);
 
     fn grant(owner: &str, token: u64, at: u64) -> Grant {
-        Grant {
-            owner: owner.to_string(),
-            token: FencingToken(token),
-            fp: Fingerprint(1),
-            at: VirtualTime(at),
-            line: 0,
-            stalled: false,
-            crashed: None,
-            finished: None,
-            refused: None,
-            gone: None,
-            complete_failed: None,
-        }
+        Grant::new(
+            owner,
+            FencingToken(token),
+            Fingerprint(1),
+            VirtualTime(at),
+            0,
+        )
     }
 
     #[test]

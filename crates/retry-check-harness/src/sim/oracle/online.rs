@@ -146,19 +146,7 @@ impl Oracle {
         self.check_reissue(op, who, token, line, now);
         self.check_foreign_claim(op, who, fp, line, now, "Acquired");
         self.check_ttl(op, who, fp, (started, line), now, "Acquired");
-        self.keys[op].grant(Grant {
-            owner: who.to_string(),
-            token,
-            fp,
-            at: now,
-            line,
-            stalled: false,
-            crashed: None,
-            finished: None,
-            refused: None,
-            gone: None,
-            complete_failed: None,
-        })
+        self.keys[op].grant(Grant::new(who.to_string(), token, fp, now, line))
     }
 
     /// `begin`, made on line `started`, answered `InProgress` on `line`.
