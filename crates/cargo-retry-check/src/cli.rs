@@ -432,6 +432,11 @@ pub struct InitArgs {
     /// they exist (an existing configuration table is always kept).
     #[arg(long)]
     pub force: bool,
+
+    /// Scaffold the harness test of an async store (on SQLite, awaited
+    /// statements) instead of a sync one.
+    #[arg(long = "async")]
+    pub async_store: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -6,8 +6,8 @@
 //!   for a manifest that is not a workspace), appended to the Cargo.toml
 //!   when it has none; an existing table is never touched;
 //! - `tests/retry_check_store.rs`, a harness test of the user's store
-//!   driven by the example contract (the copy of
-//!   `retry-check-harness/examples/store_author.rs`).
+//!   driven by the example contract: a small, correct sync store to
+//!   replace, or with `--async` an async one on SQLite.
 //!
 //! Existing files are not overwritten without `--force`; nothing is written
 //! unless everything can be.
@@ -21,8 +21,11 @@ use crate::Exit;
 
 /// The scaffolded contract (clean).
 pub const EXAMPLE_CONTRACT: &str = include_str!("../scaffold/contracts/example.toml");
-/// The scaffolded harness test; `tests/init_scaffold.rs` compiles and runs it.
+/// The scaffolded harness test of a sync store; the CLI tests run it
+/// (`tests/cli/scaffold_runs.rs`), and its non-atomic edit red.
 pub const STORE_TEST: &str = include_str!("../scaffold/tests/retry_check_store.rs");
+/// The same for an async store (`init --async`).
+pub const ASYNC_STORE_TEST: &str = include_str!("../scaffold/tests/retry_check_async_store.rs");
 
 fn metadata_table(top: &str) -> String {
     format!(
@@ -85,7 +88,14 @@ pub fn run(args: &InitArgs) -> Result<Exit, String> {
             root.join("contracts").join("example.toml"),
             EXAMPLE_CONTRACT,
         ),
-        (root.join("tests").join("retry_check_store.rs"), STORE_TEST),
+        (
+            root.join("tests").join("retry_check_store.rs"),
+            if args.async_store {
+                ASYNC_STORE_TEST
+            } else {
+                STORE_TEST
+            },
+        ),
     ];
     if !args.force {
         let existing: Vec<String> = files

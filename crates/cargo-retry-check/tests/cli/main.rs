@@ -12,6 +12,7 @@ mod lint;
 mod model;
 mod model_loom;
 mod rules;
+mod scaffold_runs;
 mod scan;
 mod schema;
 mod simulate;

@@ -33,7 +33,10 @@ fn model_loom_runs_the_samples_loom_test_and_reports_the_interleaving() {
         stdout.contains("check_then_insert_store_under_loom"),
         "{stdout}"
     );
-    assert!(stdout.contains("loom mode: at_most_once broken"), "{stdout}");
+    assert!(
+        stdout.contains("loom mode: at_most_once broken"),
+        "{stdout}"
+    );
     assert!(stdout.contains("h1  begin(op1) -> Acquired"), "{stdout}");
     assert!(stdout.contains("h2  begin(op1) -> Acquired"), "{stdout}");
     assert!(stdout.contains("(loom)"), "the summary says loom: {stdout}");
