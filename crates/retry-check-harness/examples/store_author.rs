@@ -22,7 +22,7 @@ pub struct MyStore {
 }
 
 impl MyStore {
-    /// Open (or reopen after a simulated crash) over `location`: keep your
+    /// Open (or reopen after a store restart) over `location`: keep your
     /// data under `location.dir()`, or in a schema or key prefix named
     /// `location.namespace()` on a shared database.
     pub fn open(location: &StorageLocation, key_ttl: Duration) -> Result<MyStore, StoreError> {
@@ -90,9 +90,10 @@ fn main() {
 mod tests {
     use super::*;
 
-    /// The one test a store author adds. On a violation it panics with the
-    /// numbered timeline, prints the seed and writes a replay file under
-    /// `target/retry-check/`.
+    /// The one test a store author adds: it runs every mode that applies
+    /// (the fault scenarios, and for a sync store the threaded duplicates).
+    /// On a violation it panics with the numbered timeline, prints the seed
+    /// and writes a replay file under `target/retry-check/`.
     #[test]
     fn my_store_keeps_at_most_once() {
         let config = config();

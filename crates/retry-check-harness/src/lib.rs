@@ -1,44 +1,57 @@
 //! The model-checking harness of retry-check: hand it your idempotency
 //! store, and it looks for a side effect that runs twice.
 //!
-//! A store author adds one `#[test]`. The harness (sim mode) generates
-//! scenarios with proptest — concurrent duplicates of a request, lost and
-//! duplicated requests, lost replies, server crashes at every step followed
-//! by a restart over the same storage, clock jumps aimed at the key TTL, the
-//! lease and the retry window, stalled handlers, a reused key with another
-//! payload — runs each one step by step against the store in virtual time,
-//! and judges every answer with an exact oracle. A failure is shrunk to a
-//! short scenario and reported as a numbered timeline, with a replay file
-//! that re-runs it byte for byte.
+//! A store author adds one `#[test]` that calls [`Sim::check`]. It runs
+//! every mode that applies to the store, each within its budget, and says in
+//! its report which ran and what each explored:
+//!
+//! - **fault scenarios** ([`Mode::Scenarios`], [`Mode::AwaitPoints`]):
+//!   proptest generates cases of concurrent duplicates, lost and duplicated
+//!   requests, lost replies, node crashes at five points of a handler,
+//!   restarts of the store, stalls and slow handlers, clock jumps aimed at
+//!   the key TTL, the lease and the retry window, and a reused key with
+//!   another payload; each case runs step by step in virtual time and every
+//!   answer is judged by an exact oracle. An async store's concurrent calls
+//!   are interleaved at every `.await` ([`Sim::new_async`]);
+//! - **threaded duplicates** ([`Mode::Threads`], sync stores): duplicate
+//!   handlers race inside `begin` on real threads against one store
+//!   instance, many short rounds.
+//!
+//! A failure is shrunk to a short case and reported as a numbered timeline,
+//! with a replay file that re-runs it byte for byte.
 //!
 //! ```
 //! use std::time::Duration;
 //! use retry_check_harness::stores::MemoryStore;
 //! use retry_check_harness::{Sim, SimConfig};
 //!
-//! // The in-process reference store forgets everything on restart, so this
-//! // run leaves crashes out (a durable store keeps them on).
+//! // The in-process reference store forgets everything when it restarts, so
+//! // this run leaves store restarts out (a durable store keeps them on).
 //! let mut config = SimConfig::default();
-//! config.faults.crashes = false;
+//! config.faults.store_restarts = false;
 //! Sim::new(MemoryStore::factory(Duration::from_secs(24 * 3600)))
 //!     .config(config)
 //!     .cases(64)
+//!     .threaded_rounds(8)
 //!     .seed(7)
 //!     .check(); // in a #[test]: panics with the timeline on a violation
 //! ```
 //!
-//! `examples/store_author.rs` is the version to copy: your store behind
-//! [`IdempotencyStore`], a factory that reopens it over the case's
-//! [`StorageLocation`], and a configuration read from your contract with
-//! [`SimConfig::from_contract`].
+//! `examples/store_author.rs` is a test to copy (`cargo retry-check init`
+//! scaffolds one, sync or `--async`): your store behind
+//! [`IdempotencyStore`] (or [`AsyncIdempotencyStore`]), a factory that
+//! reopens it over the case's [`StorageLocation`], and a configuration read
+//! from your contract with [`SimConfig::from_contract`].
 //!
 //! # What the harness simulates
 //!
-//! A case has 1 to [`SimConfig::operations`] logical operations (keys `op1`,
-//! `op2`, ...), each sent by 2 to [`SimConfig::duplicates`] client actors
-//! (`c1`, `c2`, ...) and, when configured, a reconciler (`r1`, ...) that
-//! re-sends the same key every [`Reconciler::every`]. Every delivered request
-//! gets a server handler (`h1`, `h2`, ...) that runs, one step at a time:
+//! A case has 1 to [`SimConfig::operations`] logical operations (keys
+//! `op1`, `op2`, ...), each sent by 2 to [`SimConfig::duplicates`] client
+//! actors (`c1`, `c2`, ...) and, when configured, a reconciler (`r1`, ...)
+//! that re-sends the same key every [`Reconciler::every`]. Every delivered
+//! request gets a handler (`h1`, `h2`, ...) on one of [`SimConfig::nodes`]
+//! server nodes (in turn: the timeline writes `n1 h3`), and the nodes share
+//! one store instance. A handler runs:
 //!
 //! 1. `begin(key, fingerprint, now, lease)`;
 //! 2. on `Acquired(token)`: the side effect on the harness's ledger (the
@@ -59,50 +72,68 @@
 //! reaches its handler after the operation's window is dropped before any
 //! store call: every execution happens while a client may still retry.
 //!
-//! The scenario's event list ([`Event`]) interleaves them: `Step(i)` moves
-//! the `i`-th actor able to act (in-flight handlers oldest first, then
-//! clients, then reconcilers; a client whose backoff is not over moves the
-//! clock to its next send); the faults arm themselves and strike the next
-//! matching moment — `LoseRequest`, `LoseResponse`, `DuplicateRequest`,
-//! `ChangePayload` (the next request reuses its key with another payload),
-//! `HandlerError`, `Crash(point)` (when a handler is before its claim, after
-//! its claim, after its side effect, after `complete`, or before its reply;
-//! every in-flight handler dies, the store is dropped and reopened over the
-//! same location), `Stall` (an owner pauses past its lease end, like a GC
-//! pause), and `AdvanceClock` (a small step, or the key TTL, the lease, the
-//! handler time, the retry window or the attempt timeout, each ± 3 ms).
+//! The case's event list ([`Event`]) interleaves them: `Step(i)` advances
+//! the `i`-th choice able to act (the server, then clients, then
+//! reconcilers; a client whose backoff is not over moves the clock to its
+//! next send). The server runs one step of the handler the case's
+//! [`Interleaving`] picks, PCT style: the runnable handler with the highest
+//! priority, a preemption point dropping the one that just ran below the
+//! others. A step is a side effect, a reply, or one *poll* of a store call:
+//! a sync store's call completes in one poll, an async store's stops at each
+//! `.await` (`Pending`), and another handler may run before it is polled
+//! again. The harness drives async calls on a tokio runtime of its own that
+//! only runs while it waits for the call it picked, so the interleaving is
+//! its choice, recorded in the case: it shrinks and replays. The faults arm
+//! themselves and strike the next matching moment: `LoseRequest`,
+//! `LoseResponse`, `DuplicateRequest`, `ChangePayload` (the next request
+//! reuses its key with another payload), `HandlerError`, `Crash(point)` (a
+//! node crashes when one of its handlers is before its claim, after its
+//! claim, after its side effect, after `complete`, or before its reply: the
+//! node's handlers die, their calls in flight are abandoned, the node
+//! restarts; the store and the other nodes keep running), `StoreRestart`
+//! (the store instance is dropped, calls in flight fail, and it is reopened
+//! over the same location; see [`store`] for what survives), `Stall` (an
+//! owner pauses past its lease end, like a GC pause, and runs last),
+//! `SlowHandler` (an owner takes its whole handler time) and `AdvanceClock`
+//! (a small step, or the key TTL, the lease, the handler time, the retry
+//! window or the attempt timeout, each ± 3 ms).
 //!
 //! The clock never takes a live, non-stalled owner past
 //! [`SimConfig::handler_time`] since its claim: the harness only generates
 //! handler delays up to that bound. So a store that honours the lease
 //! (`lease > handler_time`, the default) never has a live owner's lease run
 //! out, except through an explicit `Stall`. Configure `lease <=
-//! handler_time` and a duplicate effect is a real finding: the contract
-//! gap is proven.
+//! handler_time` and a duplicate effect is a real finding: the contract gap
+//! is proven.
 //!
-//! When the event list ends, faults stop: in-flight handlers finish, the
-//! clock moves past the lease of any key still in progress, and every
-//! operation inside its retry window is retried once more.
+//! When the event list ends, faults stop: in-flight handlers finish (still
+//! interleaved), the clock moves past the lease of any key still in
+//! progress (or any `begin` cut off in flight), every operation inside its
+//! retry window is retried once more, and a late duplicate of each
+//! completed key arrives 1 ms before its key TTL ends, counted from the
+//! completion.
 //!
 //! # The oracle (exact: never a false alarm on a correct store)
 //!
 //! A correct store claims atomically, checks fingerprints, fences stale
-//! tokens, honours the lease and keeps records at least as long as the
-//! longest retry window (window, or deadline without one, or the
-//! reconciler's horizon). Against such a store none of these fire:
+//! tokens and never issues one twice, honours the lease and keeps records
+//! for the key TTL after their completion (at least as long as the longest
+//! retry window). Against such a store none of these fire (the judges are
+//! in `sim/oracle`, shared with stress and loom mode):
 //!
 //! - [`Property::AtMostOnce`]: two ledger executions `e1 < e2` of one
-//!   operation, unless `e1` is excused. **The effect-record gap**: an owner
-//!   that crashed after its side effect and before its `complete` leaves an
-//!   in-progress record whose lease runs out; a retry then runs the effect
-//!   again, and no store can prevent it alone. Real systems close the gap by
-//!   passing the idempotency key downstream (as Stripe does with its own
-//!   API), so the harness assumes the effect's provider does that and marks
-//!   the re-run in the timeline ("re-run after a crash in the effect-record
-//!   gap") instead of reporting it. Likewise an owner that stalled past its
-//!   lease and was taken over before its `complete` was accepted: its
-//!   effect, earlier or later, is excused (only fencing downstream can stop
-//!   it), but its late `complete` must be refused.
+//!   operation, unless one is excused. **The effect-record gap**: an owner
+//!   that crashed after its side effect and before its `complete` landed, or
+//!   whose `complete` failed (a store error, a store restart during the
+//!   call), leaves an in-progress record whose lease runs out; a retry then
+//!   runs the effect again, and no store can prevent it alone. Real systems
+//!   close the gap by passing the idempotency key downstream (as Stripe does
+//!   with its own API), so the harness assumes the effect's provider does
+//!   that and marks the re-run in the timeline instead of reporting it.
+//!   Likewise an owner that stalled past its lease and was taken over
+//!   before its `complete` was accepted: its effect, earlier or later, is
+//!   excused (only fencing downstream can stop it), but its late `complete`
+//!   must be refused.
 //! - [`Property::MismatchRejected`]: the owner fingerprint of a key is that
 //!   of the latest `Acquired` not followed by an accepted `release`; a
 //!   `begin` with another fingerprint answered `Acquired` or `Completed`
@@ -112,46 +143,80 @@
 //!   arrives before anyone claimed the key legitimately acquires it.
 //! - [`Property::ReplayConsistent`]: every `Completed(o)` answer and every
 //!   reply carrying an outcome equals the first outcome accepted by
-//!   `complete` for the key. (A failure outcome answered when nothing was
-//!   ever recorded is the store's own verdict, judged by the next property.)
-//! - [`Property::NoFalseFailure`]: the store answers a final failure — a
+//!   `complete` for the key (or one a `complete` still in flight carries).
+//! - [`Property::NoFalseFailure`]: the store answers a final failure (a
 //!   `Completed` outcome that is not one of the harness's `"charged:"`
-//!   outcomes, or `Mismatch` for a request's own unchanged payload — for an
-//!   operation whose effect ran with that payload (for `Mismatch`, an effect
-//!   not excused as above).
+//!   outcomes, or `Mismatch` for a request's own unchanged payload) for an
+//!   operation whose effect ran with that payload.
 //! - [`Property::StaleOwnerFenced`]: `complete` or `release` with a token
-//!   other than the latest one issued for the key is `Accepted`, when the
-//!   newer token was issued after the older one's lease ended (a takeover).
-//!   A newer token issued while the older lease was live is a double grant,
-//!   reported as `at_most_once` once both owners run the effect.
+//!   other than the latest one is `Accepted` after the newer token was
+//!   issued once the older one's lease had ended (a takeover); or a token
+//!   still held by a live, unfinished owner whose lease ended is issued
+//!   again (reported on the line that issues it).
 //! - [`Property::EventualOutcome`]: once faults stop, the extra retry of an
-//!   operation whose window is still open must get a final outcome (a
-//!   replayed or new outcome, or the mismatch status), not "in progress" or
-//!   an error. Skipped when the window has ended.
+//!   operation whose window is still open must get a final outcome, not
+//!   "in progress" or an error. A store error there is not a violation: the
+//!   check stops with a [`HarnessError`].
+//! - [`Property::TtlHonoured`]: a duplicate of the completed payload whose
+//!   `begin` is made within the key TTL after the completion (counted from
+//!   the completion) must be answered with the recorded outcome; a store
+//!   that counts its TTL from the claim, or collects records early, breaks
+//!   it even where `at_most_once` holds.
+//!
+//! For an async store a call takes effect somewhere between the poll that
+//! made it and the one that answered it, so the oracle judges each answer
+//! against what was known when its call was made: a `complete` made before
+//! a takeover was answered may be accepted, a `begin` made before the
+//! completion was answered may see the key in progress.
 //!
 //! A case runs to its end; when it violates several properties the most
-//! specific is reported ([`Property::rank`]: stale-token completion, then
-//! duplicate effect, mismatch, false failure, divergent replay, stuck key),
-//! and the timeline stops at the violating line. While shrinking, only the
-//! property first found counts. A store that loses records violates more
-//! than one property (a lost record also lets a changed payload in), so the
-//! property reported for it depends on the case found first.
+//! specific is reported ([`Property::rank`]), and the timeline stops at the
+//! violating line. While shrinking, only the property first found counts.
+//! A store that loses records violates more than one property (a lost
+//! record also lets a changed payload and a late duplicate in), so the
+//! property reported depends on the case found first; the
+//! [`ViolationClass`] names the cause.
 //!
 //! # Reports, determinism and replay
 //!
-//! [`Sim::run`] returns a [`SimReport`] or a [`Counterexample`] whose
-//! `Display` is the full report: the numbered timeline in virtual time (one
-//! line per step: client sends, store calls with their answers, ledger
-//! executions with running totals, crashes, clock jumps; the duplicate
-//! effect marked `!! second execution`, the first one `first execution`),
-//! a "because" chain, the property and its [`ViolationClass`], the store
-//! (`StoreFactory::name`), the seed, the shrink statistics (events in the
-//! first failing case and in the shrunk one, shrink iterations) and the
-//! cases explored. [`Sim::check`] panics with it, prints the seed on stderr
-//! and writes a [`ReplayFile`] (JSON: format, tool version, seed, config,
-//! shrunk scenario, and the [`Verdict`]: property, class, timeline, test
-//! name) under `$RETRY_CHECK_REPLAY_DIR`, else `target/retry-check/`;
-//! [`replay`] re-runs it step by step.
+//! [`Sim::run`] returns a [`SimReport`] (every mode's figures), or a
+//! [`SimError`]: a [`Counterexample`], whose `Display` is the full report
+//! (the numbered timeline in virtual time, a "because" chain, the property
+//! and its class, the store, the mode, the seed, the shrink statistics and
+//! the cases explored), or a [`HarnessError`] when the store could not be
+//! judged (it did not open, failed where an answer was needed, never
+//! answered): never reported as a property. [`Sim::check`] panics with it,
+//! prints the seed on stderr and writes a [`ReplayFile`] (JSON: format,
+//! tool version, seed, config, shrunk case, and the [`Verdict`]) under
+//! `$RETRY_CHECK_REPLAY_DIR`, else `target/retry-check/`; [`replay`] (and
+//! [`replay_async`]) re-runs it step by step.
+//!
+//! Everything is deterministic: proptest runs with a ChaCha RNG seeded from
+//! the seed, no persistence file, no fork and no time limits, and never
+//! reads `PROPTEST_*` variables; the harness never iterates a hash map. The
+//! same seed gives the same output byte for byte (`tests/determinism.rs`,
+//! `tests/sim_async.rs`), the interleaving of async calls included. Two
+//! limits: an async store that hands its work to other threads
+//! (`spawn_blocking`, a worker thread) may finish a step before the harness
+//! polls again or after, so where its await points fall depends on thread
+//! timing (the report then notes that the shrunk case did not replay the
+//! same); and a call that does not wake within [`Sim::lock_wait`] is taken
+//! for blocked on a database lock another handler holds. Shrinking is
+//! proptest's, then delta debugging over the whole case (any event,
+//! operation, duplicate, preemption point or priority), keeping preemption
+//! points on the same server steps. The threaded phase is the machine's:
+//! its rounds are seeded, their interleaving is not, and its failures are
+//! not replayable.
+//!
+//! Each case gets a fresh directory under a temporary directory of the run
+//! (under `/dev/shm` when it exists) and a namespace `case_000123`; store
+//! restarts reopen over the same location, never another case's.
+//! [`DurableState`] keeps an in-process store's state there.
+//!
+//! The default budget is [`DEFAULT_CASES`] = 512 cases and
+//! [`DEFAULT_THREAD_ROUNDS`] = 128 threaded rounds: every store of the zoo
+//! (`stores::zoo`, feature `zoo`) is caught within a quarter of it on each
+//! of 100 seeds (`benches/sim.rs`; the figures are in BENCHMARKS.md).
 //!
 //! # Under `cargo retry-check model`
 //!
@@ -162,31 +227,14 @@
 //! read. `cargo retry-check model` sets them, runs the test through cargo
 //! and reports each counterexample from the replay file's verdict.
 //!
-//! Everything is deterministic: proptest runs with a ChaCha RNG seeded from
-//! the seed, no persistence file, no fork and no time limits, and never
-//! reads `PROPTEST_*` variables; the harness never iterates a hash map. The
-//! same seed gives the same output byte for byte (`tests/determinism.rs`).
-//! Shrinking is proptest's, followed by a delta-debugging pass over the
-//! event list (chunks, then single events, then simpler events and fewer
-//! operations and duplicates).
+//! # Stress and loom modes, checkpoints
 //!
-//! Each case gets a fresh directory under a temporary directory of the run
-//! (under `/dev/shm` when it exists: a simulated crash is a process crash,
-//! which memory-backed files survive as well as a disk's; removed at the end) and a namespace `case_000123`; restarts reopen over
-//! the same location.
-//!
-//! The default budget is [`DEFAULT_CASES`] = 512 cases per run: every store
-//! of the zoo (`stores::zoo`, feature `zoo`) is caught on each of 20 seeds
-//! within it (`benches/sim.rs` measures cases and time to the first
-//! counterexample).
-//!
-//! # Stress and loom modes
-//!
-//! Sim mode interleaves between store calls. [`Stress`] runs real threads
-//! (or tokio tasks) against a real store — the in-process ones, SQLite, or
-//! PostgreSQL ([`stores::PostgresStore`]) — and checks the ledger after each
-//! round. Under `RUSTFLAGS="--cfg loom"`, `loom_mode::check` explores every
-//! interleaving of duplicate handlers for a store written against [`sync`].
+//! [`Stress`] runs real threads (or tokio tasks) against a real store for a
+//! bounded number of rounds (a connection per worker, restarts, a fencing
+//! probe). Under `RUSTFLAGS="--cfg loom"`, `loom_mode::check` explores
+//! every interleaving of duplicate handlers for a store written against
+//! [`sync`]. A store may mark its own steps with [`checkpoint`]: the label
+//! shows on the timeline, and in the threaded phase it is a yield point.
 
 mod checkpoint;
 pub mod durable;

@@ -30,11 +30,11 @@ pub struct Replayed {
 fn store_of(file: &ReplayFile) -> (ReferenceStore, bool) {
     match file.reference_store {
         Some(s) => (s, true),
-        // A file written for a durable store keeps crashes on; a volatile
-        // store's run turns them off.
+        // A file written for a durable store keeps store restarts on; a
+        // volatile store's run turns them off.
         None => (
             ReferenceStore {
-                kind: if file.config.faults.crashes {
+                kind: if file.config.faults.store_restarts {
                     ReferenceStoreKind::Sqlite
                 } else {
                     ReferenceStoreKind::Memory

@@ -10,7 +10,7 @@
 //! round to round (so the offsets sweep across the window between a
 //! store's two steps), and every [`checkpoint`](crate::checkpoint) the
 //! store passes a seeded yield point. After each round, every key's history
-//! is judged by the same judge as sim mode's ([`KeyHistory`]).
+//! is judged by the same judges as sim mode's (`KeyHistory`).
 //!
 //! The interleaving is the machine's: a round is a sample, not a proof, and
 //! a failure cannot be replayed step by step. Its timeline is the order in

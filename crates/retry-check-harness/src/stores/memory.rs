@@ -28,14 +28,15 @@ use crate::sync::{Mutex, MutexGuard};
 ///
 /// # Volatility
 ///
-/// Everything lives in the process. Dropping the store — which is what a
-/// simulated crash does — loses every record, and [`StoreFactory::open`]
+/// Everything lives in the process. Dropping the store, which is what a
+/// store restart does, loses every record, and [`StoreFactory::open`]
 /// returns an empty store: after a restart a duplicate of a completed
-/// operation runs its side effect again. Use it where the server never
-/// restarts during the retry window (or as the model of "an in-process cache
-/// used as an idempotency store", which the harness catches with crashes
-/// enabled); use [`SqliteStore`](super::SqliteStore) when records must
-/// survive a restart.
+/// operation runs its side effect again. Check it with
+/// `faults.store_restarts = false` (node crashes are fine: the store lives
+/// on), use it where it never restarts during the retry window (or as the
+/// model of "an in-process cache used as an idempotency store", which the
+/// harness catches with store restarts on); use
+/// [`SqliteStore`](super::SqliteStore) when records must survive a restart.
 ///
 /// # Example
 ///

@@ -4,11 +4,14 @@
 //! - [`MemoryStore`]: in-process, correct under concurrency, **volatile
 //!   across restarts** (a reopen starts empty).
 //! - [`SqliteStore`]: durable (SQLite, WAL, `synchronous=FULL`), passes every
-//!   property including crashes and restarts.
+//!   property including node crashes and store restarts.
+//! - [`PostgresStore`]: async, on a PostgreSQL server, every step one atomic
+//!   statement (no lock held across an `.await`).
 //! - `zoo` (feature `zoo`): one broken store per classic idempotency bug,
-//!   each documented with the property the harness reports against it.
+//!   each documented with the property the harness reports against it and
+//!   the mode that catches it.
 //!
-//! Both reference stores apply the same rules (one shared decision module):
+//! The reference stores apply the same rules (one shared decision module):
 //! a record lives for the key TTL after its last write (claim, takeover or
 //! completion) unless an owner's lease is still live; a lease is live while
 //! `now < lease_until`; a live record with another fingerprint answers

@@ -213,7 +213,7 @@ impl SqliteStore {
     /// The factory for simulation (`cargo retry-check simulate`): the same
     /// store with `synchronous=OFF`. Every record it answers with is the
     /// same; only the fsyncs go. That is sound for the harness because the
-    /// crash it simulates is a *process* crash (the store is dropped and
+    /// restart it simulates is a *process* restart (the store is dropped and
     /// reopened in the same process, over the same files): a committed
     /// transaction has been written to the WAL file, i.e. handed to the
     /// operating system, when the commit returns, and SQLite documents that
