@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::{Bug, ABANDONED_OUTCOME};
 use crate::durable::DurableState;
 use crate::store::{
-    Claim, Fenced, FencingToken, Fingerprint, Outcome, StorageLocation, StoreError, VirtualTime,
+    Claim, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, StorageLocation,
+    StoreError, VirtualTime,
 };
 use crate::stores::decide::{self, Record, Write};
 
@@ -111,8 +112,10 @@ impl Broken {
         }
         self.durable.commit(&state.live)
     }
+}
 
-    pub(super) fn begin(
+impl IdempotencyStore for Broken {
+    fn begin(
         &self,
         key: &str,
         fingerprint: Fingerprint,
@@ -198,7 +201,7 @@ impl Broken {
         Ok(claim)
     }
 
-    pub(super) fn complete(
+    fn complete(
         &self,
         key: &str,
         token: FencingToken,
@@ -252,7 +255,7 @@ impl Broken {
         Ok(fenced)
     }
 
-    pub(super) fn release(
+    fn release(
         &self,
         key: &str,
         token: FencingToken,

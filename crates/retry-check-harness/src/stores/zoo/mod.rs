@@ -515,35 +515,6 @@ enum Inner {
     Race(RaceStore),
 }
 
-impl IdempotencyStore for Broken {
-    fn begin(
-        &self,
-        key: &str,
-        fingerprint: Fingerprint,
-        now: VirtualTime,
-        lease: Duration,
-    ) -> Result<Claim, StoreError> {
-        Broken::begin(self, key, fingerprint, now, lease)
-    }
-    fn complete(
-        &self,
-        key: &str,
-        token: FencingToken,
-        outcome: &Outcome,
-        now: VirtualTime,
-    ) -> Result<Fenced, StoreError> {
-        Broken::complete(self, key, token, outcome, now)
-    }
-    fn release(
-        &self,
-        key: &str,
-        token: FencingToken,
-        now: VirtualTime,
-    ) -> Result<Fenced, StoreError> {
-        Broken::release(self, key, token, now)
-    }
-}
-
 impl IdempotencyStore for ZooStore {
     fn begin(
         &self,
