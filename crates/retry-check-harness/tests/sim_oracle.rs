@@ -279,6 +279,40 @@ fn a_rerun_after_a_crash_in_the_effect_record_gap_is_not_a_violation() {
     let stuck = replay(TinyFactory::new(Defect::NoTakeover), &file).expect("store opens");
     let v = stuck.violation.expect("stuck key reported");
     assert_eq!(v.property, Property::EventualOutcome);
+    // The explanation names the dead owner, and says the lease was over
+    // only because it was.
+    let because = v.because.join("\n");
+    assert!(
+        because.contains("h1 claimed op1 at line 2 and its node crashed at line 4"),
+        "{because}"
+    );
+    assert!(
+        because.contains("the lease of every open claim of op1 had ended"),
+        "{because}"
+    );
+}
+
+/// A node crash kills its own handlers only: an owner on the other node
+/// keeps running and completes.
+#[test]
+fn a_node_crash_spares_the_other_nodes_handlers() {
+    let file = scenario(vec![
+        Event::Step(0),                        // c1 sends -> n1 h1
+        Event::Step(1),                        // c2 sends -> n2 h2
+        Event::Step(0),                        // h1 begin -> Acquired
+        Event::Crash(CrashPoint::BeforeClaim), // strikes h2 on n2
+    ]);
+    let trace = replay(TinyFactory::new(Defect::None), &file).expect("store opens");
+    let text = trace.timeline.render();
+    assert_eq!(trace.violation, None, "{text}");
+    assert!(
+        text.contains("CRASH of node n2 before claim of h2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("n1 h1    store.complete(op1, token#1"),
+        "{text}"
+    );
 }
 
 /// A completed record lost on a restart of the store is re-executed:
@@ -343,3 +377,79 @@ fn a_changed_payload_that_arrives_first_may_acquire() {
     assert!(text.contains("[payload changed, same key]"), "{text}");
     assert!(text.contains("-> Mismatch"), "{text}");
 }
+
+/// A store the harness cannot judge is reported as what it is: a factory
+/// that cannot open, a store that fails where an answer is needed. Never a
+/// property violation.
+#[test]
+fn store_failures_are_harness_errors_not_violations() {
+    use retry_check_harness::{
+        Claim, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, SimError,
+        StorageLocation, StoreError, VirtualTime,
+    };
+    use std::time::Duration;
+
+    let cannot_open = |_: &StorageLocation| -> Result<TinyStoreAlias, StoreError> {
+        Err(StoreError::new("no database"))
+    };
+    match Sim::new(cannot_open).cases(5).run() {
+        Err(SimError::Harness(e)) => {
+            assert!(
+                e.message.contains("the store did not open: no database"),
+                "{e}"
+            );
+            assert!(e.to_string().contains("not a property violation"), "{e}");
+        }
+        other => panic!("expected a harness error, got {other:?}"),
+    }
+
+    /// Every call fails.
+    struct Down;
+    impl IdempotencyStore for Down {
+        fn begin(
+            &self,
+            _: &str,
+            _: Fingerprint,
+            _: VirtualTime,
+            _: Duration,
+        ) -> Result<Claim, StoreError> {
+            Err(StoreError::new("connection refused"))
+        }
+        fn complete(
+            &self,
+            _: &str,
+            _: FencingToken,
+            _: &Outcome,
+            _: VirtualTime,
+        ) -> Result<Fenced, StoreError> {
+            Err(StoreError::new("connection refused"))
+        }
+        fn release(&self, _: &str, _: FencingToken, _: VirtualTime) -> Result<Fenced, StoreError> {
+            Err(StoreError::new("connection refused"))
+        }
+    }
+    match Sim::new(|_: &StorageLocation| Ok(Down)).cases(20).run() {
+        Err(SimError::Harness(e)) => {
+            assert!(
+                e.message.contains("the store failed on the final retry"),
+                "{e}"
+            );
+            assert!(e.message.contains("connection refused"), "{e}");
+            assert!(!e.timeline.is_empty(), "the timeline up to the failure");
+        }
+        other => panic!("expected a harness error, got {other:?}"),
+    }
+    let panic = std::panic::catch_unwind(|| {
+        Sim::new(|_: &StorageLocation| Ok(Down)).cases(20).check();
+    })
+    .expect_err("check panics");
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        message.starts_with("retry-check sim: could not check store"),
+        "{message}"
+    );
+    assert!(!message.contains("property `"), "{message}");
+}
+
+/// A store type for the factory that never opens.
+type TinyStoreAlias = sim_support::TinyStore;
