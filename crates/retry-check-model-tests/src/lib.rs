@@ -144,7 +144,13 @@ fn counterexample(
             timeline.push_str(b);
         }
     }
+    let threads = verdict.mode == retry_check_harness::Mode::Threads;
     let explored = match verdict.partition {
+        _ if threads => format!(
+            "found by the threaded phase in round {} ({} run): real threads, not replayable step by step",
+            verdict.case_index + 1,
+            plural(u64::from(verdict.cases_explored), "round")
+        ),
         Some(p) => format!(
             "explored {} of partition {p} before the first failure (case #{}); shrunk {} events -> {}",
             plural(u64::from(verdict.cases_explored), "case"),
@@ -169,9 +175,13 @@ fn counterexample(
     )
     .note(timeline)
     .note(explored)
-    .help(format!(
-        "the replay file is {replay_path}: `retry_check_harness::replay(factory, &ReplayFile::from_json(..)?)` re-runs it step by step against your store"
-    ))
+    .help(if threads {
+        format!("the replay file is {replay_path}: it records the verdict; re-run the test to see the race again")
+    } else {
+        format!(
+            "the replay file is {replay_path}: `retry_check_harness::replay(factory, &ReplayFile::from_json(..)?)` re-runs it step by step against your store"
+        )
+    })
 }
 
 fn failed_test(t: &TestTarget, test: &str, span: Span, output: &str) -> Finding {
@@ -365,4 +375,81 @@ fn shown_path(path: &Path, cwd: &Path) -> String {
     let shown = path.strip_prefix(cwd).unwrap_or(path);
     let s = shown.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use retry_check_diagnostics::SourceMap;
+    use retry_check_harness::{Mode, Property, ShrinkStats, ViolationClass};
+
+    fn verdict(mode: Mode) -> Verdict {
+        Verdict {
+            property: Property::AtMostOnce,
+            class: ViolationClass::DuplicateEffect,
+            store: "my store".to_string(),
+            test: Some("t".to_string()),
+            timeline: " 1  t=1.000s  thread h1  store.begin(op1) -> Acquired(token#1)\n"
+                .to_string(),
+            because: vec!["both acquired".to_string()],
+            cases_explored: 4,
+            case_index: 3,
+            partition: None,
+            shrink: ShrinkStats::default(),
+            mode,
+        }
+    }
+
+    #[test]
+    fn a_threaded_counterexample_is_not_offered_for_step_by_step_replay() {
+        let mut map = SourceMap::new();
+        let id = map.add("tests/t.rs", "fn t() {}\n".to_string());
+        let span = Span::new(id, 3..4);
+        let target = TestTarget {
+            package: "p".to_string(),
+            name: "t".to_string(),
+            src_path: PathBuf::from("tests/t.rs"),
+        };
+        let threads = counterexample(
+            &target,
+            "t",
+            span.clone(),
+            &verdict(Mode::Threads),
+            7,
+            "r.json",
+        );
+        assert!(
+            threads
+                .notes
+                .iter()
+                .any(|n| n.contains("threaded phase in round 4")),
+            "{:?}",
+            threads.notes
+        );
+        assert!(
+            threads
+                .help
+                .iter()
+                .all(|h| !h.contains("step by step against")),
+            "{:?}",
+            threads.help
+        );
+        let scenario = counterexample(&target, "t", span, &verdict(Mode::Scenarios), 7, "r.json");
+        assert!(
+            scenario
+                .help
+                .iter()
+                .any(|h| h.contains("re-runs it step by step")),
+            "{:?}",
+            scenario.help
+        );
+        assert!(
+            scenario
+                .notes
+                .iter()
+                .any(|n| n.contains("explored 4 cases")),
+            "{:?}",
+            scenario.notes
+        );
+    }
 }
