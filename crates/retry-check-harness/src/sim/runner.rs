@@ -407,7 +407,8 @@ impl<D: Driver> Sim<D> {
     }
 
     /// Run every mode as a `#[test]`: apply [`Sim::env_overrides`] (seed,
-    /// cases and partition from `cargo retry-check model`), run, and on a
+    /// cases and partition from `cargo retry-check model`), run, print the
+    /// report (what each mode explored) on stderr when it passes, and on a
     /// violation write the replay file (under `$RETRY_CHECK_REPLAY_DIR`,
     /// else `target/retry-check/`; it also records the verdict, the timeline
     /// and the test's name, which `cargo retry-check model` reports), print
@@ -422,7 +423,8 @@ impl<D: Driver> Sim<D> {
         };
         let seed = sim.config.seed;
         match sim.run() {
-            Ok(_) => {}
+            // What each mode explored (libtest shows it with --nocapture).
+            Ok(report) => eprintln!("{report}"),
             Err(SimError::Violation(mut cx)) => {
                 eprintln!("retry-check sim: failing seed {seed}");
                 cx.replay.verdict = Some(cx.verdict(current_test()));
