@@ -238,9 +238,14 @@ impl fmt::Display for Counterexample {
         writeln!(f, "mode:      {} ({})", self.mode, self.mode.limits())?;
         writeln!(f, "seed:      {}", self.seed)?;
         if self.mode == Mode::Threads {
+            let rounds = if self.cases_explored == 1 {
+                "round"
+            } else {
+                "rounds"
+            };
             writeln!(
                 f,
-                "explored:  {} rounds before the failure (round #{}; sampled, not exhaustive)",
+                "explored:  {} {rounds} before the failure (round #{}; sampled, not exhaustive)",
                 self.cases_explored,
                 self.case_index + 1
             )?;

@@ -359,6 +359,7 @@ impl Oracle {
             dur(ttl),
             done_at + ttl
         )];
+        let claimed = completed_by.map(|g| (g.line, g.at));
         let class = match restart {
             Some(r) => {
                 because.push(format!(
@@ -366,7 +367,15 @@ impl Oracle {
                 ));
                 ViolationClass::RecordLostOnCrash
             }
-            None => ViolationClass::RecordExpiredEarly,
+            None => {
+                if let Some((claim_line, claim_at)) = claimed.filter(|(_, at)| now >= *at + ttl) {
+                    because.push(format!(
+                        "a TTL counted from the claim (line {claim_line}, {claim_at}) would have ended at {}: the store may count it from the claim",
+                        claim_at + ttl
+                    ));
+                }
+                ViolationClass::RecordExpiredEarly
+            }
         };
         because.push(format!(
             "at {now}, {} after the completion, the store answered {who}'s duplicate with {answer} instead of the recorded outcome",
