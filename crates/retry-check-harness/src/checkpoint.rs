@@ -49,6 +49,19 @@ pub fn checkpoint(label: &str) {
     });
 }
 
+/// A yield point without a label (the `sync` facade's locks): a seeded
+/// pause in the threaded phase, nothing elsewhere.
+#[cfg(not(loom))]
+pub(crate) fn yield_point() {
+    SINK.with(|sink| {
+        if let Some(Sink::Threads { state, .. }) = sink.borrow_mut().as_mut() {
+            let r = crate::sim::mix(*state);
+            *state = r;
+            pause(r);
+        }
+    });
+}
+
 /// A short, seeded pause: nothing, a spin of up to a few microseconds, or a
 /// yield of the thread.
 pub(crate) fn pause(r: u64) {
