@@ -23,13 +23,16 @@
 
 pub mod derive;
 mod duration;
+#[macro_use]
 pub mod model;
+pub mod mapping;
 pub mod parse;
 pub mod schema;
 mod status;
 mod suggest;
 
 pub use duration::{Duration, DurationError};
+pub use mapping::{SourceFormat, SourceMapping};
 pub use model::*;
 pub use parse::{load, INVALID_CONTRACT};
 pub use status::{GrpcCode, Status, Transport};

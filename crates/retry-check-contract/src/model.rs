@@ -358,9 +358,21 @@ pub enum ItemId {
 pub struct ContractSet {
     pub servers: Vec<Server>,
     pub clients: Vec<Client>,
+    /// The `[source.NAME]` tables: imported configuration files.
+    pub sources: Vec<crate::mapping::SourceMapping>,
+    /// Indices of clients that are proxies (a mesh sidecar, a gateway, an
+    /// Envoy route): they sit in front of their `calls` targets and retry
+    /// what other clients send there, so on a call path they come between
+    /// those clients and the target (see [`crate::derive::call_paths`]).
+    pub proxies: Vec<usize>,
 }
 
 impl ContractSet {
+    /// Is client `ci` a proxy (see [`ContractSet::proxies`])?
+    pub fn is_proxy(&self, ci: usize) -> bool {
+        self.proxies.contains(&ci)
+    }
+
     pub fn server(&self, name: &str) -> Option<(usize, &Server)> {
         self.servers
             .iter()

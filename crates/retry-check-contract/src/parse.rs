@@ -16,6 +16,8 @@ use toml::Spanned;
 
 use crate::model::*;
 use crate::suggest::did_you_mean;
+
+mod mapping;
 use crate::{Duration, Status};
 
 /// Code of every "this contract is not valid" diagnostic.
@@ -27,7 +29,7 @@ pub const FORMAT_VERSION: i64 = 1;
 type Key<'i> = Spanned<Cow<'i, str>>;
 type Value<'i> = Spanned<DeValue<'i>>;
 
-pub(crate) const ROOT_FIELDS: &[&str] = &["version", "$schema", "server", "client"];
+pub(crate) const ROOT_FIELDS: &[&str] = &["version", "$schema", "server", "client", "source"];
 pub(crate) const SERVER_FIELDS: &[&str] = &[
     "key_source",
     "key_required",
@@ -99,6 +101,7 @@ pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
     ("fleet", FLEET_FIELDS),
     ("breaker", BREAKER_FIELDS),
     ("allow", ALLOW_FIELDS),
+    ("source", mapping::SOURCE_FIELDS),
 ];
 
 /// Parse every file of `sources` into one contract set. Returns the set and
@@ -135,7 +138,8 @@ pub fn decode(path: &str, bytes: &[u8], sources: &mut SourceMap) -> (SourceId, O
     }
 }
 
-fn check_duplicates(set: &ContractSet, errors: &mut Vec<Diagnostic>) {
+/// Report servers and clients defined twice (names are global to a run).
+pub fn check_duplicates(set: &ContractSet, errors: &mut Vec<Diagnostic>) {
     fn dup<'a>(
         kind: &str,
         names: impl Iterator<Item = &'a Sp<String>>,
@@ -230,6 +234,7 @@ pub fn parse_file(
                     }
                 }
             }
+            "source" => mapping::parse_sources(&mut cx, key, value, &mut set.sources),
             _ => cx.unknown_field(key, "at the top level of a contract", ROOT_FIELDS),
         }
     }
