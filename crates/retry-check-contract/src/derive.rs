@@ -302,12 +302,7 @@ pub fn call_paths_from(children: &[Vec<usize>]) -> Vec<CallPath> {
         let Some(&last) = path.last() else { continue };
         let next: Vec<usize> = children
             .get(last)
-            .map(|kids| {
-                kids.iter()
-                    .copied()
-                    .filter(|k| !path.contains(k))
-                    .collect()
-            })
+            .map(|kids| kids.iter().copied().filter(|k| !path.contains(k)).collect())
             .unwrap_or_default();
         if next.is_empty() {
             paths.push(CallPath { clients: path });

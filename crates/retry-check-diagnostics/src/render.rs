@@ -223,7 +223,9 @@ pub fn json_value(diag: &Diagnostic, sources: &SourceMap) -> Value {
     // What the finding's file is, when its reader said (`contract`,
     // `istio`, ...): right after `file`.
     if let (Some(kind), Value::Object(map)) = (
-        diag.primary.as_ref().and_then(|l| sources.kind(l.span.source)),
+        diag.primary
+            .as_ref()
+            .and_then(|l| sources.kind(l.span.source)),
         &mut value,
     ) {
         let mut out = serde_json::Map::new();

@@ -78,6 +78,11 @@ pub struct Imported {
     pub placement: Option<Placement>,
 }
 
+/// What an imported client does when its retries run out: a proxy answers
+/// its caller with the last response, a library (gRPC, an AWS SDK) returns
+/// the last error to the application; the caller's own policy decides.
+pub const EXHAUSTED: &str = "last_error_to_caller";
+
 /// A client with only its name: the format fills in the rest.
 pub fn client(name: Sp<String>) -> Client {
     Client {

@@ -414,6 +414,15 @@ fn place_clients(set: &mut ContractSet, imported: Imported, implicit: &mut Vec<(
         if ic.proxy {
             set.proxies.push(set.clients.len());
         }
+        let at = client.retry_span();
+        if client.on_exhausted.is_none() {
+            client.on_exhausted = Some(Sp::new(crate::import::EXHAUSTED.to_string(), at.clone()));
+        }
+        // Proxies and retrying libraries resend the request they were
+        // given: the caller's idempotency key is on every attempt.
+        if client.idempotency_key.is_none() {
+            client.idempotency_key = Some(formats::forwarded_key(at));
+        }
         set.clients.push(client);
     }
 }

@@ -123,7 +123,12 @@ pth = "x"
         names.sort();
         assert_eq!(
             names,
-            ["invalid_value", "missing_field", "unknown_field", "wrong_type"]
+            [
+                "invalid_value",
+                "missing_field",
+                "unknown_field",
+                "wrong_type"
+            ]
         );
         let unknown = errors.iter().find(|e| e.name == "unknown_field").unwrap();
         assert!(unknown.primary.as_ref().unwrap().message.contains("`path`"));

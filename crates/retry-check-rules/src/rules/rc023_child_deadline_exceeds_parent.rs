@@ -63,13 +63,20 @@ fn place(cx: &Context<'_>, ci: usize) -> Option<(String, String, String)> {
     let child = cx.client(ci);
     if let Some(runs_in) = &child.runs_in {
         return Some((
-            format!("it calls `{}`, where `{}` runs", runs_in.value, child.name.value),
+            format!(
+                "it calls `{}`, where `{}` runs",
+                runs_in.value, child.name.value
+            ),
             format!("inside `{}`", runs_in.value),
             format!("into `{}`", runs_in.value),
         ));
     }
     if cx.set.is_proxy(ci) {
-        let targets: Vec<String> = child.calls.iter().map(|c| format!("`{}`", c.value)).collect();
+        let targets: Vec<String> = child
+            .calls
+            .iter()
+            .map(|c| format!("`{}`", c.value))
+            .collect();
         return Some((
             format!(
                 "its calls to {} go through the proxy `{}`",

@@ -80,10 +80,16 @@ fn unsafe_target(cx: &Context<'_>, t: crate::Target) -> Option<(Span, String, St
     }
     let (span, what) = match op {
         Some(op) => match &op.method {
-            Some(m) => (m.span.clone(), format!("{} is not an idempotent method", m.value)),
+            Some(m) => (
+                m.span.clone(),
+                format!("{} is not an idempotent method", m.value),
+            ),
             None => (
                 op.name.span.clone(),
-                format!("`{}` declares neither `idempotency` nor `method`", op.name.value),
+                format!(
+                    "`{}` declares neither `idempotency` nor `method`",
+                    op.name.value
+                ),
             ),
         },
         None => (
@@ -93,7 +99,10 @@ fn unsafe_target(cx: &Context<'_>, t: crate::Target) -> Option<(Span, String, St
     };
     Some((
         span,
-        format!("{what}, and `{}` has no idempotency-key contract", server.name.value),
+        format!(
+            "{what}, and `{}` has no idempotency-key contract",
+            server.name.value
+        ),
         format!(
             "which is not idempotent, and server `{}` declares no idempotency key",
             server.name.value

@@ -212,7 +212,26 @@ fn method_config(
             return;
         }
     }
+    for policy in [retry, hedge].into_iter().flatten() {
+        let Some(n) = field(policy, "maxAttempts") else {
+            continue;
+        };
+        let raw = n.scalar_text().and_then(crate::read::parse_integer);
+        if raw.is_some_and(|v| v > MAX_ATTEMPTS_CAP) {
+            out.implicit.push((
+                r.span(&n.span),
+                format!(
+                    "gRPC treats a `maxAttempts` above {MAX_ATTEMPTS_CAP} as {MAX_ATTEMPTS_CAP} \
+                     (gRFC A6: the service config may come from DNS, so clients cap it)"
+                ),
+            ));
+        }
+    }
     c.budget = budget;
+    if retry.is_some() {
+        // A6: clients honour `grpc-retry-pushback-ms`.
+        c.honor_retry_after = Some(Sp::new(true, r.span(&name_node.span)));
+    }
     c.layer = placement
         .layer
         .clone()
@@ -279,7 +298,7 @@ fn retry_policy(r: &mut Reader<'_>, p: &Node, c: &mut retry_check_contract::Clie
     });
     let codes = required(r, p, "retryableStatusCodes", "retryPolicy").and_then(|n| {
         let list = codes(r, "retryableStatusCodes", n)?;
-        if list.value.is_empty() {
+        if n.items().is_empty() {
             r.reject(
                 n,
                 "`retryableStatusCodes` is empty",
@@ -417,41 +436,47 @@ fn codes(r: &mut Reader<'_>, key: &str, node: &Node) -> Option<Sp<Vec<Sp<Status>
 fn throttling(r: &mut Reader<'_>, node: &Node) -> Option<Sp<Budget>> {
     let node = r.map("retryThrottling", node)?;
     check_keys(r, node, THROTTLING_FIELDS, "in `retryThrottling`");
-    let max_tokens = required(r, node, "maxTokens", "retryThrottling")?;
-    let tokens = r.number("maxTokens", max_tokens)?;
-    if !(tokens > 0.0 && tokens <= 1000.0) {
-        r.reject(
-            max_tokens,
-            format!("`maxTokens` is {tokens}"),
-            "out of range",
-            "grpc-go: \"maxTokens out of range (0, 1000]\"",
-        );
-        return None;
+    let before = r.errors.len();
+    if let Some(max_tokens) = required(r, node, "maxTokens", "retryThrottling") {
+        if let Some(tokens) = r.number("maxTokens", max_tokens) {
+            if !(tokens > 0.0 && tokens <= 1000.0) {
+                let rule = "grpc-go: \"maxTokens out of range (0, 1000]\"";
+                r.reject(
+                    max_tokens,
+                    format!("`maxTokens` is {tokens}"),
+                    "out of range",
+                    rule,
+                );
+            }
+        }
     }
     let ratio_node = required(r, node, "tokenRatio", "retryThrottling")?;
     let ratio = r.number("tokenRatio", ratio_node)?;
     if ratio <= 0.0 {
+        let rule = "gRFC A6: tokenRatio must be greater than zero";
         r.reject(
             ratio_node,
             format!("`tokenRatio` is {ratio}"),
             "not above zero",
-            "gRFC A6: tokenRatio must be greater than zero",
+            rule,
         );
-        return None;
     }
     if let Value::Number(text) = &ratio_node.value {
         if text
             .split_once('.')
             .is_some_and(|(_, f)| f.trim_end_matches('0').len() > 3)
         {
+            let rule = "gRFC A6: tokenRatio \"Up to 3 decimal places are supported\"";
             r.reject(
                 ratio_node,
                 format!("`tokenRatio` {text} has more than three decimal places"),
                 "too precise",
-                "gRFC A6: tokenRatio \"Up to 3 decimal places are supported\"",
+                rule,
             );
-            return None;
         }
+    }
+    if r.errors.len() > before {
+        return None;
     }
     Some(r.sp(
         Budget {
