@@ -29,6 +29,9 @@ pub struct Loaded {
     /// Explanations of values a system applies without the file saying so
     /// (see [`annotate`]).
     pub implicit: Vec<(Span, String)>,
+    /// The `allow` entries of `[source]` tables, each copied onto every
+    /// item of its file, with the number of copies (see [`annotate`]).
+    pub shared_allows: Vec<(Span, usize)>,
 }
 
 /// `a/b/../c/./d` -> `a/c/d` (lexically; `..` past the start is kept).
@@ -107,6 +110,7 @@ pub fn load(sources: &mut SourceMap, read: ReadFile<'_>) -> Loaded {
     for i in imported {
         place_clients(&mut out.set, i, &mut out.implicit);
     }
+    out.shared_allows = shared_allows(&out.set);
     parse::check_duplicates(&out.set, &mut out.errors);
     out.errors.sort_by(Diagnostic::cmp_by_location);
     out
@@ -427,23 +431,62 @@ fn place_clients(set: &mut ContractSet, imported: Imported, implicit: &mut Vec<(
     }
 }
 
-/// Add the explanation of an implicit value to every finding that points at
-/// it (Istio's default retries, Envoy's default route timeout).
-pub fn annotate(diagnostics: &mut [Diagnostic], implicit: &[(Span, String)]) {
-    if implicit.is_empty() {
+/// How many items carry each `[source]` table's `allow` entries.
+fn shared_allows(set: &ContractSet) -> Vec<(Span, usize)> {
+    let mut out: Vec<(Span, usize)> = set
+        .sources
+        .iter()
+        .flat_map(|m| m.allow.iter().map(|a| (a.rule.span.clone(), 0)))
+        .collect();
+    for item in set.items() {
+        for entry in set.allows(item) {
+            if let Some(slot) = out.iter_mut().find(|(s, _)| *s == entry.rule.span) {
+                slot.1 += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Finish the findings of a run that imported files:
+/// - a finding that points at a value the system applies implicitly gets
+///   the explanation as a note (Istio's default retries);
+/// - a `[source]` table's `allow` entry is one suppression for the whole
+///   file: `unused_suppression` is kept (once) only when no item used it.
+pub fn annotate(diagnostics: &mut Vec<Diagnostic>, loaded: &Loaded) {
+    for (span, copies) in &loaded.shared_allows {
+        let unused = diagnostics
+            .iter()
+            .filter(|d| {
+                d.name == "unused_suppression"
+                    && d.primary.as_ref().is_some_and(|p| p.span == *span)
+            })
+            .count();
+        let mut kept = unused == *copies;
+        diagnostics.retain(|d| {
+            let same = d.name == "unused_suppression"
+                && d.primary.as_ref().is_some_and(|p| p.span == *span);
+            if !same {
+                return true;
+            }
+            std::mem::replace(&mut kept, false)
+        });
+    }
+    if loaded.implicit.is_empty() {
         return;
     }
-    for d in diagnostics {
+    for d in diagnostics.iter_mut() {
         let spans = d.primary.iter().chain(&d.secondary).map(|l| &l.span);
         let notes: Vec<String> = spans
             .flat_map(|s| {
-                implicit
+                loaded
+                    .implicit
                     .iter()
                     .filter(move |(at, _)| at == s)
                     .map(|(_, n)| n.clone())
             })
             .collect();
-        for n in notes {
+        for n in notes.into_iter().rev() {
             if !d.notes.contains(&n) {
                 d.notes.insert(0, n);
             }

@@ -72,6 +72,7 @@ const MARKERS: &[&str] = &[
     "virtualHosts",
     "retry_policy",
     "static_resources",
+    "type.googleapis.com/envoy.",
     "openapi",
 ];
 

@@ -22,7 +22,9 @@ of an operation that is not safe to repeat (`idempotency = "none"` or `"key"`,
 or an undeclared non-idempotent method such as POST or PATCH, or a server
 that declares no operations), when either the server has no idempotency-key
 contract (no `key_source` and no `key_ttl`) or the client does not declare
-`idempotency_key = { reused_across_retries = true }`.
+`idempotency_key = { reused_across_retries = true }`. An operation declared
+`idempotency = "none"` is reported even on a keyed server whose clients
+reuse their key: the server's key contract does not cover it.
 
 Operations declared `idempotency = "natural"` or `"conditional"` (ETag /
 `If-Match`: a repeat fails its precondition instead of running twice) are
@@ -193,7 +195,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             let server = cx.server(t);
             let keyed = server.is_keyed();
-            if keyed && client.reuses_key() {
+            // `idempotency = "none"`: the server's key contract does not
+            // cover this operation (an API that takes the key elsewhere).
+            let uncovered = cx
+                .operation(t)
+                .and_then(|op| op.idempotency.as_ref())
+                .is_some_and(|i| i.value == Idempotency::None);
+            if keyed && client.reuses_key() && !uncovered {
                 continue;
             }
             let name = cx.target_name(t);
@@ -204,7 +212,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .as_ref()
                 .and_then(|k| k.reused_across_retries.as_ref())
                 .filter(|r| !r.value);
-            let message = if !keyed {
+            let message = if keyed && uncovered {
+                format!(
+                    "client `{}` repeats `{name}`, which is declared not idempotent: the key contract of server `{}` does not cover it",
+                    client.name.value, server.name.value
+                )
+            } else if !keyed {
                 format!(
                     "client `{}` repeats `{name}`, which is not idempotent, but server `{}` has no idempotency-key contract",
                     client.name.value, server.name.value

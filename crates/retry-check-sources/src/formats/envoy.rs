@@ -240,9 +240,10 @@ fn route_client(
             }
         }
     }
+    let before = r.errors.len();
     // num_retries defaults to 1 (it counts retries, not attempts).
-    let retries = match field(policy, "num_retries") {
-        Some(n) => match r.integer("num_retries", n, true) {
+    let retries =
+        field(policy, "num_retries").and_then(|n| match r.integer("num_retries", n, true) {
             Some(v) if v >= 0 => Some((v, n.span.clone())),
             Some(v) => {
                 r.reject(
@@ -251,21 +252,19 @@ fn route_client(
                     "negative",
                     "num_retries is a UInt32",
                 );
-                return;
+                None
             }
-            None => return,
-        },
-        None => None,
-    };
+            None => None,
+        });
     let (retries, span) = retries.unwrap_or((1, on.span.clone()));
-    if retries == 0 {
+    c.per_attempt_timeout =
+        field(policy, "per_try_timeout").and_then(|t| duration(r, "per_try_timeout", t));
+    c.backoff = Some(backoff(r, policy, &on.span));
+    if retries == 0 || r.errors.len() > before {
         return;
     }
     c.max_attempts = Some(Sp::new(retries.saturating_add(1), r.span(&span)));
     c.retry_on = Some(Sp::new(statuses, r.span(&on.span)));
-    c.per_attempt_timeout =
-        field(policy, "per_try_timeout").and_then(|t| duration(r, "per_try_timeout", t));
-    c.backoff = Some(backoff(r, policy, &on.span));
     c.honor_retry_after = field(policy, "rate_limited_retry_back_off").map(|n| r.sp(true, n));
     c.deadline = match field(action, "timeout") {
         // "0s" disables the route timeout.

@@ -67,10 +67,26 @@ pub fn import(r: &mut Reader<'_>, doc: &Node, placement: &Placement, out: &mut I
             format!("{}/{route_name}", placement.name),
             r.span(&name_span),
         ));
-        // Linkerd retries failed responses (5xx) of retryable routes.
+        // Linkerd retries the responses its response classes call failures
+        // (by default every 5xx).
+        let failures = failure_statuses(route);
+        let failures = if failures.is_empty() {
+            vec![Status::HttpClass(5)]
+        } else {
+            failures
+        };
         c.retry_on = Some(Sp::new(
-            vec![Sp::new(Status::HttpClass(5), r.span(&flag.span))],
+            failures
+                .into_iter()
+                .map(|s| Sp::new(s, r.span(&flag.span)))
+                .collect(),
             r.span(&flag.span),
+        ));
+        out.implicit.push((
+            r.span(&flag.span),
+            "a ServiceProfile declares no backoff and no attempt limit: Linkerd bounds these \
+             retries with the profile's retry budget and the route timeout"
+                .to_string(),
         ));
         c.budget = Some(budget.clone());
         if let Some(t) = route.get(&["timeout"]) {
@@ -177,4 +193,48 @@ fn methods(condition: &Node) -> Operations {
         }
     }
     Operations::All
+}
+
+/// The statuses `responseClasses` mark `isFailure: true` (ranges of
+/// `condition.status`; a whole hundred is its class).
+fn failure_statuses(route: &Node) -> Vec<Status> {
+    let mut out = Vec::new();
+    let classes = route
+        .get(&["responseClasses"])
+        .map(Node::items)
+        .unwrap_or_default();
+    for class in classes {
+        let failure = matches!(
+            class.get(&["isFailure"]).map(|f| &f.value),
+            Some(crate::tree::Value::Bool(true))
+        );
+        let Some(status) = class.at(&["condition", "status"]) else {
+            continue;
+        };
+        if !failure {
+            continue;
+        }
+        let bound = |k: &str, default: i64| {
+            status
+                .get(&[k])
+                .and_then(Node::scalar_text)
+                .and_then(crate::read::parse_integer)
+                .unwrap_or(default)
+                .clamp(100, 599)
+        };
+        let (min, max) = (bound("min", 100), bound("max", 599));
+        let mut code = min;
+        while code <= max {
+            if code % 100 == 0 && code + 99 <= max {
+                out.push(Status::HttpClass((code / 100) as u8));
+                code += 100;
+            } else {
+                if let Ok(s) = Status::from_http(code) {
+                    out.push(s);
+                }
+                code += 1;
+            }
+        }
+    }
+    out
 }

@@ -155,6 +155,20 @@ pub fn import(
             s.operations.push(operation);
         }
     }
+    if !key_params.is_empty() {
+        // The key covers only the operations that take it: a POST or PATCH
+        // without the header is not protected by it.
+        for op in &mut s.operations {
+            let unsafe_method = op.method.as_ref().is_some_and(|m| !m.value.is_idempotent());
+            if op.idempotency.is_none() && unsafe_method {
+                let at = op
+                    .method
+                    .as_ref()
+                    .map_or(op.name.span.clone(), |m| m.span.clone());
+                op.idempotency = Some(Sp::new(Idempotency::None, at));
+            }
+        }
+    }
     if let Some((first, _)) = key_params.first() {
         let at = first.get(&["name"]).unwrap_or(first);
         s.key_source = Some(r.sp(format!("header:{header}"), at));
@@ -179,8 +193,8 @@ fn ttl_of(r: &mut Reader<'_>, node: &Node) -> Option<Sp<Duration>> {
     let text = r.string(key, value)?;
     let parsed = text
         .parse::<Duration>()
-        .map_err(|e| e.message)
-        .or_else(|_| durations::iso8601(text));
+        .or_else(|_| durations::iso8601(text))
+        .map_err(|_| format!("`{text}` is not a duration"));
     match parsed {
         Ok(d) => Some(r.sp(d, value)),
         Err(e) => {
