@@ -51,6 +51,7 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
         set,
         errors,
         config,
+        notes,
     } = loaded;
     let sim_args = SimulateArgs {
         paths: lint_args.paths.clone(),
@@ -67,6 +68,7 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
     let (mut diagnostics, outcome) = match set {
         Some(set) => {
             let mut found = retry_check_rules::lint(&set, &levels);
+            retry_check_sources::annotate(&mut found, &notes);
             if scan {
                 let cwd = std::env::current_dir()
                     .map_err(|e| format!("cannot read the current directory: {e}"))?;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 
 /// Files to lint: explicit paths (directories searched recursively for
-/// `*.toml`), or the configured globs. Sorted and de-duplicated so output
+/// contracts and the formats they import), or the configured globs. Sorted and de-duplicated so output
 /// never depends on directory order.
 pub fn contract_files(paths: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
@@ -18,7 +18,7 @@ pub fn contract_files(paths: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>
             for entry in entries {
                 let path = entry
                     .map_err(|e| format!("cannot read `{}`: {}", e.path().display(), e.error()))?;
-                if path.is_file() {
+                if path.is_file() && retry_check_sources::is_candidate(&path) {
                     files.push(path);
                 }
             }
@@ -43,7 +43,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     walk_files(
         dir,
         out,
-        &|p| p.extension().is_some_and(|e| e == "toml"),
+        // TOML contracts and the configuration formats they import;
+        // `retry_check_sources::load` keeps only the files that are sources.
+        &|p| retry_check_sources::is_candidate(p),
         &|_| true,
     )
 }

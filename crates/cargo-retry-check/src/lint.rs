@@ -71,6 +71,8 @@ pub struct Loaded {
     /// Parse errors (the last one notes that nothing else ran).
     pub errors: Vec<Diagnostic>,
     pub config: config::Config,
+    /// What imported files add to the findings (`retry_check_sources::annotate`).
+    pub notes: retry_check_sources::Notes,
 }
 
 /// Discover and parse the contract files exactly as `lint` does.
@@ -99,26 +101,39 @@ pub fn load_contracts(
     }
 
     let mut sources = SourceMap::new();
-    let (set, mut errors) = parse_contracts(&files, &cwd, &mut sources)?;
+    let parsed = parse_contracts(&files, &cwd, &mut sources)?;
+    let mut errors = parsed.errors;
     if let Some(last) = errors.last_mut() {
         last.notes.push(skipped_note.to_string());
     }
     Ok(Loaded {
         sources,
-        files: files.len(),
-        set,
+        files: parsed.files,
+        set: parsed.set,
         errors,
         config,
+        notes: parsed.notes,
     })
 }
 
+/// The contract set of some files (see [`parse_contracts`]).
+pub struct Parsed {
+    /// The set when every file is valid.
+    pub set: Option<retry_check_contract::ContractSet>,
+    pub errors: Vec<Diagnostic>,
+    /// How many of the files are contract sources.
+    pub files: usize,
+    pub notes: retry_check_sources::Notes,
+}
+
 /// Read and parse `files` into `sources` (which must hold no other contract
-/// file): the set when every file is valid, else the errors.
+/// file): TOML contracts and the configuration files they import or that
+/// were found beside them (`retry_check_sources::load`).
 pub fn parse_contracts(
     files: &[std::path::PathBuf],
     cwd: &Path,
     sources: &mut SourceMap,
-) -> Result<(Option<retry_check_contract::ContractSet>, Vec<Diagnostic>), String> {
+) -> Result<Parsed, String> {
     let mut errors: Vec<Diagnostic> = Vec::new();
     for path in files {
         let bytes =
@@ -127,14 +142,21 @@ pub fn parse_contracts(
         errors.extend(error);
     }
     if !errors.is_empty() {
-        return Ok((None, errors));
+        return Ok(Parsed {
+            set: None,
+            errors,
+            files: files.len(),
+            notes: Default::default(),
+        });
     }
-    let (parsed, parse_errors) = retry_check_contract::load(sources);
-    if parse_errors.is_empty() {
-        Ok((Some(parsed), Vec::new()))
-    } else {
-        Ok((None, parse_errors))
-    }
+    let read = |shown: &str| std::fs::read(cwd.join(shown));
+    let loaded = retry_check_sources::load(sources, &read);
+    Ok(Parsed {
+        set: loaded.errors.is_empty().then_some(loaded.set),
+        errors: loaded.errors,
+        files: loaded.files.len(),
+        notes: loaded.notes,
+    })
 }
 
 pub fn run(args: &LintArgs, matches: &ArgMatches) -> Result<Exit, String> {
@@ -154,9 +176,14 @@ pub fn run(args: &LintArgs, matches: &ArgMatches) -> Result<Exit, String> {
         set,
         errors,
         config,
+        notes,
     } = loaded;
     let diagnostics = match set {
-        Some(set) => retry_check_rules::lint(&set, &levels),
+        Some(set) => {
+            let mut found = retry_check_rules::lint(&set, &levels);
+            retry_check_sources::annotate(&mut found, &notes);
+            found
+        }
         None => errors,
     };
 

@@ -249,8 +249,8 @@ pub fn workspace_contracts(
     if files.is_empty() {
         return Ok((None, Vec::new(), 0));
     }
-    let (set, errors) = lint::parse_contracts(&files, cwd, sources)?;
-    Ok((set, errors, files.len()))
+    let parsed = lint::parse_contracts(&files, cwd, sources)?;
+    Ok((parsed.set, parsed.errors, parsed.files))
 }
 
 pub fn run(args: &ScanArgs, matches: &ArgMatches) -> Result<Exit, String> {

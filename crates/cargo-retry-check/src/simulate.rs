@@ -172,6 +172,7 @@ pub fn run(args: &SimulateArgs) -> Result<Exit, String> {
         set,
         errors,
         config,
+        ..
     } = loaded;
     let Some(set) = set else {
         crate::output::deliver(

@@ -71,6 +71,7 @@ pub fn run(args: &StormArgs) -> Result<Exit, String> {
         set,
         errors,
         config,
+        ..
     } = lint::load_contracts(
         &args.paths,
         args.manifest_path.as_deref(),

@@ -27,7 +27,7 @@ pub mod starter;
 pub mod tree;
 pub mod yaml;
 
-pub use load::{annotate, load, Loaded, ReadFile};
+pub use load::{annotate, load, Loaded, Notes, ReadFile};
 pub use sniff::is_candidate;
 
 /// Read files from disk (what the CLI passes to [`load`]).

@@ -26,11 +26,17 @@ pub struct Loaded {
     pub errors: Vec<Diagnostic>,
     /// The files that are contract sources (TOML or imported), in order.
     pub files: Vec<SourceId>,
-    /// Explanations of values a system applies without the file saying so
-    /// (see [`annotate`]).
+    /// What [`annotate`] needs to finish the run's findings.
+    pub notes: Notes,
+}
+
+/// What the imported files add to the findings of a run (see [`annotate`]).
+#[derive(Debug, Clone, Default)]
+pub struct Notes {
+    /// Explanations of values a system applies without the file saying so.
     pub implicit: Vec<(Span, String)>,
     /// The `allow` entries of `[source]` tables, each copied onto every
-    /// item of its file, with the number of copies (see [`annotate`]).
+    /// item of its file, with the number of copies.
     pub shared_allows: Vec<(Span, usize)>,
 }
 
@@ -108,9 +114,9 @@ pub fn load(sources: &mut SourceMap, read: ReadFile<'_>) -> Loaded {
         place_servers(&mut out.set, i);
     }
     for i in imported {
-        place_clients(&mut out.set, i, &mut out.implicit);
+        place_clients(&mut out.set, i, &mut out.notes.implicit);
     }
-    out.shared_allows = shared_allows(&out.set);
+    out.notes.shared_allows = shared_allows(&out.set);
     parse::check_duplicates(&out.set, &mut out.errors);
     out.errors.sort_by(Diagnostic::cmp_by_location);
     out
@@ -453,8 +459,8 @@ fn shared_allows(set: &ContractSet) -> Vec<(Span, usize)> {
 ///   the explanation as a note (Istio's default retries);
 /// - a `[source]` table's `allow` entry is one suppression for the whole
 ///   file: `unused_suppression` is kept (once) only when no item used it.
-pub fn annotate(diagnostics: &mut Vec<Diagnostic>, loaded: &Loaded) {
-    for (span, copies) in &loaded.shared_allows {
+pub fn annotate(diagnostics: &mut Vec<Diagnostic>, notes: &Notes) {
+    for (span, copies) in &notes.shared_allows {
         let unused = diagnostics
             .iter()
             .filter(|d| {
@@ -472,21 +478,21 @@ pub fn annotate(diagnostics: &mut Vec<Diagnostic>, loaded: &Loaded) {
             std::mem::replace(&mut kept, false)
         });
     }
-    if loaded.implicit.is_empty() {
+    if notes.implicit.is_empty() {
         return;
     }
     for d in diagnostics.iter_mut() {
         let spans = d.primary.iter().chain(&d.secondary).map(|l| &l.span);
-        let notes: Vec<String> = spans
+        let found: Vec<String> = spans
             .flat_map(|s| {
-                loaded
+                notes
                     .implicit
                     .iter()
                     .filter(move |(at, _)| at == s)
                     .map(|(_, n)| n.clone())
             })
             .collect();
-        for n in notes.into_iter().rev() {
+        for n in found.into_iter().rev() {
             if !d.notes.contains(&n) {
                 d.notes.insert(0, n);
             }

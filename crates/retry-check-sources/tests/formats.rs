@@ -54,7 +54,7 @@ fn load(format: &str, kind: &str) -> (SourceMap, Vec<Diagnostic>, bool) {
         LevelSource::CommandLine("-W pedantic".into()),
     );
     let mut diags = lint(&loaded.set, &levels);
-    retry_check_sources::annotate(&mut diags, &loaded);
+    retry_check_sources::annotate(&mut diags, &loaded.notes);
     (sources, diags, true)
 }
 
