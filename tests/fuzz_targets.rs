@@ -134,13 +134,17 @@ pub fn import_source(data: &[u8]) {
     }
     if selector & 0x80 != 0 {
         let format = FORCED[usize::from(selector >> 2) % FORCED.len()];
-        let mapping = format!("version = 1\n[source.f]\npath = \"{name}\"\nformat = \"{format}\"\n");
+        let mapping =
+            format!("version = 1\n[source.f]\npath = \"{name}\"\nformat = \"{format}\"\n");
         sources.add("fuzz.toml", mapping);
     }
     let none = |_: &str| Err(std::io::Error::from(std::io::ErrorKind::NotFound));
     let loaded = retry_check_sources::load(&mut sources, &none);
     for error in &loaded.errors {
-        assert!(error.primary.is_some(), "error without a location: {error:?}");
+        assert!(
+            error.primary.is_some(),
+            "error without a location: {error:?}"
+        );
     }
     let files = sources.files().count();
     let _ = render::human_report(&loaded.errors, &sources, files, false);

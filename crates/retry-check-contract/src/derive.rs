@@ -226,7 +226,21 @@ pub fn children(set: &ContractSet) -> Vec<Vec<usize>> {
             *flag = true;
         }
     }
-    let proxies: Vec<usize> = (0..set.clients.len()).filter(|&i| is_proxy[i]).collect();
+    // Proxies by the servers they front, so each call looks at the few
+    // proxies of its server (runs may hold thousands of routes).
+    let mut proxies_of: std::collections::HashMap<&str, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, c) in set.clients.iter().enumerate() {
+        if !is_proxy[i] {
+            continue;
+        }
+        for call in &c.calls {
+            let list = proxies_of.entry(call.value.server.as_str()).or_default();
+            if !list.contains(&i) {
+                list.push(i);
+            }
+        }
+    }
     let inside =
         |server: &str| -> &[usize] { running_in.get(server).map(Vec::as_slice).unwrap_or(&[]) };
     set.clients
@@ -238,11 +252,15 @@ pub fn children(set: &ContractSet) -> Vec<Vec<usize>> {
                 let through: Vec<usize> = if is_proxy[ci] {
                     Vec::new()
                 } else {
-                    proxies
-                        .iter()
-                        .copied()
-                        .filter(|&p| fronts(&set.clients[p], &call.value))
-                        .collect()
+                    proxies_of
+                        .get(call.value.server.as_str())
+                        .map(|list| {
+                            list.iter()
+                                .copied()
+                                .filter(|&p| fronts(&set.clients[p], &call.value))
+                                .collect()
+                        })
+                        .unwrap_or_default()
                 };
                 let below = if through.is_empty() {
                     inside(&call.value.server)

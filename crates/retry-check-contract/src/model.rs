@@ -364,13 +364,14 @@ pub struct ContractSet {
     /// Envoy route): they sit in front of their `calls` targets and retry
     /// what other clients send there, so on a call path they come between
     /// those clients and the target (see [`crate::derive::call_paths`]).
+    /// Sorted (clients are appended in order).
     pub proxies: Vec<usize>,
 }
 
 impl ContractSet {
     /// Is client `ci` a proxy (see [`ContractSet::proxies`])?
     pub fn is_proxy(&self, ci: usize) -> bool {
-        self.proxies.contains(&ci)
+        self.proxies.binary_search(&ci).is_ok()
     }
 
     pub fn server(&self, name: &str) -> Option<(usize, &Server)> {

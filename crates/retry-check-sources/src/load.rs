@@ -113,9 +113,7 @@ pub fn load(sources: &mut SourceMap, read: ReadFile<'_>) -> Loaded {
     for i in &mut imported {
         place_servers(&mut out.set, i);
     }
-    for i in imported {
-        place_clients(&mut out.set, i, &mut out.notes.implicit);
-    }
+    place_clients(&mut out.set, imported, &mut out.notes.implicit);
     out.notes.shared_allows = shared_allows(&out.set);
     parse::check_duplicates(&out.set, &mut out.errors);
     out.errors.sort_by(Diagnostic::cmp_by_location);
@@ -335,10 +333,13 @@ fn import_file(
     Some((out, first.as_str()))
 }
 
+/// Server names of the set, to their operations (built once per run).
+type ServerIndex<'s> = HashMap<&'s str, &'s [retry_check_contract::Operation]>;
+
 /// The contract server a name in a file is: the mapping's `servers`, a
 /// server of that exact name, the mapping's `server`, a server named like
 /// its first label, else that label (RC031 then reports it unknown).
-fn server_for(set: &ContractSet, placement: &Placement, name: &str) -> String {
+fn server_for(index: &ServerIndex<'_>, placement: &Placement, name: &str) -> String {
     if let Some((_, to)) = placement
         .servers
         .iter()
@@ -346,7 +347,7 @@ fn server_for(set: &ContractSet, placement: &Placement, name: &str) -> String {
     {
         return to.value.clone();
     }
-    if set.server(name).is_some() {
+    if index.contains_key(name) {
         return name.to_string();
     }
     if let Some(s) = &placement.server {
@@ -355,8 +356,8 @@ fn server_for(set: &ContractSet, placement: &Placement, name: &str) -> String {
     short_name(name).to_string()
 }
 
-fn calls(set: &ContractSet, placement: &Placement, target: &RawTarget) -> Vec<Sp<CallRef>> {
-    let server = server_for(set, placement, &target.name);
+fn calls(index: &ServerIndex<'_>, placement: &Placement, target: &RawTarget) -> Vec<Sp<CallRef>> {
+    let server = server_for(index, placement, &target.name);
     let call = |operation: Option<String>| {
         Sp::new(
             CallRef {
@@ -366,15 +367,12 @@ fn calls(set: &ContractSet, placement: &Placement, target: &RawTarget) -> Vec<Sp
             target.span.clone(),
         )
     };
-    let declared = set
-        .server(&server)
-        .map(|(_, s)| s.operations.as_slice())
-        .unwrap_or(&[]);
+    let known = index.get(server.as_str()).copied();
+    let declared = known.unwrap_or(&[]);
     match &target.operations {
         Operations::All => vec![call(None)],
-        Operations::Named(_) if declared.is_empty() && set.server(&server).is_some() => {
-            vec![call(None)]
-        }
+        // A server that declares no operations is called as a whole.
+        Operations::Named(_) if declared.is_empty() && known.is_some() => vec![call(None)],
         Operations::Named(op) => vec![call(Some(op.clone()))],
         Operations::Methods(methods) => {
             if declared.is_empty() {
@@ -408,20 +406,37 @@ fn place_servers(set: &mut ContractSet, imported: &mut Imported) {
     }
 }
 
-/// Put one file's clients into the set, their targets resolved.
-fn place_clients(set: &mut ContractSet, imported: Imported, implicit: &mut Vec<(Span, String)>) {
-    implicit.extend(imported.implicit);
-    let placement = imported
-        .placement
-        .unwrap_or_else(|| Placement::unmapped(""));
-    for ic in imported.clients {
-        let mut client = ic.client;
-        client.calls = ic
-            .targets
-            .iter()
-            .flat_map(|t| calls(set, &placement, t))
-            .collect();
-        if ic.proxy {
+/// Put the clients of every file into the set, their targets resolved
+/// against an index of the set's servers (built once).
+fn place_clients(
+    set: &mut ContractSet,
+    imported: Vec<Imported>,
+    implicit: &mut Vec<(Span, String)>,
+) {
+    let mut resolved = Vec::new();
+    {
+        let mut index: ServerIndex<'_> = HashMap::with_capacity(set.servers.len());
+        for s in &set.servers {
+            index
+                .entry(s.name.value.as_str())
+                .or_insert(s.operations.as_slice());
+        }
+        for file in imported {
+            implicit.extend(file.implicit);
+            let placement = file.placement.unwrap_or_else(|| Placement::unmapped(""));
+            for ic in file.clients {
+                let calls: Vec<Sp<CallRef>> = ic
+                    .targets
+                    .iter()
+                    .flat_map(|t| calls(&index, &placement, t))
+                    .collect();
+                resolved.push((ic.client, ic.proxy, calls));
+            }
+        }
+    }
+    for (mut client, proxy, calls) in resolved {
+        client.calls = calls;
+        if proxy {
             set.proxies.push(set.clients.len());
         }
         let at = client.retry_span();
@@ -481,16 +496,18 @@ pub fn annotate(diagnostics: &mut Vec<Diagnostic>, notes: &Notes) {
     if notes.implicit.is_empty() {
         return;
     }
+    let mut by_span: HashMap<&Span, Vec<&String>> = HashMap::with_capacity(notes.implicit.len());
+    for (span, note) in &notes.implicit {
+        by_span.entry(span).or_default().push(note);
+    }
     for d in diagnostics.iter_mut() {
-        let spans = d.primary.iter().chain(&d.secondary).map(|l| &l.span);
-        let found: Vec<String> = spans
-            .flat_map(|s| {
-                notes
-                    .implicit
-                    .iter()
-                    .filter(move |(at, _)| at == s)
-                    .map(|(_, n)| n.clone())
-            })
+        let found: Vec<String> = d
+            .primary
+            .iter()
+            .chain(&d.secondary)
+            .filter_map(|l| by_span.get(&l.span))
+            .flatten()
+            .map(|n| (*n).clone())
             .collect();
         for n in found.into_iter().rev() {
             if !d.notes.contains(&n) {

@@ -87,10 +87,12 @@ pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
                         message: format!("nesting deeper than {MAX_DEPTH} levels"),
                     });
                 }
+                // Configuration maps and lists are short: start with room
+                // for a few to spare the early reallocations.
                 stack.push(if matches!(event, Event::SequenceStart(..)) {
-                    Open::Seq(Vec::new(), range.start, anchor)
+                    Open::Seq(Vec::with_capacity(4), range.start, anchor)
                 } else {
-                    Open::Map(Vec::new(), None, range.start, anchor)
+                    Open::Map(Vec::with_capacity(4), None, range.start, anchor)
                 });
                 continue;
             }
@@ -112,7 +114,7 @@ pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
                     .as_ref()
                     .is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "str");
                 let value = if style == ScalarStyle::Plain && !is_str_tag {
-                    resolve_plain(&text)
+                    resolve_plain(text.into_owned())
                 } else {
                     Value::String(text.into_owned())
                 };
@@ -189,17 +191,17 @@ fn count(node: &Node) -> usize {
 }
 
 /// YAML 1.2 core schema for plain scalars.
-fn resolve_plain(text: &str) -> Value {
-    match text {
+fn resolve_plain(text: String) -> Value {
+    match text.as_str() {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
         "false" | "False" | "FALSE" => return Value::Bool(false),
         _ => {}
     }
-    if is_number(text) {
-        Value::Number(text.to_string())
+    if is_number(&text) {
+        Value::Number(text)
     } else {
-        Value::String(text.to_string())
+        Value::String(text)
     }
 }
 

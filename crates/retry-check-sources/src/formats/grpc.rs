@@ -61,18 +61,19 @@ fn snake(camel: &str) -> String {
     out
 }
 
-/// Keys in both spellings, for `unknown_keys`.
-fn both(fields: &[&'static str]) -> Vec<String> {
-    fields
+fn check_keys(r: &mut Reader<'_>, node: &Node, fields: &[&'static str], place: &str) {
+    // Most configs spell every key right: only build the list of both
+    // spellings (`maxAttempts`, `max_attempts`) when one is not known.
+    let known = |name: &str| fields.iter().any(|f| *f == name || snake(f) == name);
+    if node.entries().iter().all(|e| known(e.name())) {
+        return;
+    }
+    let both: Vec<String> = fields
         .iter()
         .flat_map(|f| [f.to_string(), snake(f)])
-        .collect()
-}
-
-fn check_keys(r: &mut Reader<'_>, node: &Node, fields: &[&'static str], place: &str) {
-    let known = both(fields);
-    let known: Vec<&str> = known.iter().map(String::as_str).collect();
-    r.unknown_keys(node, &known, place);
+        .collect();
+    let both: Vec<&str> = both.iter().map(String::as_str).collect();
+    r.unknown_keys(node, &both, place);
 }
 
 pub fn import(r: &mut Reader<'_>, doc: &Node, placement: &Placement, out: &mut Imported) {
