@@ -135,7 +135,7 @@ fn linkerd(i: usize) -> String {
          \x20   - name: GET /get\n      condition:\n        all:\n          - method: GET\n          - pathRegex: /get\n      isRetryable: true\n\
          \x20     responseClasses:\n        - condition: {{ status: {{ min: 500, max: 599 }} }}\n          isFailure: true\n\
          \x20 retryBudget:\n    retryRatio: 0.2\n    minRetriesPerSecond: 10\n    ttl: 10s\n",
-        i % 2 == 0
+        i.is_multiple_of(2)
     )
 }
 
