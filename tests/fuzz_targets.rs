@@ -57,16 +57,7 @@ pub fn lint_contracts(data: &[u8]) {
     if diagnostics.is_empty() {
         diagnostics = lint(&set, &LintLevels::new());
     }
-    for diagnostic in &diagnostics {
-        assert!(
-            diagnostic.primary.is_some(),
-            "diagnostic without a location: {diagnostic:?}"
-        );
-    }
-    let files = sources.files().count();
-    let _ = render::human_report(&diagnostics, &sources, files, false);
-    let _ = render::short_report(&diagnostics, &sources, files);
-    let _ = render::json_report(&diagnostics, &sources, files);
+    located_and_rendered(&diagnostics, &sources);
 }
 
 /// Scan one Rust source file and run the code rules over what it found.
@@ -176,16 +167,21 @@ pub fn lint_sources(data: &[u8]) {
         diagnostics = lint(&loaded.set, &LintLevels::new());
         retry_check_sources::annotate(&mut diagnostics, &loaded.notes);
     }
-    for diagnostic in &diagnostics {
+    located_and_rendered(&diagnostics, &sources);
+}
+
+/// Every diagnostic has a location, and renders in every plain format.
+fn located_and_rendered(diagnostics: &[retry_check_diagnostics::Diagnostic], sources: &SourceMap) {
+    for diagnostic in diagnostics {
         assert!(
             diagnostic.primary.is_some(),
             "diagnostic without a location: {diagnostic:?}"
         );
     }
     let files = sources.files().count();
-    let _ = render::human_report(&diagnostics, &sources, files, false);
-    let _ = render::short_report(&diagnostics, &sources, files);
-    let _ = render::json_report(&diagnostics, &sources, files);
+    let _ = render::human_report(diagnostics, sources, files, false);
+    let _ = render::short_report(diagnostics, sources, files);
+    let _ = render::json_report(diagnostics, sources, files);
 }
 
 fn split(data: &[u8]) -> Vec<&[u8]> {
