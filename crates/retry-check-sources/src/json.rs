@@ -127,6 +127,14 @@ mod tests {
     }
 
     #[test]
+    fn ranges_are_bytes_after_multibyte_text() {
+        let text = "{\"title\": \"Zahlungsübersicht ✓\", \"n\": 5}";
+        let node = parse(text).unwrap();
+        let n = node.get(&["n"]).unwrap();
+        assert_eq!(&text[n.span.clone()], "5");
+    }
+
+    #[test]
     fn strict_json_only() {
         assert!(parse("{\"a\": 1,}").is_err());
         assert!(parse("// c\n{}").is_err());

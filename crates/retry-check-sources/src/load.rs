@@ -383,7 +383,11 @@ fn calls(index: &ServerIndex<'_>, placement: &Placement, target: &RawTarget) -> 
                 .filter(|o| {
                     o.method
                         .as_ref()
-                        .is_some_and(|m| methods.contains(&m.value) || m.value == Method::Rpc)
+                        // gRPC calls are HTTP POSTs.
+                        .is_some_and(|m| {
+                            methods.contains(&m.value)
+                                || (m.value == Method::Rpc && methods.contains(&Method::Post))
+                        })
                 })
                 .map(|o| call(Some(o.name.value.clone())))
                 .collect()

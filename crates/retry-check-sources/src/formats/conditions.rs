@@ -89,7 +89,7 @@ pub fn tokens(
     let written = source.get(node_span.clone());
     let offset = match written {
         Some(w) if w == text => Some(node_span.start),
-        Some(w) if w.len() == text.len() + 2 && &w[1..w.len() - 1] == text => {
+        Some(w) if w.len() == text.len() + 2 && w.get(1..w.len() - 1) == Some(text) => {
             Some(node_span.start + 1)
         }
         _ => None,

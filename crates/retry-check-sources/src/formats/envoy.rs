@@ -259,7 +259,7 @@ fn route_client(
     let (retries, span) = retries.unwrap_or((1, on.span.clone()));
     c.per_attempt_timeout =
         field(policy, "per_try_timeout").and_then(|t| duration(r, "per_try_timeout", t));
-    c.backoff = Some(backoff(r, policy, &on.span));
+    c.backoff = Some(back_off(r, policy, &on.span));
     if retries == 0 || r.errors.len() > before {
         return;
     }
@@ -323,7 +323,7 @@ fn route_client(
     });
 }
 
-fn backoff(
+fn back_off(
     r: &mut Reader<'_>,
     policy: &Node,
     fallback: &std::ops::Range<usize>,
