@@ -87,6 +87,16 @@ impl Node {
         self.entry(names).map(|e| &e.value)
     }
 
+    /// The value of a proto field written in either spelling proto3 JSON
+    /// accepts: `snake_case` (`retry_on`) or `lowerCamelCase` (`retryOn`),
+    /// `name` being either. No allocation: configs are walked a lot.
+    pub fn field(&self, name: &str) -> Option<&Node> {
+        self.entries()
+            .iter()
+            .find(|e| same_field(e.name(), name))
+            .map(|e| &e.value)
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::String(s) => Some(s),
@@ -110,6 +120,25 @@ impl Node {
     }
 }
 
+/// `retry_on` and `retryOn` (and `maxAttempts` and `max_attempts`) are the
+/// same field: equal once every `_x` is read as `X`.
+pub fn same_field(a: &str, b: &str) -> bool {
+    fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
+        let mut upper = false;
+        s.chars().filter_map(move |c| {
+            if c == '_' {
+                upper = true;
+                None
+            } else if std::mem::take(&mut upper) {
+                Some(c.to_ascii_uppercase())
+            } else {
+                Some(c)
+            }
+        })
+    }
+    a == b || folded(a).eq(folded(b))
+}
+
 /// A document that could not be read at all: the parser's message and the
 /// byte range it points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,3 +155,17 @@ pub const MAX_DEPTH: usize = 128;
 /// Most nodes a document may expand to (YAML aliases can multiply a small
 /// file: the "billion laughs").
 pub const MAX_NODES: usize = 1_000_000;
+
+#[cfg(test)]
+mod tests {
+    use super::same_field;
+
+    #[test]
+    fn proto_spellings_are_one_field() {
+        assert!(same_field("retry_on", "retryOn"));
+        assert!(same_field("maxAttempts", "max_attempts"));
+        assert!(same_field("retry_on", "retry_on"));
+        assert!(!same_field("retry_on", "retryon"));
+        assert!(!same_field("num_retries", "retry_on"));
+    }
+}

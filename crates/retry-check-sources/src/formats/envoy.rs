@@ -66,10 +66,10 @@ pub fn is_envoy(doc: &Node) -> bool {
 
 /// `snake_case` or its proto3 JSON `lowerCamelCase`.
 fn field<'n>(node: &'n Node, snake: &str) -> Option<&'n Node> {
-    node.get(&[snake])
-        .or_else(|| node.get(&[camel(snake).as_str()]))
+    node.field(snake)
 }
 
+/// Keys in both spellings, for `unknown_keys`.
 fn camel(snake: &str) -> String {
     let mut out = String::with_capacity(snake.len());
     let mut upper = false;
@@ -208,12 +208,19 @@ fn route_client(
     let Some(policy) = r.map("retry_policy", policy) else {
         return;
     };
-    let known: Vec<String> = RETRY_POLICY_FIELDS
-        .iter()
-        .flat_map(|f| [f.to_string(), camel(f)])
-        .collect();
-    let known: Vec<&str> = known.iter().map(String::as_str).collect();
-    r.unknown_keys(policy, &known, "in an Envoy `retry_policy`");
+    let all_known = policy.entries().iter().all(|e| {
+        RETRY_POLICY_FIELDS
+            .iter()
+            .any(|f| crate::tree::same_field(e.name(), f))
+    });
+    if !all_known {
+        let known: Vec<String> = RETRY_POLICY_FIELDS
+            .iter()
+            .flat_map(|f| [f.to_string(), camel(f)])
+            .collect();
+        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+        r.unknown_keys(policy, &known, "in an Envoy `retry_policy`");
+    }
     let name_span = route.get(&["name"]).unwrap_or(route);
     let mut c = client(Sp::new(name, r.span(&name_span.span)));
     let Some(on) = field(policy, "retry_on") else {

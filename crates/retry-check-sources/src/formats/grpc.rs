@@ -44,8 +44,7 @@ pub fn is_service_config(doc: &Node) -> bool {
 
 /// A field by its JSON name or its proto name (`maxAttempts`, `max_attempts`).
 fn field<'n>(node: &'n Node, camel: &str) -> Option<&'n Node> {
-    node.get(&[camel])
-        .or_else(|| node.get(&[snake(camel).as_str()]))
+    node.field(camel)
 }
 
 fn snake(camel: &str) -> String {
@@ -64,7 +63,7 @@ fn snake(camel: &str) -> String {
 fn check_keys(r: &mut Reader<'_>, node: &Node, fields: &[&'static str], place: &str) {
     // Most configs spell every key right: only build the list of both
     // spellings (`maxAttempts`, `max_attempts`) when one is not known.
-    let known = |name: &str| fields.iter().any(|f| *f == name || snake(f) == name);
+    let known = |name: &str| fields.iter().any(|f| crate::tree::same_field(f, name));
     if node.entries().iter().all(|e| known(e.name())) {
         return;
     }
