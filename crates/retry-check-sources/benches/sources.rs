@@ -111,7 +111,7 @@ fn grpc(i: usize) -> String {
 "#,
         2 + i % 4,
         // Every third file also retries a doubtful code (RC004).
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             r#"["UNAVAILABLE", "RESOURCE_EXHAUSTED"]"#
         } else {
             r#"["UNAVAILABLE"]"#
