@@ -163,6 +163,19 @@ pub struct LintArgs {
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
 
+    #[command(flatten)]
+    pub levels: LevelArgs,
+
+    /// Write the report to FILE instead of stdout; the summary line still
+    /// goes to the terminal (stderr).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `-A/-W/-D`: lint levels on the command line, applied in order after the
+/// defaults and `[workspace.metadata.retry-check.lints]`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct LevelArgs {
     /// Set a rule, a group or `warnings` to allow. Repeatable; later flags win.
     #[arg(short = 'A', long = "allow", value_name = "LINT", action = clap::ArgAction::Append)]
     pub allow: Vec<String>,
@@ -174,11 +187,6 @@ pub struct LintArgs {
     /// Set a rule, a group or `warnings` to deny (`-D warnings` fails on warnings).
     #[arg(short = 'D', long = "deny", value_name = "LINT", action = clap::ArgAction::Append)]
     pub deny: Vec<String>,
-
-    /// Write the report to FILE instead of stdout; the summary line still
-    /// goes to the terminal (stderr).
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
 }
 
 /// `scan`.
@@ -208,17 +216,8 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
 
-    /// Set a rule, a group or `warnings` to allow. Repeatable; later flags win.
-    #[arg(short = 'A', long = "allow", value_name = "LINT", action = clap::ArgAction::Append)]
-    pub allow: Vec<String>,
-
-    /// Set a rule, a group or `warnings` to warn.
-    #[arg(short = 'W', long = "warn", value_name = "LINT", action = clap::ArgAction::Append)]
-    pub warn: Vec<String>,
-
-    /// Set a rule, a group or `warnings` to deny (`-D warnings` fails on warnings).
-    #[arg(short = 'D', long = "deny", value_name = "LINT", action = clap::ArgAction::Append)]
-    pub deny: Vec<String>,
+    #[command(flatten)]
+    pub levels: LevelArgs,
 
     /// Write the report to FILE instead of stdout; the summary line still
     /// goes to the terminal (stderr).
@@ -312,6 +311,9 @@ pub struct SimulateArgs {
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
 
+    #[command(flatten)]
+    pub levels: LevelArgs,
+
     /// Write the report to FILE instead of stdout; the summary line still
     /// goes to the terminal (stderr).
     #[arg(short = 'o', long, value_name = "FILE")]
@@ -377,6 +379,9 @@ pub struct ModelArgs {
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
 
+    #[command(flatten)]
+    pub levels: LevelArgs,
+
     /// Write the report to FILE instead of stdout; the summary line still
     /// goes to the terminal (stderr).
     #[arg(short = 'o', long, value_name = "FILE")]
@@ -437,6 +442,9 @@ pub struct StormArgs {
     /// When to use colours (also CARGO_TERM_COLOR; NO_COLOR disables).
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
+
+    #[command(flatten)]
+    pub levels: LevelArgs,
 
     /// Write the report to FILE instead of stdout, and the SVG charts next
     /// to it (FILE's stem, then the server: `report-payments.svg`).

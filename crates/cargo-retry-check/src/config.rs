@@ -200,7 +200,7 @@ pub fn load(manifest_path: Option<&Path>, cwd: &Path) -> Result<Config, String> 
                 };
                 for (name, level) in lints {
                     let selector =
-                        crate::catalog::selector(name).map_err(|e| format!("{at}: {e}"))?;
+                        retry_check_catalog::selector(name).map_err(|e| format!("{at}: {e}"))?;
                     let level = level.as_str().and_then(Level::parse).ok_or_else(|| {
                         format!("{at}: lint `{name}` must be \"allow\", \"warn\" or \"deny\"")
                     })?;

@@ -15,10 +15,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use clap::ArgMatches;
 use retry_check_contract::ContractSet;
 use retry_check_diagnostics::{render, Diagnostic, Severity, SourceId, SourceMap, Span};
-use retry_check_rules::{Level, LevelSource, LintLevels};
-use retry_check_scan::{lint_scan_with, scan_file, scan_manifest, CodeRule, FileScan};
+use retry_check_rules::Engine;
+use retry_check_scan::{lint_scan, scan_file, scan_manifest, FileScan, UNPARSABLE_SOURCE};
 
-use crate::cli::{Format, LintArgs, ScanArgs};
+use crate::cli::{Format, ScanArgs};
 use crate::config::{self, Config};
 use crate::{discover, lint, Exit};
 
@@ -113,8 +113,8 @@ fn scan_one(path: &Path, shown: String, id: SourceId) -> Scanned {
         Ok(b) => b,
         Err(e) => {
             let d = Diagnostic::new(
-                "RC100",
-                "unparsable_source",
+                UNPARSABLE_SOURCE.code,
+                UNPARSABLE_SOURCE.name,
                 Severity::Warning,
                 format!("cannot read `{shown}`: {e}; the file was skipped"),
             );
@@ -131,8 +131,8 @@ fn scan_one(path: &Path, shown: String, id: SourceId) -> Scanned {
             let at = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
             let d = Diagnostic::new(
-                "RC100",
-                "unparsable_source",
+                UNPARSABLE_SOURCE.code,
+                UNPARSABLE_SOURCE.name,
                 Severity::Warning,
                 format!("`{shown}` is not UTF-8 text; the file was skipped"),
             )
@@ -157,13 +157,13 @@ fn scan_one(path: &Path, shown: String, id: SourceId) -> Scanned {
 }
 
 /// Scan `files` in parallel and add them to `sources` in order; lint each
-/// with `levels` (code rules; `warnings` applied) against `set`.
+/// through `engine` (code rules, RC100) against `set`.
 pub fn scan_files(
     files: &[PathBuf],
     cwd: &Path,
     sources: &mut SourceMap,
     set: Option<&ContractSet>,
-    levels: &LintLevels,
+    engine: &mut Engine<'_>,
 ) -> Vec<Diagnostic> {
     let base = sources.files().count();
     let next = AtomicUsize::new(0);
@@ -194,48 +194,19 @@ pub fn scan_files(
     });
     results.sort_by_key(|(i, _)| *i);
 
-    let level_of = |r: &CodeRule| levels.level_for(r.code, r.group, r.default_level).0;
     let mut out = Vec::new();
     for (_, s) in results {
         let id = sources.add(s.shown, s.text);
         match s.result {
             Ok(scan) => {
                 debug_assert_eq!(scan.source, id);
-                out.extend(lint_scan_with(&scan, set, level_of));
+                out.extend(lint_scan(&scan, set, engine));
             }
-            Err(d) => out.push(*d),
-        }
-    }
-    apply_warnings(&mut out, levels);
-    for d in &mut out {
-        if d.code != "RC100" {
-            d.help.push(format!(
-                "for more information, run `cargo retry-check explain {}`",
-                d.code
-            ));
+            Err(d) => out.extend(engine.level_diagnostic(&UNPARSABLE_SOURCE, *d)),
         }
     }
     out.sort_by_key(|d| d.sort_key());
     out
-}
-
-/// `-D warnings` / `-A warnings` on the scanner's warnings.
-fn apply_warnings(diags: &mut Vec<Diagnostic>, levels: &LintLevels) {
-    match levels.warnings() {
-        Some((Level::Deny, src)) => {
-            for d in diags.iter_mut().filter(|d| d.severity == Severity::Warning) {
-                d.severity = Severity::Error;
-                d.notes.push(match &src {
-                    LevelSource::CommandLine(flag) => {
-                        format!("`{flag}` turns warnings into errors")
-                    }
-                    _ => "`warnings` is set to `deny`".to_string(),
-                });
-            }
-        }
-        Some((Level::Allow, _)) => diags.retain(|d| d.severity != Severity::Warning),
-        _ => {}
-    }
 }
 
 /// The contracts of the workspace, for drift: the configured globs, read
@@ -257,21 +228,7 @@ pub fn run(args: &ScanArgs, matches: &ArgMatches) -> Result<Exit, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let config = config::load(args.manifest_path.as_deref(), &cwd)?;
-    let lint_args = LintArgs {
-        paths: Vec::new(),
-        manifest_path: args.manifest_path.clone(),
-        format: args.format,
-        color: args.color,
-        allow: args.allow.clone(),
-        warn: args.warn.clone(),
-        deny: args.deny.clone(),
-        output: args.output.clone(),
-    };
-    let mut levels = LintLevels::new();
-    levels.set_config(config.lints.clone());
-    for (selector, level, flag) in lint::cli_levels(&lint_args, matches)? {
-        levels.set(selector, level, LevelSource::CommandLine(flag));
-    }
+    let levels = lint::levels(&config, &args.levels, matches)?;
     let files = scan_targets(&args.paths, &config)?;
     let mut sources = SourceMap::new();
     let (set, mut diagnostics, _) = if args.no_contracts {
@@ -285,12 +242,13 @@ pub fn run(args: &ScanArgs, matches: &ArgMatches) -> Result<Exit, String> {
                 .to_string(),
         );
     }
+    let mut engine = Engine::new(&levels, retry_check_catalog::all());
     diagnostics.extend(scan_files(
         &files,
         &cwd,
         &mut sources,
         set.as_ref(),
-        &levels,
+        &mut engine,
     ));
     diagnostics.sort_by_key(|d| d.sort_key());
 

@@ -27,6 +27,7 @@ mod duration;
 pub mod model;
 pub mod mapping;
 pub mod parse;
+mod rc000_invalid_contract;
 pub mod schema;
 mod status;
 mod suggest;
@@ -35,6 +36,7 @@ pub use duration::{Duration, DurationError};
 pub use mapping::{SourceFormat, SourceMapping};
 pub use model::*;
 pub use parse::{load, INVALID_CONTRACT};
+pub use rc000_invalid_contract::LINT as INVALID_CONTRACT_LINT;
 pub use status::{GrpcCode, Status, Transport};
 pub use suggest::did_you_mean;
 

@@ -10,7 +10,8 @@
 //! source text, never guessed.
 //!
 //! [`lint_scan`] runs the code rules (RC101 and up, one file each under
-//! [`rules`]) over a [`FileScan`] and returns [`Diagnostic`]s.
+//! [`rules`]) over a [`FileScan`] through the run's lint engine and returns
+//! [`Diagnostic`]s.
 //!
 //! A file that does not parse yields an `RC100 unparsable_source`
 //! diagnostic; no input panics.
@@ -20,6 +21,7 @@ mod eval;
 mod extract;
 mod manifest;
 pub mod policy;
+mod rc100_unparsable_source;
 pub mod rules;
 mod suppress;
 
@@ -27,7 +29,10 @@ use retry_check_diagnostics::{Diagnostic, Severity, SourceId, SourceMap, Span};
 
 pub use manifest::scan_manifest;
 pub use policy::{Attempts, Dur, Jitter, OptDur, Policy, Predicate, RetryCrate, Schedule, Val};
-pub use rules::{all_code_rules, find_code_rule, lint_scan, lint_scan_with, CodeContext, CodeRule};
+pub use rc100_unparsable_source::UNPARSABLE_SOURCE;
+pub use rules::{
+    all_code_rules, find_code_rule, lint_scan, lint_scan_at_defaults, lints, CodeContext, CodeRule,
+};
 pub use suppress::{Binding, Suppression};
 
 /// Everything the scanner learnt about one file.
@@ -126,8 +131,8 @@ pub fn scan_file(path: &str, text: &str, id: SourceId) -> Result<FileScan, Box<D
             let start = r.start.min(end);
             Err(Box::new(
                 Diagnostic::new(
-                    "RC100",
-                    "unparsable_source",
+                    UNPARSABLE_SOURCE.code,
+                    UNPARSABLE_SOURCE.name,
                     Severity::Warning,
                     format!("could not parse `{path}`: {what}; the file was skipped"),
                 )
