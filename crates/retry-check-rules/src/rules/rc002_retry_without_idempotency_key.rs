@@ -276,7 +276,16 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 f = f.note("hedged attempts run concurrently: each one may execute the operation");
             }
             f = f.note(consequence(cx, t, &name));
-            f = if !keyed {
+            f = if cx.set.is_proxy(ci) {
+                // A mesh or gateway resends what its caller sent: the key
+                // has to come from the caller and the server.
+                f.help(format!(
+                    "turn off the retries of the proxy `{}` for `{name}`, or give `{}` a key \
+                     contract (`key_source = \"header:Idempotency-Key\"`, `key_ttl`) and have \
+                     its callers send the key",
+                    client.name.value, server.name.value
+                ))
+            } else if !keyed {
                 f.help(format!(
                     "give `{}` a key contract (`key_source = \"header:Idempotency-Key\"`, `key_ttl`) \
                      and send `idempotency_key = {{ reused_across_retries = true }}` from `{}`",
@@ -289,7 +298,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     client.name.value
                 ))
             };
-            if retries && !hedging {
+            if retries && !hedging && !cx.set.is_proxy(ci) {
                 f = f.help(
                     "or retry only failures that prove the request was never sent: \
                      `retry_on = [\"connect-failure\", \"refused-stream\"]`",
