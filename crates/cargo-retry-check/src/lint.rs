@@ -100,7 +100,15 @@ pub fn load_contracts(
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let config = config::load(manifest_path, &cwd)?;
     let files = discover::contract_files(paths, &config)?;
-    if files.is_empty() {
+    let mut sources = SourceMap::new();
+    let parsed = if files.is_empty() {
+        None
+    } else {
+        Some(parse_contracts(&files, &cwd, &mut sources)?)
+    };
+    // No file was a contract or a configuration we read (a README given
+    // as a path, a directory of unrelated YAML).
+    if parsed.as_ref().is_none_or(|p| p.files == 0) {
         let looked = if paths.is_empty() {
             format!(
                 "{} (under `{}`)",
@@ -115,8 +123,9 @@ pub fn load_contracts(
         ));
     }
 
-    let mut sources = SourceMap::new();
-    let parsed = parse_contracts(&files, &cwd, &mut sources)?;
+    let Some(parsed) = parsed else {
+        return Err("no contract files found".to_string());
+    };
     let mut errors = parsed.errors;
     if let Some(last) = errors.last_mut() {
         last.notes.push(skipped_note.to_string());

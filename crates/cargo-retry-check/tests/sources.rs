@@ -202,3 +202,16 @@ fn init_from_writes_a_starter_contract() {
     assert_eq!(again.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A path that holds no contract and no configuration retry-check reads is
+/// a usage error, not a clean run.
+#[test]
+fn a_path_with_no_source_is_an_error() {
+    let out = cmd(&["lint", "README.md"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no contract files found in the given paths"),
+        "{stderr}"
+    );
+}
