@@ -1,19 +1,8 @@
 //! The `[source.NAME]` tables (see [`crate::mapping`]), read with the same
 //! helpers and error kinds as the rest of the contract.
 
-use super::{Cx, Key, Value};
+use super::{Cx, Key, Value, SOURCE_FIELDS};
 use crate::mapping::{SourceFormat, SourceMapping};
-
-pub(crate) const SOURCE_FIELDS: &[&str] = &[
-    "path",
-    "format",
-    "layer",
-    "runs_in",
-    "server",
-    "servers",
-    "key_header",
-    "allow",
-];
 
 /// `source = { NAME = { ... } }`: every mapping of the file.
 pub(super) fn parse_sources(
