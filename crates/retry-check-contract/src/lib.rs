@@ -23,9 +23,7 @@
 
 pub mod derive;
 mod duration;
-#[macro_use]
 pub mod model;
-pub mod mapping;
 pub mod parse;
 mod rc000_invalid_contract;
 pub mod schema;
@@ -33,7 +31,6 @@ mod status;
 mod suggest;
 
 pub use duration::{Duration, DurationError};
-pub use mapping::{SourceFormat, SourceMapping};
 pub use model::*;
 pub use parse::{load, INVALID_CONTRACT};
 pub use rc000_invalid_contract::LINT as INVALID_CONTRACT_LINT;

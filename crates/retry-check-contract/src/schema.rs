@@ -28,8 +28,9 @@ use std::collections::BTreeMap;
 use schemars::generate::SchemaSettings;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 
-use crate::mapping::SourceFormat;
-use crate::model::{Durability, Idempotency, Jitter, KeyScope, Method, SideEffects, StoreKind};
+use crate::model::{
+    Durability, Idempotency, Jitter, KeyScope, Method, SideEffects, SourceFormat, StoreKind,
+};
 use crate::parse::FORMAT_VERSION;
 use crate::status::{GrpcCode, Transport};
 

@@ -1,8 +1,8 @@
-//! The `[source.NAME]` tables (see [`crate::mapping`]), read with the same
+//! The `[source.NAME]` tables (see [`crate::SourceMapping`]), read with the same
 //! helpers and error kinds as the rest of the contract.
 
 use super::{Cx, Key, Value, SOURCE_FIELDS};
-use crate::mapping::{SourceFormat, SourceMapping};
+use crate::model::{SourceFormat, SourceMapping};
 
 /// `source = { NAME = { ... } }`: every mapping of the file.
 pub(super) fn parse_sources(
