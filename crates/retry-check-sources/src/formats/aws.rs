@@ -8,7 +8,8 @@
 
 use std::ops::Range;
 
-use retry_check_contract::{Backoff, Budget, Duration, Jitter, Sp, Status, Transport};
+use retry_check_contract::{Backoff, Budget, Client, Duration, Jitter, Sp, Status, Transport};
+use retry_check_diagnostics::Span;
 
 use crate::import::{client, Imported, ImportedClient, Operations, Placement, RawTarget};
 use crate::read::Reader;
@@ -100,6 +101,73 @@ fn sections(r: &mut Reader<'_>, text: &str) -> Vec<Section> {
     out
 }
 
+/// The profile's `retry_mode` (`standard` when unset); `None` after
+/// reporting an unknown one.
+fn retry_mode<'t>(r: &mut Reader<'_>, text: &'t str, mode: Option<&Setting>) -> Option<&'t str> {
+    let Some(m) = mode else {
+        return Some("standard");
+    };
+    let v = &text[m.value.clone()];
+    if MODES.contains(&v) {
+        return Some(v);
+    }
+    let label = match retry_check_contract::did_you_mean(v, MODES) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => "unknown retry mode".to_string(),
+    };
+    let d = r.error(
+        "invalid_value",
+        format!("`{v}` is not a retry mode"),
+        &m.value,
+        label,
+    );
+    d.notes.push("AWS SDK config rule: retry_mode is `standard`, `adaptive` or `legacy` (AWS SDKs and Tools reference, \"Retry behavior\")".to_string());
+    None
+}
+
+/// What the SDK does in `mode` beyond the attempts: backoff, retried
+/// errors and (standard, adaptive) the retry quota.
+fn sdk_policy(c: &mut Client, mode: &str, at_mode: &Span) {
+    // Standard mode as botocore implements it: full jitter, 1 s base,
+    // 20 s cap; transient 500/502/503/504, throttling, connection errors.
+    c.backoff = Some(Sp::new(
+        Backoff {
+            initial: Some(Sp::new(Duration(1000), at_mode.clone())),
+            multiplier: Some(Sp::new(2.0, at_mode.clone())),
+            max: Some(Sp::new(Duration(20_000), at_mode.clone())),
+            jitter: Some(Sp::new(Jitter::Full, at_mode.clone())),
+        },
+        at_mode.clone(),
+    ));
+    let statuses = [
+        Status::Http(500),
+        Status::Http(502),
+        Status::Http(503),
+        Status::Http(504),
+        Status::Http(429),
+        Status::Transport(Transport::Timeout),
+        Status::Transport(Transport::Reset),
+        Status::Transport(Transport::ConnectFailure),
+    ];
+    c.retry_on = Some(Sp::new(
+        statuses
+            .iter()
+            .map(|s| Sp::new(*s, at_mode.clone()))
+            .collect(),
+        at_mode.clone(),
+    ));
+    if mode != "legacy" {
+        // The retry quota: 500 tokens, 5 per retry, 1 back per success.
+        c.budget = Some(Sp::new(
+            Budget {
+                ratio: Some(Sp::new(0.2, at_mode.clone())),
+                min_per_sec: None,
+            },
+            at_mode.clone(),
+        ));
+    }
+}
+
 pub fn import(r: &mut Reader<'_>, text: &str, placement: &Placement, out: &mut Imported) {
     for section in sections(r, text) {
         let profile = match section.name.as_str() {
@@ -122,26 +190,8 @@ pub fn import(r: &mut Reader<'_>, text: &str, placement: &Placement, out: &mut I
         if mode.is_none() && attempts.is_none() {
             continue;
         }
-        let mode_text = match mode {
-            Some(m) => {
-                let v = &text[m.value.clone()];
-                if !MODES.contains(&v) {
-                    let label = match retry_check_contract::did_you_mean(v, MODES) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => "unknown retry mode".to_string(),
-                    };
-                    let d = r.error(
-                        "invalid_value",
-                        format!("`{v}` is not a retry mode"),
-                        &m.value,
-                        label,
-                    );
-                    d.notes.push("AWS SDK config rule: retry_mode is `standard`, `adaptive` or `legacy` (AWS SDKs and Tools reference, \"Retry behavior\")".to_string());
-                    continue;
-                }
-                v
-            }
-            None => "standard",
+        let Some(mode_text) = retry_mode(r, text, mode) else {
+            continue;
         };
         let header = r.span(&section.header);
         let mut c = client(Sp::new(
@@ -173,44 +223,7 @@ pub fn import(r: &mut Reader<'_>, text: &str, placement: &Placement, out: &mut I
                 at_mode.clone(),
             )),
         };
-        // Standard mode as botocore implements it: full jitter, 1 s base,
-        // 20 s cap; transient 500/502/503/504, throttling, connection errors.
-        c.backoff = Some(Sp::new(
-            Backoff {
-                initial: Some(Sp::new(Duration(1000), at_mode.clone())),
-                multiplier: Some(Sp::new(2.0, at_mode.clone())),
-                max: Some(Sp::new(Duration(20_000), at_mode.clone())),
-                jitter: Some(Sp::new(Jitter::Full, at_mode.clone())),
-            },
-            at_mode.clone(),
-        ));
-        let statuses = [
-            Status::Http(500),
-            Status::Http(502),
-            Status::Http(503),
-            Status::Http(504),
-            Status::Http(429),
-            Status::Transport(Transport::Timeout),
-            Status::Transport(Transport::Reset),
-            Status::Transport(Transport::ConnectFailure),
-        ];
-        c.retry_on = Some(Sp::new(
-            statuses
-                .iter()
-                .map(|s| Sp::new(*s, at_mode.clone()))
-                .collect(),
-            at_mode.clone(),
-        ));
-        if mode_text != "legacy" {
-            // The retry quota: 500 tokens, 5 per retry, 1 back per success.
-            c.budget = Some(Sp::new(
-                Budget {
-                    ratio: Some(Sp::new(0.2, at_mode.clone())),
-                    min_per_sec: None,
-                },
-                at_mode.clone(),
-            ));
-        }
+        sdk_policy(&mut c, mode_text, &at_mode);
         c.layer = placement
             .layer
             .clone()

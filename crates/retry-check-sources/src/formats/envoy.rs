@@ -5,7 +5,7 @@
 //! `circuit_breakers.thresholds[].retry_budget` is the budget of the routes
 //! to it. Fields are read in both proto spellings (`retry_on`, `retryOn`).
 
-use retry_check_contract::{Budget, Duration, Method, Sp, Status};
+use retry_check_contract::{Budget, Client, Duration, Method, Sp, Status};
 
 use super::{conditions, envoy_backoff, forwarded_key, ENVOY_BASE_INTERVAL};
 use crate::durations;
@@ -208,19 +208,7 @@ fn route_client(
     let Some(policy) = r.map("retry_policy", policy) else {
         return;
     };
-    let all_known = policy.entries().iter().all(|e| {
-        RETRY_POLICY_FIELDS
-            .iter()
-            .any(|f| crate::tree::same_field(e.name(), f))
-    });
-    if !all_known {
-        let known: Vec<String> = RETRY_POLICY_FIELDS
-            .iter()
-            .flat_map(|f| [f.to_string(), camel(f)])
-            .collect();
-        let known: Vec<&str> = known.iter().map(String::as_str).collect();
-        r.unknown_keys(policy, &known, "in an Envoy `retry_policy`");
-    }
+    unknown_policy_keys(r, policy);
     let name_span = route.get(&["name"]).unwrap_or(route);
     let mut c = client(Sp::new(name, r.span(&name_span.span)));
     let Some(on) = field(policy, "retry_on") else {
@@ -229,24 +217,7 @@ fn route_client(
     let Some(on_text) = r.string("retry_on", on) else {
         return;
     };
-    let (mut statuses, with_codes) = conditions(r, on, on_text, false, RULE_RETRY_ON);
-    if with_codes {
-        if let Some(codes) = field(policy, "retriable_status_codes") {
-            for code in r.seq("retriable_status_codes", codes).unwrap_or_default() {
-                if let Some(n) = r.integer("retriable_status_codes", code, true) {
-                    match Status::from_http(n) {
-                        Ok(s) => statuses.push(r.sp(s, code)),
-                        Err(e) => r.reject(
-                            code,
-                            e,
-                            "not an HTTP status",
-                            "retriable_status_codes are HTTP status codes",
-                        ),
-                    }
-                }
-            }
-        }
-    }
+    let statuses = retry_statuses(r, policy, on, on_text);
     let before = r.errors.len();
     // num_retries defaults to 1 (it counts retries, not attempts).
     let retries =
@@ -295,6 +266,64 @@ fn route_client(
         .or_else(|| Some(Sp::new("proxy".to_string(), r.span(&name_span.span))));
     c.runs_in = placement.runs_in.clone();
     c.allow = placement.allow.clone();
+    let targets = route_targets(r, route, action, budgets, &mut c);
+    out.clients.push(ImportedClient {
+        client: c,
+        proxy: true,
+        targets,
+    });
+}
+
+/// Report keys of `retry_policy` Envoy does not know (in either spelling).
+fn unknown_policy_keys(r: &mut Reader<'_>, policy: &Node) {
+    let all_known = policy.entries().iter().all(|e| {
+        RETRY_POLICY_FIELDS
+            .iter()
+            .any(|f| crate::tree::same_field(e.name(), f))
+    });
+    if !all_known {
+        let known: Vec<String> = RETRY_POLICY_FIELDS
+            .iter()
+            .flat_map(|f| [f.to_string(), camel(f)])
+            .collect();
+        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+        r.unknown_keys(policy, &known, "in an Envoy `retry_policy`");
+    }
+}
+
+/// The statuses `retry_on` (and `retriable_status_codes`, when
+/// `retry_on` names `retriable-status-codes`) retry.
+fn retry_statuses(r: &mut Reader<'_>, policy: &Node, on: &Node, on_text: &str) -> Vec<Sp<Status>> {
+    let (mut statuses, with_codes) = conditions(r, on, on_text, false, RULE_RETRY_ON);
+    if with_codes {
+        if let Some(codes) = field(policy, "retriable_status_codes") {
+            for code in r.seq("retriable_status_codes", codes).unwrap_or_default() {
+                if let Some(n) = r.integer("retriable_status_codes", code, true) {
+                    match Status::from_http(n) {
+                        Ok(s) => statuses.push(r.sp(s, code)),
+                        Err(e) => r.reject(
+                            code,
+                            e,
+                            "not an HTTP status",
+                            "retriable_status_codes are HTTP status codes",
+                        ),
+                    }
+                }
+            }
+        }
+    }
+    statuses
+}
+
+/// The clusters the route sends to; the first with a circuit-breaker
+/// budget gives the client its budget.
+fn route_targets(
+    r: &Reader<'_>,
+    route: &Node,
+    action: &Node,
+    budgets: &[(String, Sp<Budget>)],
+    c: &mut Client,
+) -> Vec<RawTarget> {
     let operations = methods(route);
     let mut targets = Vec::new();
     let mut clusters: Vec<&Node> = Vec::new();
@@ -323,11 +352,7 @@ fn route_client(
             });
         }
     }
-    out.clients.push(ImportedClient {
-        client: c,
-        proxy: true,
-        targets,
-    });
+    targets
 }
 
 fn back_off(

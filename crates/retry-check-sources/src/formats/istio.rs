@@ -4,7 +4,7 @@
 //! `connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes`,
 //! whatever the HTTP method); `attempts: 0` turns retries off.
 
-use retry_check_contract::{Duration, Method, Sp, Status};
+use retry_check_contract::{Client, Duration, Method, Sp, Status};
 
 use super::{conditions, envoy_backoff, forwarded_key, ENVOY_BASE_INTERVAL};
 use crate::durations;
@@ -111,74 +111,9 @@ fn route_client(
     let at = route_span(route);
     let name = Sp::new(format!("{}/{route_name}", placement.name), r.span(&at));
     let mut c = client(name);
-    let retries = route.get(&["retries"]);
-    let mut retry_on_text: Option<(&Node, String)> = None;
-    match retries {
-        None => {
-            c.max_attempts = Some(Sp::new(3, r.span(&at)));
-            out.implicit.push((
-                r.span(&at),
-                format!(
-                    "route `{route_name}` has no `retries`, so Istio applies its default: 2 retries \
-                     (3 attempts) on {DEFAULT_RETRY_ON} (503 too before Istio 1.24), whatever the \
-                     HTTP method; `retries: {{attempts: 0}}` turns them off"
-                ),
-            ));
-        }
-        Some(node) => {
-            let Some(node) = r.map("retries", node) else {
-                return;
-            };
-            r.unknown_keys(node, RETRY_FIELDS, "in an Istio `retries`");
-            let attempts = match node.get(&["attempts"]) {
-                Some(a) => match r.integer("attempts", a, false) {
-                    Some(n) if n < 0 => {
-                        r.reject(
-                            a,
-                            format!("`attempts` is {n}"),
-                            "negative",
-                            "validateHTTPRetry: \"attempts cannot be negative\"",
-                        );
-                        return;
-                    }
-                    Some(n) => Some((n, a)),
-                    None => return,
-                },
-                None => None,
-            };
-            if let Some((0, a)) = attempts {
-                let others: Vec<&str> = ["perTryTimeout", "retryOn", "retryRemoteLocalities"]
-                    .into_iter()
-                    .filter(|k| node.get(&[k]).is_some())
-                    .collect();
-                if !others.is_empty() {
-                    r.reject(
-                        a,
-                        format!("retries are disabled (`attempts: 0`) but `{}` is set", others.join("`, `")),
-                        "disables retries",
-                        "validateHTTPRetry: \"http retry policy configured when attempts are set to 0 (disabled)\"",
-                    );
-                }
-                return;
-            }
-            // A `retries` block without `attempts` keeps Istio's 2 retries.
-            let (n, span) = attempts.map_or((2, at.clone()), |(n, a)| (n, a.span.clone()));
-            c.max_attempts = Some(Sp::new(n.saturating_add(1), r.span(&span)));
-            if let Some(t) = node.get(&["perTryTimeout"]) {
-                c.per_attempt_timeout = go_duration(r, "perTryTimeout", t, true);
-            }
-            if let Some(b) = node.get(&["backoff"]) {
-                if let Some(d) = go_duration(r, "backoff", b, true) {
-                    c.backoff = Some(Sp::new(envoy_backoff(d, None), r.span(&b.span)));
-                }
-            }
-            if let Some(on) = node.get(&["retryOn"]) {
-                if let Some(text) = r.string("retryOn", on) {
-                    retry_on_text = Some((on, text.to_string()));
-                }
-            }
-        }
-    }
+    let Some(retry_on_text) = read_retries(r, route, &at, &route_name, &mut c, out) else {
+        return;
+    };
     let (statuses, span) = match &retry_on_text {
         Some((node, text)) => (
             conditions(r, node, text, true, RULE_RETRY_ON).0,
@@ -211,6 +146,100 @@ fn route_client(
         .or_else(|| Some(Sp::new(default_layer.to_string(), r.span(kind_span))));
     c.runs_in = placement.runs_in.clone();
     c.allow = placement.allow.clone();
+    let Some(targets) = route_targets(r, route, hosts) else {
+        return;
+    };
+    out.clients.push(ImportedClient {
+        client: c,
+        proxy: true,
+        targets,
+    });
+}
+
+/// The route's `retries` (or Istio's default when it has none) into `c`;
+/// the `retryOn` text to read, if any. `None`: the route defines no client
+/// (retries turned off, or an invalid `retries`).
+fn read_retries<'n>(
+    r: &mut Reader<'_>,
+    route: &'n Node,
+    at: &std::ops::Range<usize>,
+    route_name: &str,
+    c: &mut Client,
+    out: &mut Imported,
+) -> Option<Option<(&'n Node, String)>> {
+    let mut retry_on_text: Option<(&Node, String)> = None;
+    match route.get(&["retries"]) {
+        None => {
+            c.max_attempts = Some(Sp::new(3, r.span(&at)));
+            out.implicit.push((
+                r.span(&at),
+                format!(
+                    "route `{route_name}` has no `retries`, so Istio applies its default: 2 retries \
+                     (3 attempts) on {DEFAULT_RETRY_ON} (503 too before Istio 1.24), whatever the \
+                     HTTP method; `retries: {{attempts: 0}}` turns them off"
+                ),
+            ));
+        }
+        Some(node) => {
+            let Some(node) = r.map("retries", node) else {
+                return None;
+            };
+            r.unknown_keys(node, RETRY_FIELDS, "in an Istio `retries`");
+            let attempts = match node.get(&["attempts"]) {
+                Some(a) => match r.integer("attempts", a, false) {
+                    Some(n) if n < 0 => {
+                        r.reject(
+                            a,
+                            format!("`attempts` is {n}"),
+                            "negative",
+                            "validateHTTPRetry: \"attempts cannot be negative\"",
+                        );
+                        return None;
+                    }
+                    Some(n) => Some((n, a)),
+                    None => return None,
+                },
+                None => None,
+            };
+            if let Some((0, a)) = attempts {
+                let others: Vec<&str> = ["perTryTimeout", "retryOn", "retryRemoteLocalities"]
+                    .into_iter()
+                    .filter(|k| node.get(&[k]).is_some())
+                    .collect();
+                if !others.is_empty() {
+                    r.reject(
+                        a,
+                        format!("retries are disabled (`attempts: 0`) but `{}` is set", others.join("`, `")),
+                        "disables retries",
+                        "validateHTTPRetry: \"http retry policy configured when attempts are set to 0 (disabled)\"",
+                    );
+                }
+                return None;
+            }
+            // A `retries` block without `attempts` keeps Istio's 2 retries.
+            let (n, span) = attempts.map_or((2, at.clone()), |(n, a)| (n, a.span.clone()));
+            c.max_attempts = Some(Sp::new(n.saturating_add(1), r.span(&span)));
+            if let Some(t) = node.get(&["perTryTimeout"]) {
+                c.per_attempt_timeout = go_duration(r, "perTryTimeout", t, true);
+            }
+            if let Some(b) = node.get(&["backoff"]) {
+                if let Some(d) = go_duration(r, "backoff", b, true) {
+                    c.backoff = Some(Sp::new(envoy_backoff(d, None), r.span(&b.span)));
+                }
+            }
+            if let Some(on) = node.get(&["retryOn"]) {
+                if let Some(text) = r.string("retryOn", on) {
+                    retry_on_text = Some((on, text.to_string()));
+                }
+            }
+        }
+    }
+    Some(retry_on_text)
+}
+
+/// Where the route sends: its destinations, else the VirtualService's
+/// hosts. `None`: a route that sends nothing upstream.
+fn route_targets(r: &Reader<'_>, route: &Node, hosts: &[&Node]) -> Option<Vec<RawTarget>> {
     let operations = methods(route);
     let mut targets = Vec::new();
     for dest in route.get(&["route"]).map(Node::items).unwrap_or_default() {
@@ -231,7 +260,7 @@ fn route_client(
             .get(&["redirect", "directResponse", "delegate"])
             .is_some()
         {
-            return;
+            return None;
         }
         for h in hosts {
             if let Some(name) = h.as_str() {
@@ -243,11 +272,7 @@ fn route_client(
             }
         }
     }
-    out.clients.push(ImportedClient {
-        client: c,
-        proxy: true,
-        targets,
-    });
+    Some(targets)
 }
 
 fn dedup(list: Vec<Sp<Status>>) -> Vec<Sp<Status>> {
