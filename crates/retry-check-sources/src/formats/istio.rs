@@ -170,9 +170,9 @@ fn read_retries<'n>(
     let mut retry_on_text: Option<(&Node, String)> = None;
     match route.get(&["retries"]) {
         None => {
-            c.max_attempts = Some(Sp::new(3, r.span(&at)));
+            c.max_attempts = Some(Sp::new(3, r.span(at)));
             out.implicit.push((
-                r.span(&at),
+                r.span(at),
                 format!(
                     "route `{route_name}` has no `retries`, so Istio applies its default: 2 retries \
                      (3 attempts) on {DEFAULT_RETRY_ON} (503 too before Istio 1.24), whatever the \
@@ -181,9 +181,7 @@ fn read_retries<'n>(
             ));
         }
         Some(node) => {
-            let Some(node) = r.map("retries", node) else {
-                return None;
-            };
+            let node = r.map("retries", node)?;
             r.unknown_keys(node, RETRY_FIELDS, "in an Istio `retries`");
             let attempts = match node.get(&["attempts"]) {
                 Some(a) => match r.integer("attempts", a, false) {
