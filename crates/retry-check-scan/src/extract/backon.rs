@@ -1,0 +1,110 @@
+//! backon: `ExponentialBuilder`, `ConstantBuilder`, `FibonacciBuilder`,
+//! their `with_*` methods, `.retry(builder)` and `.when(..)`.
+
+use retry_check_diagnostics::Span;
+use syn::spanned::Spanned;
+use syn::{Expr, ExprMethodCall};
+
+use super::Scanner;
+use crate::policy::{Attempts, Dur, Jitter, OptDur, Predicate, RetryCrate, Schedule, Val};
+
+impl<'ast> Scanner<'ast, '_> {
+    pub(super) fn backon(&mut self, ty: &str, span: Span) -> usize {
+        let schedule = match ty {
+            "ConstantBuilder" => Schedule::Constant,
+            "FibonacciBuilder" => Schedule::Fibonacci,
+            _ => Schedule::Exponential,
+        };
+        let id = self.new_policy(RetryCrate::Backon, schedule, span);
+        let p = &mut self.policies[id];
+        p.max_attempts = Val::Default(Attempts::Finite(4));
+        p.initial_delay = Val::Default(Dur::secs(1));
+        p.jitter = Val::Default(Jitter::None);
+        p.max_elapsed = Val::Default(OptDur(None));
+        match schedule {
+            Schedule::Constant => {
+                p.max_delay = Val::Default(OptDur(Some(Dur::secs(1))));
+                p.multiplier = Val::Default(1.0);
+            }
+            Schedule::Fibonacci => {
+                p.max_delay = Val::Default(OptDur(Some(Dur::secs(60))));
+                p.multiplier = Val::Default(1.618);
+            }
+            _ => {
+                p.max_delay = Val::Default(OptDur(Some(Dur::secs(60))));
+                p.multiplier = Val::Default(2.0);
+            }
+        }
+        id
+    }
+
+    /// A backon builder method.
+    pub(super) fn apply_backon(
+        &mut self,
+        id: usize,
+        name: &str,
+        a0: Option<&'ast Expr>,
+        sp: &Span,
+    ) {
+        let schedule = self.policies[id].schedule;
+        match (name, a0) {
+            ("with_max_times", Some(a)) => {
+                set!(self, id, sp, max_attempts, self.retries(a))
+            }
+            ("without_max_times", _) => {
+                set!(self, id, sp, max_attempts, Val::Known(Attempts::Unbounded))
+            }
+            ("with_min_delay" | "with_delay", Some(a)) => {
+                let d = self.dur(a);
+                if schedule == Schedule::Constant {
+                    let cap = match &d {
+                        Val::Known(d) => Val::Known(OptDur(Some(*d))),
+                        _ => Val::Unknown(self.text_of(a.span())),
+                    };
+                    set!(self, id, sp, max_delay, cap);
+                }
+                set!(self, id, sp, initial_delay, d)
+            }
+            ("with_max_delay", Some(a)) => {
+                let d = self.dur(a).map(|d| OptDur(Some(d)));
+                set!(self, id, sp, max_delay, d)
+            }
+            ("without_max_delay", _) => {
+                set!(self, id, sp, max_delay, Val::Known(OptDur(None)))
+            }
+            ("with_factor", Some(a)) => {
+                set!(self, id, sp, multiplier, self.float(a))
+            }
+            ("with_jitter", _) => {
+                set!(self, id, sp, jitter, Val::Known(Jitter::Additive))
+            }
+            ("with_total_delay", Some(a)) => {
+                set!(self, id, sp, max_elapsed, self.opt_dur(a))
+            }
+            ("when", _) => {
+                set!(self, id, sp, predicate, Val::Known(Predicate::Custom))
+            }
+            _ => {}
+        }
+    }
+
+    /// backon's `Retryable::retry(builder)`: every error is retried unless
+    /// `.when(..)` follows.
+    pub(super) fn backon_retry(
+        &mut self,
+        m: &'ast ExprMethodCall,
+        builder: &'ast Expr,
+    ) -> Option<usize> {
+        let pid = self.chain(builder);
+        if let Some(pid) = pid {
+            let sp = self.span(m.method.span());
+            let p = &mut self.policies[pid];
+            if p.krate == RetryCrate::Backon {
+                p.predicate = Val::Known(Predicate::EveryError);
+                p.field_spans.insert("predicate", sp);
+                p.in_async |= self.async_stack.last().copied().unwrap_or(false);
+            }
+        }
+        pid
+    }
+}

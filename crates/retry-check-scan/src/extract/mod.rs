@@ -1,0 +1,412 @@
+//! The syn visitor that extracts policies and the facts the code rules need.
+
+use std::collections::{BTreeMap, HashMap};
+
+use retry_check_diagnostics::{SourceId, Span};
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Expr, Pat, UseTree};
+
+use crate::eval::{Consts, Value};
+use crate::policy::{Attempts, Dur, OptDur, Policy, RetryCrate, Schedule, Val};
+use crate::FileScan;
+use loops::LoopKind;
+
+/// Set one field of a policy and remember where it was set.
+macro_rules! set {
+    ($s:expr, $id:expr, $sp:expr, $field:ident, $val:expr) => {{
+        let v = $val;
+        let p = &mut $s.policies[$id];
+        p.$field = v;
+        p.field_spans.insert(stringify!($field), $sp.clone());
+    }};
+}
+
+mod backoff;
+mod backon;
+mod chain;
+mod loops;
+mod reqwest;
+mod retry_policies;
+mod syntax;
+mod tokio_retry;
+mod tower;
+
+pub(crate) fn scan_ast(file: &syn::File, text: &str, source: SourceId) -> FileScan {
+    let mut consts = ConstCollector::default();
+    consts.visit_file(file);
+    let lower = text.to_ascii_lowercase();
+    let mut s = Scanner {
+        text,
+        source,
+        consts: Consts { map: consts.map },
+        policies: Vec::new(),
+        bindings: HashMap::new(),
+        fn_policies: HashMap::new(),
+        lets: HashMap::new(),
+        async_stack: Vec::new(),
+        uses_backoff: false,
+        uses_reqwest_retry: false,
+        uses_thread_sleep: false,
+        out: FileScan {
+            source,
+            policies: Vec::new(),
+            blocking_sleeps: Vec::new(),
+            unsafe_requests: Vec::new(),
+            middleware: Vec::new(),
+            idempotency_key_in_sight: lower.contains("idempotency-key")
+                || lower.contains("idempotency_key"),
+            unmaintained: Vec::new(),
+            suppressions: crate::suppress::find(file, text, source),
+            bindings: crate::suppress::find_bindings(file, text, source),
+            budgets: Vec::new(),
+        },
+    };
+    // `use` items first: they decide what bare names mean.
+    for item in &file.items {
+        if let syn::Item::Use(u) = item {
+            s.note_use(&u.tree, u.span(), &mut Vec::new());
+        }
+    }
+    // Functions that build a policy first, so calls to them resolve
+    // wherever they are defined.
+    let builds_policy = |i: &syn::Item| matches!(i, syn::Item::Fn(f) if f.sig.inputs.is_empty());
+    for item in file.items.iter().filter(|i| builds_policy(i)) {
+        s.visit_item(item);
+    }
+    for item in file.items.iter().filter(|i| !builds_policy(i)) {
+        s.visit_item(item);
+    }
+    let mut out = s.out;
+    out.policies = s.policies;
+    out.policies.sort_by(|a, b| {
+        (a.span.range.start, a.span.range.end).cmp(&(b.span.range.start, b.span.range.end))
+    });
+    out.unsafe_requests.sort_by_key(|s| s.range.start);
+    out.middleware.sort_by_key(|s| s.range.start);
+    out
+}
+
+#[derive(Default)]
+struct ConstCollector<'ast> {
+    map: HashMap<String, &'ast Expr>,
+}
+
+impl<'ast> Visit<'ast> for ConstCollector<'ast> {
+    fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
+        self.map.insert(i.ident.to_string(), &i.expr);
+        visit::visit_item_const(self, i);
+    }
+    fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
+        self.map.insert(i.ident.to_string(), &i.expr);
+        visit::visit_item_static(self, i);
+    }
+    fn visit_impl_item_const(&mut self, i: &'ast syn::ImplItemConst) {
+        self.map.insert(i.ident.to_string(), &i.expr);
+        visit::visit_impl_item_const(self, i);
+    }
+}
+
+struct Scanner<'ast, 't> {
+    text: &'t str,
+    source: SourceId,
+    consts: Consts<'ast>,
+    policies: Vec<Policy>,
+    /// `let`/`const` names bound to a policy.
+    bindings: HashMap<String, usize>,
+    /// Functions whose tail expression is a policy.
+    fn_policies: HashMap<String, usize>,
+    /// `let` initialisers, for hand-written loops.
+    lets: HashMap<String, &'ast Expr>,
+    async_stack: Vec<bool>,
+    uses_backoff: bool,
+    /// `use reqwest::retry::..` makes bare `for_host(..)` reqwest's.
+    uses_reqwest_retry: bool,
+    uses_thread_sleep: bool,
+    out: FileScan,
+}
+
+impl<'ast> Scanner<'ast, '_> {
+    fn span(&self, s: proc_macro2::Span) -> Span {
+        let r = s.byte_range();
+        let end = r.end.min(self.text.len());
+        Span::new(self.source, r.start.min(end)..end)
+    }
+
+    fn text_of(&self, s: proc_macro2::Span) -> String {
+        let r = s.byte_range();
+        let t = self.text.get(r).unwrap_or("?");
+        let t: String = t.split_whitespace().collect::<Vec<_>>().join(" ");
+        if t.chars().count() > 80 {
+            let mut s: String = t.chars().take(77).collect();
+            s.push_str("...");
+            s
+        } else {
+            t
+        }
+    }
+
+    fn in_async(&self) -> bool {
+        self.async_stack.last().copied().unwrap_or(false)
+    }
+
+    fn note_use(&mut self, tree: &UseTree, span: proc_macro2::Span, prefix: &mut Vec<String>) {
+        match tree {
+            UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                self.note_use(&p.tree, span, prefix);
+                prefix.pop();
+            }
+            UseTree::Group(g) => {
+                for t in &g.items {
+                    self.note_use(t, span, prefix);
+                }
+            }
+            UseTree::Name(n) => {
+                self.note_use_path(prefix, &n.ident.to_string(), span);
+            }
+            UseTree::Rename(r) => {
+                self.note_use_path(prefix, &r.ident.to_string(), span);
+            }
+            UseTree::Glob(_) => self.note_use_path(prefix, "*", span),
+        }
+    }
+
+    fn note_use_path(&mut self, prefix: &[String], name: &str, span: proc_macro2::Span) {
+        let first = prefix.first().map(String::as_str).unwrap_or(name);
+        if first == "backoff" {
+            self.uses_backoff = true;
+        }
+        if first == "reqwest" && prefix.get(1).is_some_and(|p| p == "retry") {
+            self.uses_reqwest_retry = true;
+        }
+        if let Some(krate) = match first {
+            "backoff" => Some(RetryCrate::Backoff),
+            "tokio_retry" => Some(RetryCrate::TokioRetry),
+            _ => None,
+        } {
+            self.unmaintained(krate, span);
+        }
+        if prefix.last().is_some_and(|p| p == "thread") && name == "sleep" {
+            self.uses_thread_sleep = true;
+        }
+    }
+
+    fn unmaintained(&mut self, krate: RetryCrate, span: proc_macro2::Span) {
+        if !self.out.unmaintained.iter().any(|(k, _)| *k == krate) {
+            let sp = self.span(span);
+            self.out.unmaintained.push((krate, sp));
+        }
+    }
+
+    fn new_policy(&mut self, krate: RetryCrate, schedule: Schedule, span: Span) -> usize {
+        let unattached = || Val::Unknown("not passed to a retry call in this file".to_string());
+        let p = Policy {
+            krate,
+            schedule,
+            span,
+            max_attempts: Val::Unknown(String::new()),
+            initial_delay: Val::Unknown(String::new()),
+            max_delay: Val::Unknown(String::new()),
+            multiplier: Val::Unknown(String::new()),
+            jitter: Val::Unknown(String::new()),
+            max_elapsed: Val::Unknown(String::new()),
+            predicate: unattached(),
+            field_spans: BTreeMap::new(),
+            in_async: self.in_async(),
+        };
+        self.policies.push(p);
+        self.policies.len() - 1
+    }
+
+    fn eval(&self, e: &Expr) -> Result<Value, String> {
+        self.consts.eval(e).ok_or_else(|| self.text_of(e.span()))
+    }
+
+    fn dur(&self, e: &Expr) -> Val<Dur> {
+        match self.eval(e) {
+            Ok(v) => match v.as_dur() {
+                Some(d) => Val::Known(d),
+                None => Val::Unknown(self.text_of(e.span())),
+            },
+            Err(t) => Val::Unknown(t),
+        }
+    }
+
+    fn opt_dur(&self, e: &Expr) -> Val<OptDur> {
+        match self.eval(e) {
+            Ok(v) => match v.as_opt_dur() {
+                Some(d) => Val::Known(OptDur(d)),
+                None => Val::Unknown(self.text_of(e.span())),
+            },
+            Err(t) => Val::Unknown(t),
+        }
+    }
+
+    fn float(&self, e: &Expr) -> Val<f64> {
+        match self.eval(e).map(|v| v.as_f64()) {
+            Ok(Some(f)) => Val::Known(f),
+            _ => Val::Unknown(self.text_of(e.span())),
+        }
+    }
+
+    /// `n` retries → `n + 1` attempts (retry-semantics 12.1).
+    fn retries(&self, e: &Expr) -> Val<Attempts> {
+        match self.eval(e).map(|v| v.as_u64()) {
+            Ok(Some(n)) => Val::Known(Attempts::Finite(n.saturating_add(1))),
+            _ => Val::Unknown(self.text_of(e.span())),
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Scanner<'ast, '_> {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        match e {
+            Expr::MethodCall(_)
+            | Expr::Call(_)
+            | Expr::Struct(_)
+            | Expr::Await(_)
+            | Expr::Try(_)
+            | Expr::Path(_) => {
+                self.chain(e);
+            }
+            Expr::Loop(l) => {
+                self.loop_policy(e, &l.body, LoopKind::Loop);
+                visit::visit_expr(self, e);
+            }
+            Expr::ForLoop(f) => {
+                self.loop_policy(e, &f.body, LoopKind::For(&f.expr));
+                visit::visit_expr(self, e);
+            }
+            Expr::While(w) => {
+                self.loop_policy(e, &w.body, LoopKind::While(&w.cond));
+                visit::visit_expr(self, e);
+            }
+            Expr::Async(_) => {
+                self.async_stack.push(true);
+                visit::visit_expr(self, e);
+                self.async_stack.pop();
+            }
+            Expr::Assign(a) => {
+                // `b = b.with_jitter();` and `b.max_elapsed_time = None;`
+                let id = self.chain(&a.right);
+                match &*a.left {
+                    Expr::Path(p) => {
+                        if let (Some(id), Some(n)) = (id, p.path.get_ident()) {
+                            self.bindings.insert(n.to_string(), id);
+                        }
+                    }
+                    Expr::Field(f) => {
+                        if let (Expr::Path(p), syn::Member::Named(field)) = (&*f.base, &f.member) {
+                            if let Some(&pid) = p
+                                .path
+                                .get_ident()
+                                .and_then(|n| self.bindings.get(&n.to_string()))
+                            {
+                                let sp = self.span(a.span());
+                                self.apply(pid, &field.to_string(), &[&a.right], sp, true);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => visit::visit_expr(self, e),
+        }
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        let name = match &l.pat {
+            Pat::Ident(i) => Some(i.ident.to_string()),
+            Pat::Type(t) => match &*t.pat {
+                Pat::Ident(i) => Some(i.ident.to_string()),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(init) = &l.init {
+            let id = self.chain(&init.expr);
+            if let Some((_, d)) = &init.diverge {
+                self.visit_expr(d);
+            }
+            if let Some(n) = name {
+                match id {
+                    Some(id) => {
+                        self.bindings.insert(n, id);
+                    }
+                    None => {
+                        self.bindings.remove(&n);
+                        self.lets.insert(n, &init.expr);
+                    }
+                }
+            }
+        }
+    }
+
+    fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
+        if let Some(id) = self.chain(&i.expr) {
+            self.bindings.insert(i.ident.to_string(), id);
+        }
+    }
+
+    fn visit_impl_item_const(&mut self, i: &'ast syn::ImplItemConst) {
+        if let Some(id) = self.chain(&i.expr) {
+            self.bindings.insert(i.ident.to_string(), id);
+        }
+    }
+
+    fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
+        if let Some(id) = self.chain(&i.expr) {
+            self.bindings.insert(i.ident.to_string(), id);
+        }
+    }
+
+    fn visit_item_use(&mut self, _: &'ast syn::ItemUse) {
+        // Handled up front (top-level) so bare names resolve; nested uses
+        // are rare in retry code.
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        self.tower_policy(i);
+        visit::visit_item_impl(self, i);
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.async_stack.push(f.sig.asyncness.is_some());
+        let tail = self.fn_body(&f.block);
+        self.async_stack.pop();
+        if let (Some(id), true) = (tail, f.sig.inputs.is_empty()) {
+            self.fn_policies.insert(f.sig.ident.to_string(), id);
+        }
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.async_stack.push(f.sig.asyncness.is_some());
+        let tail = self.fn_body(&f.block);
+        self.async_stack.pop();
+        if let (Some(id), true) = (tail, f.sig.inputs.is_empty()) {
+            self.fn_policies.insert(f.sig.ident.to_string(), id);
+        }
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        self.async_stack.push(f.sig.asyncness.is_some());
+        visit::visit_trait_item_fn(self, f);
+        self.async_stack.pop();
+    }
+}
+
+impl<'ast> Scanner<'ast, '_> {
+    /// Visit a function body; the policy its tail expression evaluates to.
+    fn fn_body(&mut self, b: &'ast syn::Block) -> Option<usize> {
+        let n = b.stmts.len();
+        let mut tail = None;
+        for (i, s) in b.stmts.iter().enumerate() {
+            match s {
+                syn::Stmt::Expr(e, None) if i + 1 == n => tail = self.chain(e),
+                _ => self.visit_stmt(s),
+            }
+        }
+        tail
+    }
+}
