@@ -19,13 +19,15 @@ pub mod drift;
 mod eval;
 mod extract;
 mod manifest;
+mod options;
 pub mod policy;
 pub mod rules;
 mod suppress;
 
-use retry_check_diagnostics::{Diagnostic, Severity, SourceId, SourceMap, Span};
+use retry_check_diagnostics::{Diagnostic, SourceId, SourceMap, Span};
 
 pub use manifest::scan_manifest;
+pub use options::{ScanOptions, Unparsable};
 pub use policy::{Attempts, Dur, Jitter, OptDur, Policy, Predicate, RetryCrate, Schedule, Val};
 pub use rules::{all_code_rules, find_code_rule, lint_scan, lint_scan_with, CodeContext, CodeRule};
 pub use suppress::{Binding, Suppression};
@@ -52,6 +54,8 @@ pub struct FileScan {
     pub bindings: Vec<Binding>,
     /// tower retry budgets (`TpsBudget::new`, 0.4's `Budget::new`).
     pub budgets: Vec<TowerBudget>,
+    /// Code that may hold retries but was not analysed (RC119), with why.
+    pub not_analysed: Vec<(Span, String)>,
 }
 
 /// `tower::retry::budget::TpsBudget::new(ttl, min_per_sec, retry_percent)`
@@ -79,20 +83,31 @@ impl FileScan {
             suppressions: Vec::new(),
             bindings: Vec::new(),
             budgets: Vec::new(),
+            not_analysed: Vec::new(),
         }
     }
 }
 
-/// Scan one file of `sources`. A parse error is returned as an `RC100`
-/// diagnostic pointing at the error.
+/// Scan one file of `sources` with the default [`ScanOptions`]. A parse
+/// error is returned as an `RC100` diagnostic pointing at the error.
 pub fn scan_source(sources: &SourceMap, id: SourceId) -> Result<FileScan, Box<Diagnostic>> {
     scan_file(sources.path(id), sources.text(id), id)
+}
+
+/// [`scan_file_with`] the default [`ScanOptions`].
+pub fn scan_file(path: &str, text: &str, id: SourceId) -> Result<FileScan, Box<Diagnostic>> {
+    scan_file_with(path, text, id, &ScanOptions::default())
 }
 
 /// Scan the text of one file that is (or will be) `id` in the run's
 /// [`SourceMap`] and is shown as `path`. Lets callers read and scan files
 /// on worker threads and add them to the map afterwards, in order.
-pub fn scan_file(path: &str, text: &str, id: SourceId) -> Result<FileScan, Box<Diagnostic>> {
+pub fn scan_file_with(
+    path: &str,
+    text: &str,
+    id: SourceId,
+    options: &ScanOptions,
+) -> Result<FileScan, Box<Diagnostic>> {
     // syn drops a BOM and a shebang line itself, which would shift every
     // offset; blank them out byte for byte instead.
     let mut owned;
@@ -112,7 +127,7 @@ pub fn scan_file(path: &str, text: &str, id: SourceId) -> Result<FileScan, Box<D
         parse_text = owned.as_str();
     }
     let result = match syn::parse_file(parse_text) {
-        Ok(file) => Ok(extract::scan_ast(&file, text, id)),
+        Ok(file) => Ok(extract::scan_ast(&file, text, id, options)),
         Err(e) => {
             let r = e.span().byte_range();
             // syn's message when the tokenizer fails says nothing useful.
@@ -125,13 +140,11 @@ pub fn scan_file(path: &str, text: &str, id: SourceId) -> Result<FileScan, Box<D
             let end = r.end.min(text.len());
             let start = r.start.min(end);
             Err(Box::new(
-                Diagnostic::new(
-                    "RC100",
-                    "unparsable_source",
-                    Severity::Warning,
-                    format!("could not parse `{path}`: {what}; the file was skipped"),
-                )
-                .with_primary(Span::new(id, start..end), what),
+                options
+                    .unparsable_diagnostic(format!(
+                        "could not parse `{path}`: {what}; the file was not checked"
+                    ))
+                    .with_primary(Span::new(id, start..end), what),
             ))
         }
     };

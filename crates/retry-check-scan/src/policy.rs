@@ -169,6 +169,8 @@ pub enum RetryCrate {
     Tower,
     /// reqwest's own `reqwest::retry` (0.12.23+).
     Reqwest,
+    /// `tryhard::retry_fn(..)` / `RetryFutureConfig`.
+    Tryhard,
     HandWritten,
 }
 
@@ -181,6 +183,7 @@ impl RetryCrate {
             RetryCrate::RetryPolicies => "retry-policies",
             RetryCrate::Tower => "tower",
             RetryCrate::Reqwest => "reqwest",
+            RetryCrate::Tryhard => "tryhard",
             RetryCrate::HandWritten => "hand-written loop",
         }
     }
@@ -191,19 +194,25 @@ pub enum Schedule {
     Exponential,
     Fibonacci,
     Constant,
+    /// `delay * attempt` (tryhard `linear_backoff`).
+    Linear,
     /// A loop whose delay changes in a way the scanner does not model.
     Other,
 }
 
 impl Schedule {
     pub fn grows(self) -> bool {
-        matches!(self, Schedule::Exponential | Schedule::Fibonacci)
+        matches!(
+            self,
+            Schedule::Exponential | Schedule::Fibonacci | Schedule::Linear
+        )
     }
     pub fn as_str(self) -> &'static str {
         match self {
             Schedule::Exponential => "exponential",
             Schedule::Fibonacci => "fibonacci",
             Schedule::Constant => "constant",
+            Schedule::Linear => "linear",
             Schedule::Other => "other",
         }
     }
@@ -228,6 +237,9 @@ pub struct Policy {
     pub field_spans: BTreeMap<&'static str, Span>,
     /// Inside an `async fn` or `async` block.
     pub in_async: bool,
+    /// A retry budget limits the extra load (reqwest's default, a tower
+    /// budget in the file).
+    pub has_budget: bool,
 }
 
 impl Policy {

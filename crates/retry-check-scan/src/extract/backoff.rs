@@ -84,11 +84,11 @@ impl<'ast> Scanner<'ast, '_> {
     pub(super) fn backoff_retry(&mut self, args: &[&'ast Expr], span: Span) -> Option<usize> {
         let op = args[1];
         if mentions(op, &["permanent", "Permanent"]) {
-            return self.entry(args, Predicate::Custom, span);
+            return self.entry(args, Predicate::Custom, span, Some(RetryCrate::Backoff));
         }
         if mentions(op, &["map_err"]) {
             // Errors go through a conversion the scanner does not follow.
-            let id = self.entry(args, Predicate::Custom, span);
+            let id = self.entry(args, Predicate::Custom, span, Some(RetryCrate::Backoff));
             if let Some(id) = id {
                 self.policies[id].predicate = Val::Unknown(format!(
                     "errors classified through `map_err` in `{}`",
@@ -97,6 +97,6 @@ impl<'ast> Scanner<'ast, '_> {
             }
             return id;
         }
-        self.entry(args, Predicate::EveryError, span)
+        self.entry(args, Predicate::EveryError, span, Some(RetryCrate::Backoff))
     }
 }

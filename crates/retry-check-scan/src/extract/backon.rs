@@ -84,6 +84,13 @@ impl<'ast> Scanner<'ast, '_> {
             ("when", _) => {
                 set!(self, id, sp, predicate, Val::Known(Predicate::Custom))
             }
+            // A sleeper that does not sleep (`|_| future::ready(())`):
+            // every retry is immediate, whatever the builder says.
+            ("sleep", Some(a)) if no_op_sleeper(a) => {
+                set!(self, id, sp, initial_delay, Val::Known(Dur(0)));
+                set!(self, id, sp, max_delay, Val::Known(OptDur(Some(Dur(0)))));
+                set!(self, id, sp, multiplier, Val::Known(1.0));
+            }
             _ => {}
         }
     }
@@ -95,16 +102,43 @@ impl<'ast> Scanner<'ast, '_> {
         m: &'ast ExprMethodCall,
         builder: &'ast Expr,
     ) -> Option<usize> {
-        let pid = self.chain(builder);
+        let param = self.param_index(super::chain::chain_root(builder));
+        let found = self.chain(builder);
+        let sp = self.span(m.method.span());
+        let pid = match found {
+            Some(pid) => Some(pid),
+            // `.retry(x)` with `x` built elsewhere is still a backon retry.
+            None if self.names.uses("backon") => {
+                Some(self.placeholder(RetryCrate::Backon, builder, sp.clone()))
+            }
+            None => None,
+        };
         if let Some(pid) = pid {
-            let sp = self.span(m.method.span());
+            let in_async = self.in_async();
             let p = &mut self.policies[pid];
             if p.krate == RetryCrate::Backon {
                 p.predicate = Val::Known(Predicate::EveryError);
-                p.field_spans.insert("predicate", sp);
-                p.in_async |= self.async_stack.last().copied().unwrap_or(false);
+                p.field_spans.insert("predicate", sp.clone());
+                p.in_async |= in_async;
             }
         }
+        if let (Some(ix), None) = (param, found) {
+            self.note_param_entry(ix, Val::Known(Predicate::EveryError), sp, pid);
+        }
         pid
+    }
+}
+
+/// `|_| future::ready(())`, `|_| async {}`: a sleeper that returns at once.
+fn no_op_sleeper(e: &Expr) -> bool {
+    let Expr::Closure(c) = e else { return false };
+    match &*c.body {
+        Expr::Call(call) => {
+            let ready = matches!(&*call.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "ready"));
+            let unit = matches!(call.args.first(), Some(Expr::Tuple(t)) if t.elems.is_empty());
+            ready && unit
+        }
+        Expr::Async(a) => a.block.stmts.is_empty(),
+        _ => false,
     }
 }

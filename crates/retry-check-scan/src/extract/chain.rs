@@ -1,5 +1,10 @@
 //! Method chains, interpreted from their root: which constructor starts a
 //! policy, which call consumes one, and which builder method sets what.
+//!
+//! A type is attributed to a retry crate only when the file does not say it
+//! is someone else's: `ExponentialBackoff`, a name several crates (and many
+//! projects) use, only when the file imports it from that crate or names
+//! it by path.
 
 use retry_check_diagnostics::Span;
 use syn::spanned::Spanned;
@@ -8,7 +13,31 @@ use syn::{Expr, ExprMethodCall};
 
 use super::syntax::{is, last2};
 use super::Scanner;
-use crate::policy::{Predicate, RetryCrate, Val};
+use crate::policy::{Predicate, RetryCrate, Schedule, Val};
+
+pub(super) const TOKIO_RETRY: &[&str] = &["tokio_retry", "tokio_retry2"];
+pub(super) const RETRY_POLICIES: &[&str] =
+    &["retry_policies", "reqwest_retry", "reqwest_middleware"];
+
+/// The expression a method chain starts from.
+pub(super) fn chain_root(mut e: &Expr) -> &Expr {
+    loop {
+        e = match e {
+            Expr::MethodCall(m) => &m.receiver,
+            Expr::Await(a) => &a.base,
+            Expr::Try(t) => &t.expr,
+            Expr::Paren(p) => &p.expr,
+            Expr::Group(g) => &g.expr,
+            Expr::Reference(r) => &r.expr,
+            _ => return e,
+        }
+    }
+}
+
+/// A closure that runs on a thread of its own (not an async one).
+fn sync_closure(e: &Expr) -> bool {
+    matches!(e, Expr::Closure(c) if c.asyncness.is_none() && !matches!(&*c.body, Expr::Async(_)))
+}
 
 impl<'ast> Scanner<'ast, '_> {
     /// Process an expression that may be (or contain) a policy chain;
@@ -30,8 +59,14 @@ impl<'ast> Scanner<'ast, '_> {
                 _ => break,
             }
         }
+        methods.reverse();
         let mut id = self.root(cur);
-        for m in methods.into_iter().rev() {
+        if id.is_none() {
+            if let Some(ix) = self.param_index(cur) {
+                self.note_param_use(ix, &methods);
+            }
+        }
+        for m in methods {
             id = self.method(id, m);
         }
         id
@@ -48,87 +83,62 @@ impl<'ast> Scanner<'ast, '_> {
                     return None;
                 };
                 let args: Vec<&'ast Expr> = c.args.iter().collect();
-                let (prev, last) = last2(&f.path);
-                let last = last?;
-                let first = f.path.segments.first().map(|s| &s.ident);
-                if is(first, "backoff") {
-                    self.unmaintained(RetryCrate::Backoff, f.span());
+                let last = last2(&f.path).1?.to_string();
+                let first = f.path.segments.first().map(|s| s.ident.to_string());
+                for (krate, root) in [
+                    (RetryCrate::Backoff, "backoff"),
+                    (RetryCrate::TokioRetry, "tokio_retry"),
+                ] {
+                    if first.as_deref() == Some(root) && !self.names.local_mods.contains(root) {
+                        self.unmaintained(krate, f.span());
+                    }
                 }
-                if is(first, "tokio_retry") {
-                    self.unmaintained(RetryCrate::TokioRetry, f.span());
+                let thread = match last.as_str() {
+                    "spawn_blocking" | "block_in_place" => true,
+                    "spawn" => {
+                        is(last2(&f.path).0, "thread")
+                            || (f.path.segments.len() == 1
+                                && self.names.imports.get("spawn").is_some_and(|r| r == "std"))
+                    }
+                    _ => false,
+                };
+                if thread && args.iter().any(|a| sync_closure(a)) {
+                    self.async_stack.push(false);
+                    args.iter().for_each(|a| self.visit_expr(a));
+                    self.async_stack.pop();
+                    return None;
                 }
                 let span = self.span(c.span());
-                let prev_s = prev.map(|p| p.to_string()).unwrap_or_default();
-                let last_s = last.to_string();
-                match (prev_s.as_str(), last_s.as_str()) {
-                    (
-                        "ExponentialBuilder" | "ConstantBuilder" | "FibonacciBuilder",
-                        "default" | "new",
-                    ) => {
-                        return Some(self.backon(&prev_s, span));
-                    }
-                    (
-                        "ExponentialBackoff" | "FibonacciBackoff" | "FixedInterval",
-                        "from_millis",
-                    )
-                    | ("FixedInterval", "new") => {
-                        return Some(self.tokio_retry(&prev_s, &last_s, &args, span));
-                    }
-                    ("ExponentialBackoff", "builder") => {
-                        return Some(self.retry_policies_defaults(span))
-                    }
-                    ("ExponentialBackoff", "default")
-                    | ("ExponentialBackoffBuilder", "new" | "default") => {
-                        return Some(self.backoff_defaults(span));
-                    }
-                    ("retry", "for_host" | "never") | ("Builder", "scoped")
-                        if prev_s == "retry" || self.uses_reqwest_retry =>
-                    {
-                        for a in &args {
-                            self.visit_expr(a);
-                        }
-                        return Some(self.reqwest(&last_s, span));
-                    }
-                    ("TpsBudget" | "Budget", "new") if args.len() == 3 => {
-                        self.tower_budget(&args, span);
-                        return None;
-                    }
-                    ("TpsBudget" | "Budget", "default") => {
-                        self.tower_default_budget(span);
-                        return None;
-                    }
-                    ("Retry" | "RetryIf", "spawn") => {
-                        return self.tokio_retry_spawn(prev_s == "RetryIf", &args, span);
-                    }
-                    ("RetryTransientMiddleware", "new_with_policy") => {
-                        return self.retry_middleware(&args, false, span);
-                    }
-                    ("RetryTransientMiddleware", "new_with_policy_and_strategy") => {
-                        return self.retry_middleware(&args, true, span);
-                    }
-                    (_, "retry" | "retry_notify")
-                        if args.len() >= 2
-                            && (self.uses_backoff
-                                || f.path.segments.iter().any(|s| s.ident == "backoff")) =>
-                    {
-                        return self.backoff_retry(&args, span);
-                    }
-                    _ => {}
+                if let Some(r) = self.constructor(f, &args, span) {
+                    return r;
                 }
-                if args.is_empty() {
-                    if let Some(&id) = self.fn_policies.get(&last_s) {
-                        return Some(id);
-                    }
-                }
-                for a in args {
-                    self.visit_expr(a);
-                }
-                None
+                let (prev, _) = last2(&f.path);
+                let local = f.path.segments.len() == 1
+                    || is(prev, "Self")
+                    || prev.is_some_and(|p| self.names.local_types.contains(&p.to_string()));
+                let found = if local {
+                    self.fn_policies.get(&last).copied()
+                } else {
+                    None
+                };
+                self.call_args(&last, &args);
+                found
             }
             Expr::Struct(s) => {
                 let (_, last) = last2(&s.path);
+                let root =
+                    (s.path.segments.len() > 1).then(|| s.path.segments[0].ident.to_string());
                 if is(last, "ExponentialBackoff") {
-                    return Some(self.backoff_struct(s));
+                    let rp = s.fields.iter().any(
+                        |f| matches!(&f.member, syn::Member::Named(i) if i == "max_n_retries"),
+                    );
+                    let crates: &[&str] = if rp { RETRY_POLICIES } else { &["backoff"] };
+                    if self
+                        .names
+                        .is_from(root.as_deref(), "ExponentialBackoff", crates, true)
+                    {
+                        return Some(self.backoff_struct(s));
+                    }
                 }
                 visit::visit_expr_struct(self, s);
                 None
@@ -152,25 +162,147 @@ impl<'ast> Scanner<'ast, '_> {
         }
     }
 
+    /// A call that builds or consumes a policy: `Some(result)` when it is
+    /// one (its arguments visited), `None` when it is not.
+    fn constructor(
+        &mut self,
+        f: &'ast syn::ExprPath,
+        args: &[&'ast Expr],
+        span: Span,
+    ) -> Option<Option<usize>> {
+        let (prev, last) = last2(&f.path);
+        let prev_s = prev.map(|p| p.to_string()).unwrap_or_default();
+        let last_s = last.map(|p| p.to_string()).unwrap_or_default();
+        let root = (f.path.segments.len() > 2).then(|| f.path.segments[0].ident.to_string());
+        let root = root.as_deref();
+        let names = &self.names;
+        let from = |crates: &[&str], strict: bool| names.is_from(root, &prev_s, crates, strict);
+        let r = match (prev_s.as_str(), last_s.as_str()) {
+            ("ExponentialBuilder" | "ConstantBuilder" | "FibonacciBuilder", "default" | "new")
+                if from(&["backon"], false) =>
+            {
+                Some(self.backon(&prev_s, span))
+            }
+            ("ExponentialBackoff", "from_millis") if from(TOKIO_RETRY, true) => {
+                Some(self.tokio_retry(&prev_s, &last_s, args, span))
+            }
+            ("FibonacciBackoff" | "FixedInterval", "from_millis") | ("FixedInterval", "new")
+                if from(TOKIO_RETRY, false) =>
+            {
+                Some(self.tokio_retry(&prev_s, &last_s, args, span))
+            }
+            ("ExponentialBackoff", "builder") if from(RETRY_POLICIES, true) => {
+                Some(self.retry_policies_defaults(span))
+            }
+            ("ExponentialBackoff", "default") if from(&["backoff"], true) => {
+                Some(self.backoff_defaults(span))
+            }
+            ("ExponentialBackoffBuilder", "new" | "default") if from(&["backoff"], false) => {
+                Some(self.backoff_defaults(span))
+            }
+            ("retry", "for_host" | "never") | ("Builder", "scoped")
+                if prev_s == "retry" || self.uses_reqwest_retry =>
+            {
+                args.iter().for_each(|a| self.visit_expr(a));
+                Some(self.reqwest(&last_s, span))
+            }
+            ("TpsBudget" | "Budget", "new") if args.len() == 3 && from(&["tower"], false) => {
+                self.tower_budget(args, span);
+                None
+            }
+            ("TpsBudget" | "Budget", "default") if from(&["tower"], false) => {
+                self.tower_default_budget(span);
+                None
+            }
+            ("Retry" | "RetryIf", "spawn") => {
+                self.tokio_retry_spawn(prev_s == "RetryIf", args, span)
+            }
+            ("RetryTransientMiddleware", "new_with_policy") if from(RETRY_POLICIES, false) => {
+                self.retry_middleware(args, false, span)
+            }
+            ("RetryTransientMiddleware", "new_with_policy_and_strategy")
+                if from(RETRY_POLICIES, false) =>
+            {
+                self.retry_middleware(args, true, span)
+            }
+            ("RetryFutureConfig", "new") if from(&["tryhard"], false) => {
+                Some(self.tryhard(args, span, true))
+            }
+            (_, "retry_fn")
+                if self.names.is_from(
+                    root.or(prev.map(|_| prev_s.as_str())),
+                    "retry_fn",
+                    &["tryhard"],
+                    true,
+                ) =>
+            {
+                Some(self.tryhard(args, span, false))
+            }
+            (_, "retry" | "retry_notify")
+                if args.len() >= 2
+                    && (self.uses_backoff
+                        || (f.path.segments.iter().any(|s| s.ident == "backoff")
+                            && !self.names.local_mods.contains("backoff"))) =>
+            {
+                self.backoff_retry(args, span)
+            }
+            _ => return None,
+        };
+        Some(r)
+    }
+
     /// `Retry::spawn(policy, action)` and friends: the first argument is the
-    /// policy, the rest are visited.
+    /// policy, the rest are visited. A policy the file does not build (a
+    /// parameter, a call into another module) is still a retry site: with
+    /// `krate`, it becomes a policy whose fields are unknown.
     pub(super) fn entry(
         &mut self,
         args: &[&'ast Expr],
         pred: Predicate,
         span: Span,
+        krate: Option<RetryCrate>,
     ) -> Option<usize> {
         let (first, rest) = args.split_first()?;
-        let id = self.chain(first);
+        let param = self.param_index(chain_root(first));
+        let found = self.chain(first);
         for a in rest {
             self.visit_expr(a);
         }
+        let id = match (found, krate) {
+            (Some(id), _) => Some(id),
+            (None, Some(k)) => Some(self.placeholder(k, first, span.clone())),
+            (None, None) => None,
+        };
         if let Some(id) = id {
             let p = &mut self.policies[id];
-            p.predicate = Val::Known(pred);
-            p.field_spans.insert("predicate", span);
+            p.predicate = Val::Known(pred.clone());
+            p.field_spans.insert("predicate", span.clone());
+        }
+        if let (Some(ix), None) = (param, found) {
+            self.note_param_entry(ix, Val::Known(pred), span, id);
         }
         id
+    }
+
+    /// A policy of `krate` built where the scanner cannot see: every field
+    /// unknown, reported where it is used.
+    pub(super) fn placeholder(&mut self, krate: RetryCrate, x: &Expr, span: Span) -> usize {
+        let why = format!("the policy `{}` is built elsewhere", self.text_of(x.span()));
+        let id = self.new_policy(krate, Schedule::Other, span);
+        let p = &mut self.policies[id];
+        p.max_attempts = Val::Unknown(why.clone());
+        p.initial_delay = Val::Unknown(why.clone());
+        p.max_delay = Val::Unknown(why.clone());
+        p.multiplier = Val::Unknown(why.clone());
+        p.jitter = Val::Unknown(why.clone());
+        p.max_elapsed = Val::Unknown(why);
+        id
+    }
+
+    pub(super) fn method_span(&self, m: &ExprMethodCall) -> Span {
+        let start = m.method.span().byte_range().start;
+        let end = m.paren_token.span.close().byte_range().end;
+        Span::new(self.source, start.min(end)..end.min(self.text.len()))
     }
 
     pub(super) fn method(&mut self, id: Option<usize>, m: &'ast ExprMethodCall) -> Option<usize> {
@@ -183,15 +315,24 @@ impl<'ast> Scanner<'ast, '_> {
             let sp = self.span(m.method.span());
             self.out.unsafe_requests.push(sp);
         }
-        let Some(pid) = id else {
-            for a in args {
-                self.visit_expr(a);
-            }
+        let thread = name == "spawn_blocking"
+            || (name == "spawn"
+                && super::flow::expr_path_text(chain_root(&m.receiver)).contains("thread"));
+        if thread && args.iter().any(|a| sync_closure(a)) {
+            self.async_stack.push(false);
+            args.iter().for_each(|a| self.visit_expr(a));
+            self.async_stack.pop();
             return None;
+        }
+        let Some(pid) = id else {
+            let found = self.fn_policies.get(&name).copied();
+            self.call_args(&name, &args);
+            return found;
         };
-        let start = m.method.span().byte_range().start;
-        let end = m.paren_token.span.close().byte_range().end;
-        let sp = Span::new(self.source, start.min(end)..end.min(self.text.len()));
+        if name == "with_config" && self.policies[pid].krate == RetryCrate::Tryhard {
+            return self.tryhard_with_config(pid, &args);
+        }
+        let sp = self.method_span(m);
         self.apply(pid, &name, &args, sp, false);
         for a in args {
             self.visit_expr(a);
@@ -215,6 +356,7 @@ impl<'ast> Scanner<'ast, '_> {
             RetryCrate::Backoff => self.apply_backoff(id, name, a0, &sp),
             RetryCrate::Reqwest => self.apply_reqwest(id, name, a0, &sp),
             RetryCrate::RetryPolicies => self.apply_retry_policies(id, name, args, &sp, field),
+            RetryCrate::Tryhard => self.apply_tryhard(id, name, a0, &sp),
             RetryCrate::Tower | RetryCrate::HandWritten => {}
         }
     }

@@ -1,14 +1,40 @@
 //! Hand-written `loop` / `for` / `while` retry loops.
+//!
+//! Only a retry loop is a policy: an error path must reach a sleep (in the
+//! error branch, or through `continue` to a sleep before the operation),
+//! and success must leave the loop. Polling until a state changes (no error
+//! path), heartbeats (every error leaves through `?`) and reconnect-forever
+//! watchers (success does not leave) are not retries of a failed call.
+//! With no sleep at all, a loop of awaited calls whose error path goes
+//! round again is an immediate retry (zero delay).
+//!
+//! Limits, classification and the delay come from [`Flow`]; a delay the
+//! scanner cannot follow within the file is unknown, never "no jitter".
 
-use proc_macro2::Ident;
 use syn::spanned::Spanned;
-use syn::visit::{self, Visit};
-use syn::{BinOp, Expr, ExprMethodCall, Pat};
+use syn::{Expr, Pat};
 
-use super::syntax::{is, last2};
+use super::delay::{DelayFacts, DelaySource};
+use super::flow::{guard, policy_next, ExitKind, Flow, Sleep, States};
 use super::Scanner;
-use crate::eval::{Consts, Value};
-use crate::policy::{Attempts, Jitter, OptDur, Predicate, RetryCrate, Schedule, Val};
+use crate::policy::{Attempts, Dur, Jitter, OptDur, Predicate, RetryCrate, Schedule, Val};
+
+#[derive(Clone, Copy)]
+pub(super) enum LoopKind<'ast> {
+    Loop,
+    /// The pattern, the iterator, and the policy the iterator is (if any).
+    For(&'ast Pat, &'ast Expr, Option<usize>),
+    While(&'ast Expr),
+}
+
+/// What the flow analysis says about one loop.
+struct Verdict<'f, 'ast> {
+    /// The sleep between attempts (`None`: an immediate retry).
+    sleep: Option<&'f Sleep<'ast>>,
+    attempts: Val<Attempts>,
+    max_elapsed: Val<OptDur>,
+    predicate: Predicate,
+}
 
 impl<'ast> Scanner<'ast, '_> {
     pub(super) fn loop_policy(
@@ -17,345 +43,260 @@ impl<'ast> Scanner<'ast, '_> {
         body: &'ast syn::Block,
         kind: LoopKind<'ast>,
     ) {
-        let mut ls = LoopScan {
-            uses_thread_sleep: self.uses_thread_sleep,
-            ..LoopScan::default()
+        let (label, keyword) = match e {
+            Expr::Loop(l) => (&l.label, l.loop_token.span),
+            Expr::ForLoop(f) => (&f.label, f.for_token.span),
+            Expr::While(w) => (&w.label, w.while_token.span),
+            _ => return,
         };
-        ls.visit_block(body);
-        if let LoopKind::While(cond) = kind {
-            ls.visit_expr(cond);
-        }
-        if ls.sleeps.is_empty() || !(ls.has_try || ls.has_err_check) {
+        let label = label.as_ref().map(|l| l.name.ident.to_string());
+        let mut flow = Flow::new(self.uses_thread_sleep, label);
+        let for_var = match kind {
+            LoopKind::For(p, Expr::Range(_), _) => Some(p),
+            _ => None,
+        };
+        flow.find_counters(body, for_var);
+        let (start, while_bits) = match kind {
+            LoopKind::While(cond) => flow.enter_while(cond),
+            _ => (States::START, 0),
+        };
+        let end = flow.block(body, start);
+        flow.loop_back = flow.loop_back.union(end);
+        let Some(v) = self.verdict(&flow, kind, while_bits) else {
+            return;
+        };
+        let span = self.span(keyword);
+        let in_async = self.in_async();
+        if let LoopKind::For(_, _, Some(pid)) = kind {
+            self.consume(pid, &span, v.predicate, in_async);
             return;
         }
-        let loop_span = match e {
-            Expr::Loop(l) => l.loop_token.span,
-            Expr::ForLoop(f) => f.for_token.span,
-            Expr::While(w) => w.while_token.span,
-            _ => e.span(),
-        };
-        let span = self.span(loop_span);
+        let source = v.sleep.and_then(|s| self.delay_source(&flow, s.arg));
+        if let Some(DelaySource::Policy(pid)) = source {
+            self.consume(pid, &span, v.predicate, in_async);
+            return;
+        }
         let id = self.new_policy(RetryCrate::HandWritten, Schedule::Constant, span.clone());
-        let in_async = self.in_async();
-
-        // Attempts.
-        let attempts = match kind {
-            LoopKind::For(iter) => match iter {
-                Expr::Range(r) => {
-                    let start = match &r.start {
-                        Some(s) => self.eval(s).ok().and_then(|v| v.as_u64()),
-                        None => Some(0),
-                    };
-                    let end = r
-                        .end
-                        .as_ref()
-                        .and_then(|x| self.eval(x).ok())
-                        .and_then(|v| v.as_u64());
-                    let inclusive = matches!(r.limits, syn::RangeLimits::Closed(_));
-                    match (start, end) {
-                        (Some(s), Some(e)) => {
-                            let n = e.saturating_sub(s) + u64::from(inclusive);
-                            Val::Known(Attempts::Finite(n))
-                        }
-                        _ => Val::Unknown(self.text_of(iter.span())),
-                    }
-                }
-                _ => Val::Unknown(self.text_of(iter.span())),
-            },
-            LoopKind::While(cond) => {
-                Val::Unknown(format!("bounded by `{}`", self.text_of(cond.span())))
-            }
-            LoopKind::Loop => match ls.bounds.first() {
-                Some(b) => Val::Unknown(format!("bounded by `{}`", self.text_of(*b))),
-                None => Val::Known(Attempts::Unbounded),
-            },
+        let facts = match v.sleep {
+            Some(s) => self.loop_delay(&flow, s, source),
+            None => DelayFacts::immediate(),
         };
-
-        // Delay.
-        let (sleep_span, sleep_arg, _) = ls.sleeps[0];
-        let mut schedule = Schedule::Constant;
-        let (initial, multiplier, max_delay) = match sleep_arg.map(|a| (a, self.consts.eval(a))) {
-            Some((_, Some(Value::Dur(d)))) => {
-                (Val::Known(d), Val::Known(1.0), Val::Known(OptDur(Some(d))))
-            }
-            Some((a, _)) if delay_var(a).is_some() => {
-                let name = delay_var(a).map(|i| i.to_string()).unwrap_or_default();
-                let init = match self.lets.get(&name).map(|x| self.consts.eval(x)) {
-                    Some(Some(Value::Dur(d))) => Val::Known(d),
-                    Some(_) => Val::Unknown(format!("let {name} = ...")),
-                    None => Val::Unknown(name.clone()),
-                };
-                let assigns: Vec<&(String, Option<f64>, Option<&Expr>)> =
-                    ls.assigns.iter().filter(|(n, _, _)| *n == name).collect();
-                let cap = ls
-                    .caps
-                    .iter()
-                    .find_map(|c| self.consts.eval(c).and_then(|v| v.as_dur()));
-                if assigns.is_empty() {
-                    let cap = match &init {
-                        Val::Known(d) => Val::Known(OptDur(Some(*d))),
-                        _ => Val::Unknown(name.clone()),
-                    };
-                    (init, Val::Known(1.0), cap)
-                } else if let Some(k) = assigns.iter().find_map(|(_, k, _)| *k) {
-                    schedule = Schedule::Exponential;
-                    let cap = match cap {
-                        Some(c) => Val::Known(OptDur(Some(c))),
-                        None if ls.caps.is_empty() => Val::Known(OptDur(None)),
-                        None => Val::Unknown(self.text_of(ls.caps[0].span())),
-                    };
-                    (init, Val::Known(k), cap)
-                } else {
-                    schedule = Schedule::Other;
-                    let t = assigns
-                        .first()
-                        .and_then(|(_, _, rhs)| rhs.map(|r| self.text_of(r.span())))
-                        .unwrap_or_default();
-                    (init, Val::Unknown(t.clone()), Val::Unknown(t))
-                }
-            }
-            Some((a, _)) => {
-                schedule = Schedule::Other;
-                let t = self.text_of(a.span());
-                (
-                    Val::Unknown(t.clone()),
-                    Val::Unknown(t.clone()),
-                    Val::Unknown(t),
-                )
-            }
-            None => (
-                Val::Unknown(String::new()),
-                Val::Unknown(String::new()),
-                Val::Unknown(String::new()),
-            ),
-        };
-        let jitter = if ls.randomness {
-            Val::Known(Jitter::Present)
-        } else {
-            Val::Known(Jitter::None)
-        };
-        let max_elapsed = match ls.elapsed {
-            Some(s) => Val::Unknown(format!("bounded by `{}`", self.text_of(s))),
-            None => Val::Known(OptDur(None)),
-        };
-        let predicate = if ls.classifies {
-            Predicate::Custom
-        } else {
-            Predicate::EveryError
-        };
-        let sleep_sp = self.span(sleep_span);
         let p = &mut self.policies[id];
-        p.schedule = schedule;
-        p.max_attempts = attempts;
-        p.initial_delay = initial;
-        p.multiplier = multiplier;
-        p.max_delay = max_delay;
-        p.jitter = jitter;
-        p.max_elapsed = max_elapsed;
-        p.predicate = Val::Known(predicate);
+        p.schedule = facts.schedule;
+        p.max_attempts = v.attempts;
+        p.initial_delay = facts.initial;
+        p.multiplier = facts.multiplier;
+        p.max_delay = facts.max_delay;
+        p.jitter = facts.jitter;
+        p.max_elapsed = v.max_elapsed;
+        p.predicate = Val::Known(v.predicate);
         p.in_async = in_async;
-        p.field_spans.insert("initial_delay", sleep_sp.clone());
-        for (s, _, is_thread) in &ls.sleeps {
-            if *is_thread && in_async {
-                let sp = self.span(*s);
+        if let Some(s) = v.sleep {
+            let sp = self.span(s.span);
+            self.policies[id].field_spans.insert("initial_delay", sp);
+        }
+        for s in flow.sleeps.iter().filter(|s| s.is_thread && s.on_error) {
+            if in_async {
+                let sp = self.span(s.span);
                 self.out.blocking_sleeps.push((sp, span.clone()));
             }
         }
     }
+
+    /// A policy the loop drives (`for d in policy`, `policy.next()` as the
+    /// delay): the loop is where it is consumed, not a policy of its own.
+    fn consume(&mut self, pid: usize, at: &crate::Span, pred: Predicate, in_async: bool) {
+        let p = &mut self.policies[pid];
+        if matches!(p.predicate, Val::Unknown(_)) {
+            p.predicate = Val::Known(pred);
+            p.field_spans.insert("predicate", at.clone());
+        }
+        p.in_async |= in_async;
+    }
+
+    fn verdict<'f>(
+        &self,
+        flow: &'f Flow<'ast>,
+        kind: LoopKind<'ast>,
+        while_bits: u8,
+    ) -> Option<Verdict<'f, 'ast>> {
+        let back_edge = flow.loop_back.err_unslept();
+        let sleep = flow.sleeps.iter().find(|s| s.on_error).or_else(|| {
+            (back_edge && flow.slept_before_error)
+                .then(|| flow.sleeps.iter().find(|s| s.before_error))
+                .flatten()
+        });
+        let while_success = matches!(kind, LoopKind::While(_)) && flow.while_observes_error;
+        let success = while_success
+            || flow.exits.iter().any(|x| {
+                x.kind != ExitKind::Try
+                    && x.states.has_ok()
+                    && (x.ok_value
+                        || x.inner & guard::SUCCESS != 0
+                        || (x.inner & (guard::LIMIT | guard::DECIDED) == 0 && !x.err_value))
+            });
+        if !success {
+            return None;
+        }
+        let limit = flow
+            .exits
+            .iter()
+            .find(|x| x.guards & guard::LIMIT != 0)
+            .map(|x| x.limit);
+        // Without a sleep, only a counted loop of awaited calls is a retry
+        // (an immediate one): other sleepless loops that go round on an
+        // error are pools, state machines and stream consumers.
+        let counted = match kind {
+            LoopKind::For(_, iter, _) => matches!(iter, Expr::Range(_)),
+            _ => limit.is_some(),
+        };
+        let immediate =
+            sleep.is_none() && flow.sleeps.is_empty() && back_edge && flow.awaits && counted;
+        if sleep.is_none() && !immediate {
+            return None;
+        }
+
+        let decided = flow.exits.iter().find_map(|x| x.decided);
+        let time =
+            flow.exits.iter().any(|x| x.guards & guard::TIME != 0) || while_bits & guard::TIME != 0;
+        let bounded = |what: Option<proc_macro2::Span>| match what {
+            Some(s) => format!("bounded by `{}`", self.text_of(s)),
+            None => "bounded by the policy's `next()`".to_string(),
+        };
+        let attempts = match kind {
+            LoopKind::For(_, iter, _) => self.for_attempts(iter),
+            LoopKind::While(cond) => {
+                Val::Unknown(format!("bounded by `{}`", self.text_of(cond.span())))
+            }
+            LoopKind::Loop => match (limit, decided) {
+                (Some(l), _) => Val::Unknown(bounded(l)),
+                (None, Some(d)) => Val::Unknown(format!("decided by `{}`", self.text_of(d))),
+                (None, None) => Val::Known(Attempts::Unbounded),
+            },
+        };
+        let max_elapsed = if time {
+            let l = limit.flatten().map(|s| self.text_of(s)).unwrap_or_default();
+            Val::Unknown(format!("bounded by `{l}`"))
+        } else {
+            Val::Known(OptDur(None))
+        };
+        let classified = decided.is_some()
+            || flow
+                .exits
+                .iter()
+                .any(|x| x.states.has_err() && x.guards & guard::LIMIT == 0);
+        let predicate = if classified {
+            Predicate::Custom
+        } else {
+            Predicate::EveryError
+        };
+        Some(Verdict {
+            sleep,
+            attempts,
+            max_elapsed,
+            predicate,
+        })
+    }
+
+    fn for_attempts(&self, iter: &Expr) -> Val<Attempts> {
+        let Expr::Range(r) = iter else {
+            return Val::Unknown(format!(
+                "one attempt per item of `{}`",
+                self.text_of(iter.span())
+            ));
+        };
+        let start = match &r.start {
+            Some(s) => self.eval(s).ok().and_then(|v| v.as_u64()),
+            None => Some(0),
+        };
+        let end = r
+            .end
+            .as_ref()
+            .and_then(|x| self.eval(x).ok())
+            .and_then(|v| v.as_u64());
+        let inclusive = matches!(r.limits, syn::RangeLimits::Closed(_));
+        match (start, end) {
+            (Some(s), Some(e)) => {
+                Val::Known(Attempts::Finite(e.saturating_sub(s) + u64::from(inclusive)))
+            }
+            _ => Val::Unknown(self.text_of(iter.span())),
+        }
+    }
+
+    /// Where the delay of a loop's sleep comes from, when that is a policy
+    /// object (`backoff.next_backoff()`, `Some(d) = strategy.next()`).
+    fn delay_source(&self, flow: &Flow<'ast>, arg: Option<&'ast Expr>) -> Option<DelaySource> {
+        let arg = arg?;
+        let from = match super::delay::delay_var(arg) {
+            Some(v) => {
+                let name = v.to_string();
+                let bound = flow
+                    .lets
+                    .get(&name)
+                    .copied()
+                    .or_else(|| {
+                        flow.pattern_bindings
+                            .iter()
+                            .rev()
+                            .find(|b| b.name == name)
+                            .map(|b| b.from)
+                    })
+                    .or_else(|| self.lets.get(&name).copied())?;
+                policy_next(bound)?
+            }
+            None => policy_next(arg)?,
+        };
+        let Expr::Path(p) = from else {
+            return Some(DelaySource::Unknown(self.text_of(from.span())));
+        };
+        let name = p.path.get_ident()?.to_string();
+        match self.bindings.get(&name) {
+            Some(&pid) => Some(DelaySource::Policy(pid)),
+            None => Some(DelaySource::Unknown(format!("{name}.next()"))),
+        }
+    }
+
+    fn loop_delay(
+        &self,
+        flow: &Flow<'ast>,
+        sleep: &Sleep<'ast>,
+        source: Option<DelaySource>,
+    ) -> DelayFacts {
+        if let Some(DelaySource::Unknown(t)) = source {
+            return DelayFacts::unknown(&format!("delay from `{t}`"));
+        }
+        let Some(arg) = sleep.arg else {
+            return DelayFacts::unknown("");
+        };
+        if let Some(d) = self.consts.eval(arg).and_then(|v| v.as_dur()) {
+            return DelayFacts::fixed(d);
+        }
+        self.delay_facts(flow, arg, sleep.span.byte_range().start)
+    }
 }
 
-#[derive(Clone, Copy)]
-pub(super) enum LoopKind<'ast> {
-    Loop,
-    For(&'ast Expr),
-    While(&'ast Expr),
-}
-
-/// What a loop body holds, not looking into nested loops, closures or items.
-#[derive(Default)]
-struct LoopScan<'ast> {
-    uses_thread_sleep: bool,
-    /// (call span, argument, is `std::thread::sleep`)
-    sleeps: Vec<(proc_macro2::Span, Option<&'ast Expr>, bool)>,
-    has_try: bool,
-    has_err_check: bool,
-    /// Comparisons of a counter against a constant.
-    bounds: Vec<proc_macro2::Span>,
-    /// (variable, multiplier if `x *= k` / `x = x * k`, rhs)
-    assigns: Vec<(String, Option<f64>, Option<&'ast Expr>)>,
-    /// Arguments of `.min(..)`.
-    caps: Vec<&'ast Expr>,
-    randomness: bool,
-    classifies: bool,
-    elapsed: Option<proc_macro2::Span>,
-}
-
-const CLASSIFIERS: &[&str] = &[
-    "is_transient",
-    "is_retryable",
-    "is_retriable",
-    "should_retry",
-    "retryable",
-    "is_timeout",
-    "is_connect",
-    "is_server_error",
-    "is_recoverable",
-    "is_temporary",
-    "is_permanent",
-];
-
-impl<'ast> Visit<'ast> for LoopScan<'ast> {
-    fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
-    fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
-    fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-
-    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-        if let Expr::Path(p) = &*c.func {
-            let (prev, last) = last2(&p.path);
-            if is(last, "sleep") || is(last, "delay_for") {
-                let is_thread = is(prev, "thread") || (prev.is_none() && self.uses_thread_sleep);
-                self.sleeps.push((c.span(), c.args.first(), is_thread));
-            }
-        }
-        visit::visit_expr_call(self, c);
+impl DelayFacts {
+    pub(super) fn immediate() -> Self {
+        DelayFacts::fixed(Dur(0))
     }
 
-    fn visit_expr_method_call(&mut self, m: &'ast ExprMethodCall) {
-        let n = m.method.to_string();
-        match n.as_str() {
-            "is_err" | "err" | "is_ok" | "ok" => self.has_err_check = true,
-            "min" => {
-                if let Some(a) = m.args.first() {
-                    self.caps.push(a);
-                }
-            }
-            "elapsed" => self.elapsed = Some(m.span()),
-            _ => {}
-        }
-        visit::visit_expr_method_call(self, m);
-    }
-
-    fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
-        self.has_try = true;
-        visit::visit_expr_try(self, t);
-    }
-
-    fn visit_pat(&mut self, p: &'ast Pat) {
-        if let Pat::TupleStruct(ts) = p {
-            if is(last2(&ts.path).1, "Err") {
-                self.has_err_check = true;
-            }
-        }
-        visit::visit_pat(self, p);
-    }
-
-    fn visit_ident(&mut self, i: &'ast Ident) {
-        let s = i.to_string();
-        if s.contains("rand") || s.contains("jitter") || s == "random" || s.contains("fastrand") {
-            self.randomness = true;
-        }
-        if CLASSIFIERS.contains(&s.as_str()) || s.contains("transient") {
-            self.classifies = true;
+    pub(super) fn fixed(d: Dur) -> Self {
+        DelayFacts {
+            schedule: Schedule::Constant,
+            initial: Val::Known(d),
+            multiplier: Val::Known(1.0),
+            max_delay: Val::Known(OptDur(Some(d))),
+            jitter: Val::Known(Jitter::None),
         }
     }
 
-    fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
-        let is_cmp = matches!(
-            b.op,
-            BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) | BinOp::Eq(_)
-        );
-        if is_cmp {
-            let consts = Consts::default();
-            let const_side = |e: &Expr| {
-                matches!(e, Expr::Lit(_)) || consts.eval(e).is_some() || is_upper_path(e)
-            };
-            if const_side(&b.left) || const_side(&b.right) {
-                self.bounds.push(b.span());
-            }
+    pub(super) fn unknown(why: &str) -> Self {
+        DelayFacts {
+            schedule: Schedule::Other,
+            initial: Val::Unknown(why.to_string()),
+            multiplier: Val::Unknown(why.to_string()),
+            max_delay: Val::Unknown(why.to_string()),
+            jitter: Val::Unknown(why.to_string()),
         }
-        if let (BinOp::MulAssign(_), Expr::Path(p)) = (&b.op, &*b.left) {
-            if let Some(id) = p.path.get_ident() {
-                let k = Consts::default().eval(&b.right).and_then(|v| v.as_f64());
-                self.assigns.push((id.to_string(), k, Some(&b.right)));
-            }
-        }
-        visit::visit_expr_binary(self, b);
-    }
-
-    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
-        if let Expr::Path(p) = &*a.left {
-            if let Some(id) = p.path.get_ident() {
-                let k = mul_of(id, &a.right);
-                self.assigns.push((id.to_string(), k, Some(&a.right)));
-            }
-        }
-        visit::visit_expr_assign(self, a);
-    }
-}
-
-/// The variable a sleep argument reads: `delay`, `delay.mul_f64(..)`,
-/// `delay.min(..)`, `delay.clone()`.
-fn delay_var(e: &Expr) -> Option<&Ident> {
-    match e {
-        Expr::Path(p) => p.path.get_ident(),
-        Expr::Reference(r) => delay_var(&r.expr),
-        Expr::MethodCall(m)
-            if matches!(
-                m.method.to_string().as_str(),
-                "mul_f64" | "mul_f32" | "min" | "clone" | "saturating_mul" | "mul"
-            ) =>
-        {
-            delay_var(&m.receiver)
-        }
-        _ => None,
-    }
-}
-
-/// `MAX_ATTEMPTS`-style const names.
-fn is_upper_path(e: &Expr) -> bool {
-    match e {
-        Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
-            let t = s.ident.to_string();
-            t.len() > 1
-                && t.chars()
-                    .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
-        }),
-        _ => false,
-    }
-}
-
-/// `x * k`, `(x * k).min(..)`, `x.mul_f64(k)`, `x.saturating_mul(k)`, `x.checked_mul(k)...` → k.
-fn mul_of(var: &Ident, e: &Expr) -> Option<f64> {
-    let consts = Consts::default();
-    match e {
-        Expr::Binary(b) if matches!(b.op, BinOp::Mul(_)) => {
-            let is_var = |x: &Expr| matches!(x, Expr::Path(p) if p.path.get_ident() == Some(var));
-            if is_var(&b.left) {
-                consts.eval(&b.right).and_then(|v| v.as_f64())
-            } else if is_var(&b.right) {
-                consts.eval(&b.left).and_then(|v| v.as_f64())
-            } else {
-                None
-            }
-        }
-        Expr::Paren(p) => mul_of(var, &p.expr),
-        Expr::MethodCall(m) => {
-            let n = m.method.to_string();
-            let is_mul = matches!(
-                n.as_str(),
-                "mul_f64" | "mul_f32" | "saturating_mul" | "checked_mul" | "mul"
-            );
-            if is_mul && matches!(&*m.receiver, Expr::Path(p) if p.path.get_ident() == Some(var)) {
-                return m
-                    .args
-                    .first()
-                    .and_then(|a| consts.eval(a))
-                    .and_then(|v| v.as_f64());
-            }
-            mul_of(var, &m.receiver)
-        }
-        _ => None,
     }
 }

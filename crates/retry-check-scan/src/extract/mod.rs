@@ -9,7 +9,7 @@ use syn::{Expr, Pat, UseTree};
 
 use crate::eval::{Consts, Value};
 use crate::policy::{Attempts, Dur, OptDur, Policy, RetryCrate, Schedule, Val};
-use crate::FileScan;
+use crate::{FileScan, ScanOptions};
 use loops::LoopKind;
 
 /// Set one field of a policy and remember where it was set.
@@ -24,100 +24,114 @@ macro_rules! set {
 
 mod backoff;
 mod backon;
+mod calls;
 mod chain;
+mod delay;
+mod flow;
 mod loops;
+mod prepass;
 mod reqwest;
 mod retry_policies;
 mod syntax;
 mod tokio_retry;
 mod tower;
+mod tryhard;
 
-pub(crate) fn scan_ast(file: &syn::File, text: &str, source: SourceId) -> FileScan {
-    let mut consts = ConstCollector::default();
-    consts.visit_file(file);
+pub(crate) fn scan_ast(
+    file: &syn::File,
+    text: &str,
+    source: SourceId,
+    options: &ScanOptions,
+) -> FileScan {
+    let mut names = prepass::FileNames {
+        include_tests: options.include_tests,
+        ..prepass::FileNames::default()
+    };
+    names.visit_file(file);
     let lower = text.to_ascii_lowercase();
     let mut s = Scanner {
         text,
         source,
-        consts: Consts { map: consts.map },
+        options: *options,
+        consts: Consts {
+            map: std::mem::take(&mut names.consts),
+        },
+        uses_backoff: names.uses("backoff"),
+        uses_thread_sleep: names.uses_thread_sleep,
+        names,
         policies: Vec::new(),
+        dead: Vec::new(),
         bindings: HashMap::new(),
         fn_policies: HashMap::new(),
         lets: HashMap::new(),
+        params: Vec::new(),
+        fn_stack: Vec::new(),
+        links: calls::Links::default(),
         async_stack: Vec::new(),
-        uses_backoff: false,
         uses_reqwest_retry: false,
-        uses_thread_sleep: false,
-        out: FileScan {
-            source,
-            policies: Vec::new(),
-            blocking_sleeps: Vec::new(),
-            unsafe_requests: Vec::new(),
-            middleware: Vec::new(),
-            idempotency_key_in_sight: lower.contains("idempotency-key")
-                || lower.contains("idempotency_key"),
-            unmaintained: Vec::new(),
-            suppressions: crate::suppress::find(file, text, source),
-            bindings: crate::suppress::find_bindings(file, text, source),
-            budgets: Vec::new(),
-        },
+        out: FileScan::empty(source),
     };
+    s.out.idempotency_key_in_sight =
+        lower.contains("idempotency-key") || lower.contains("idempotency_key");
+    s.out.suppressions = crate::suppress::find(file, text, source);
+    s.out.bindings = crate::suppress::find_bindings(file, text, source);
     // `use` items first: they decide what bare names mean.
     for item in &file.items {
         if let syn::Item::Use(u) = item {
-            s.note_use(&u.tree, u.span(), &mut Vec::new());
+            if options.include_tests || !prepass::is_test_code(&u.attrs) {
+                s.note_use(&u.tree, u.span(), &mut Vec::new());
+            }
         }
     }
-    // Functions that build a policy first, so calls to them resolve
+    // Functions that return a policy first, so calls to them resolve
     // wherever they are defined.
-    let builds_policy = |i: &syn::Item| matches!(i, syn::Item::Fn(f) if f.sig.inputs.is_empty());
+    let builds_policy =
+        |i: &syn::Item| matches!(i, syn::Item::Fn(f) if returns_policy(&f.sig, text));
     for item in file.items.iter().filter(|i| builds_policy(i)) {
         s.visit_item(item);
     }
     for item in file.items.iter().filter(|i| !builds_policy(i)) {
         s.visit_item(item);
     }
-    let mut out = s.out;
-    out.policies = s.policies;
-    out.policies.sort_by(|a, b| {
-        (a.span.range.start, a.span.range.end).cmp(&(b.span.range.start, b.span.range.end))
-    });
-    out.unsafe_requests.sort_by_key(|s| s.range.start);
-    out.middleware.sort_by_key(|s| s.range.start);
-    out
+    s.link_calls();
+    s.finish()
 }
 
-#[derive(Default)]
-struct ConstCollector<'ast> {
-    map: HashMap<String, &'ast Expr>,
-}
-
-impl<'ast> Visit<'ast> for ConstCollector<'ast> {
-    fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
-        self.map.insert(i.ident.to_string(), &i.expr);
-        visit::visit_item_const(self, i);
-    }
-    fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
-        self.map.insert(i.ident.to_string(), &i.expr);
-        visit::visit_item_static(self, i);
-    }
-    fn visit_impl_item_const(&mut self, i: &'ast syn::ImplItemConst) {
-        self.map.insert(i.ident.to_string(), &i.expr);
-        visit::visit_impl_item_const(self, i);
-    }
+/// A signature whose return type names a policy type (`ExponentialBuilder`,
+/// `Take<ExponentialBackoff>`, `impl Iterator<Item = Duration>`, ...).
+fn returns_policy(sig: &syn::Signature, text: &str) -> bool {
+    let syn::ReturnType::Type(_, ty) = &sig.output else {
+        return false;
+    };
+    let t = text.get(ty.span().byte_range()).unwrap_or("");
+    [
+        "Backoff", "Builder", "Interval", "Duration", "Policy", "Strategy", "Take", "Retry",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
 }
 
 struct Scanner<'ast, 't> {
     text: &'t str,
     source: SourceId,
+    options: ScanOptions,
     consts: Consts<'ast>,
+    names: prepass::FileNames<'ast>,
     policies: Vec<Policy>,
+    /// Placeholder policies replaced by the one passed in by a caller.
+    dead: Vec<usize>,
     /// `let`/`const` names bound to a policy.
     bindings: HashMap<String, usize>,
-    /// Functions whose tail expression is a policy.
+    /// Functions (and methods) whose tail expression is a policy.
     fn_policies: HashMap<String, usize>,
-    /// `let` initialisers, for hand-written loops.
+    /// `let` initialisers of the current function, for hand-written loops.
     lets: HashMap<String, &'ast Expr>,
+    /// Parameters of the current function.
+    params: Vec<String>,
+    /// The functions being visited, innermost last.
+    fn_stack: Vec<String>,
+    /// Policies passed to, or configured in, other functions of the file.
+    links: calls::Links<'ast>,
     async_stack: Vec<bool>,
     uses_backoff: bool,
     /// `use reqwest::retry::..` makes bare `for_host(..)` reqwest's.
@@ -174,8 +188,8 @@ impl<'ast> Scanner<'ast, '_> {
 
     fn note_use_path(&mut self, prefix: &[String], name: &str, span: proc_macro2::Span) {
         let first = prefix.first().map(String::as_str).unwrap_or(name);
-        if first == "backoff" {
-            self.uses_backoff = true;
+        if self.names.local_mods.contains(first) {
+            return;
         }
         if first == "reqwest" && prefix.get(1).is_some_and(|p| p == "retry") {
             self.uses_reqwest_retry = true;
@@ -187,11 +201,9 @@ impl<'ast> Scanner<'ast, '_> {
         } {
             self.unmaintained(krate, span);
         }
-        if prefix.last().is_some_and(|p| p == "thread") && name == "sleep" {
-            self.uses_thread_sleep = true;
-        }
     }
 
+    /// Record the first use of an unmaintained crate (RC107).
     fn unmaintained(&mut self, krate: RetryCrate, span: proc_macro2::Span) {
         if !self.out.unmaintained.iter().any(|(k, _)| *k == krate) {
             let sp = self.span(span);
@@ -214,9 +226,35 @@ impl<'ast> Scanner<'ast, '_> {
             predicate: unattached(),
             field_spans: BTreeMap::new(),
             in_async: self.in_async(),
+            has_budget: false,
         };
         self.policies.push(p);
         self.policies.len() - 1
+    }
+
+    /// The scan's result: live policies in source order, facts sorted.
+    fn finish(mut self) -> FileScan {
+        let mut out = std::mem::replace(&mut self.out, FileScan::empty(self.source));
+        let dead = std::mem::take(&mut self.dead);
+        let budgeted = !out.budgets.is_empty();
+        out.policies = std::mem::take(&mut self.policies)
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !dead.contains(i))
+            .map(|(_, mut p)| {
+                if p.krate == RetryCrate::Tower {
+                    p.has_budget |= budgeted;
+                }
+                p
+            })
+            .collect();
+        out.policies.sort_by(|a, b| {
+            (a.span.range.start, a.span.range.end).cmp(&(b.span.range.start, b.span.range.end))
+        });
+        out.unsafe_requests.sort_by_key(|s| s.range.start);
+        out.middleware.sort_by_key(|s| s.range.start);
+        out.not_analysed.sort_by_key(|(s, _)| s.range.start);
+        out
     }
 
     fn eval(&self, e: &Expr) -> Result<Value, String> {
@@ -272,45 +310,29 @@ impl<'ast> Visit<'ast> for Scanner<'ast, '_> {
             }
             Expr::Loop(l) => {
                 self.loop_policy(e, &l.body, LoopKind::Loop);
-                visit::visit_expr(self, e);
+                self.visit_block(&l.body);
             }
             Expr::ForLoop(f) => {
-                self.loop_policy(e, &f.body, LoopKind::For(&f.expr));
-                visit::visit_expr(self, e);
+                let iter = self.chain_or_visit(&f.expr);
+                self.loop_policy(e, &f.body, LoopKind::For(&f.pat, &f.expr, iter));
+                self.visit_block(&f.body);
             }
             Expr::While(w) => {
                 self.loop_policy(e, &w.body, LoopKind::While(&w.cond));
-                visit::visit_expr(self, e);
+                self.visit_expr(&w.cond);
+                self.visit_block(&w.body);
             }
             Expr::Async(_) => {
                 self.async_stack.push(true);
                 visit::visit_expr(self, e);
                 self.async_stack.pop();
             }
-            Expr::Assign(a) => {
-                // `b = b.with_jitter();` and `b.max_elapsed_time = None;`
-                let id = self.chain(&a.right);
-                match &*a.left {
-                    Expr::Path(p) => {
-                        if let (Some(id), Some(n)) = (id, p.path.get_ident()) {
-                            self.bindings.insert(n.to_string(), id);
-                        }
-                    }
-                    Expr::Field(f) => {
-                        if let (Expr::Path(p), syn::Member::Named(field)) = (&*f.base, &f.member) {
-                            if let Some(&pid) = p
-                                .path
-                                .get_ident()
-                                .and_then(|n| self.bindings.get(&n.to_string()))
-                            {
-                                let sp = self.span(a.span());
-                                self.apply(pid, &field.to_string(), &[&a.right], sp, true);
-                            }
-                        }
-                    }
-                    _ => {}
-                }
+            Expr::Closure(c) if c.asyncness.is_some() => {
+                self.async_stack.push(true);
+                visit::visit_expr(self, e);
+                self.async_stack.pop();
             }
+            Expr::Assign(a) => self.assign(a),
             _ => visit::visit_expr(self, e),
         }
     }
@@ -363,30 +385,41 @@ impl<'ast> Visit<'ast> for Scanner<'ast, '_> {
 
     fn visit_item_use(&mut self, _: &'ast syn::ItemUse) {
         // Handled up front (top-level) so bare names resolve; nested uses
-        // are rare in retry code.
+        // count for attribution through the prepass.
+    }
+
+    fn visit_item_mod(&mut self, i: &'ast syn::ItemMod) {
+        if self.options.include_tests || !prepass::is_test_code(&i.attrs) {
+            visit::visit_item_mod(self, i);
+        }
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        if !self.options.include_tests && prepass::is_test_code(&i.attrs) {
+            return;
+        }
         self.tower_policy(i);
-        visit::visit_item_impl(self, i);
+        // Methods that return a policy first, as for free functions.
+        let (first, rest): (Vec<_>, Vec<_>) = i.items.iter().partition(
+            |it| matches!(it, syn::ImplItem::Fn(f) if returns_policy(&f.sig, self.text)),
+        );
+        for it in first.into_iter().chain(rest) {
+            self.visit_impl_item(it);
+        }
     }
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        self.async_stack.push(f.sig.asyncness.is_some());
-        let tail = self.fn_body(&f.block);
-        self.async_stack.pop();
-        if let (Some(id), true) = (tail, f.sig.inputs.is_empty()) {
-            self.fn_policies.insert(f.sig.ident.to_string(), id);
+        if !self.options.include_tests && prepass::is_test_code(&f.attrs) {
+            return;
         }
+        self.function(&f.sig, &f.block);
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.async_stack.push(f.sig.asyncness.is_some());
-        let tail = self.fn_body(&f.block);
-        self.async_stack.pop();
-        if let (Some(id), true) = (tail, f.sig.inputs.is_empty()) {
-            self.fn_policies.insert(f.sig.ident.to_string(), id);
+        if !self.options.include_tests && prepass::is_test_code(&f.attrs) {
+            return;
         }
+        self.function(&f.sig, &f.block);
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
@@ -394,9 +427,51 @@ impl<'ast> Visit<'ast> for Scanner<'ast, '_> {
         visit::visit_trait_item_fn(self, f);
         self.async_stack.pop();
     }
+
+    fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
+        let is_rules = m.mac.path.is_ident("macro_rules");
+        if is_rules && prepass::macro_has_retry_loop(&m.mac.tokens) {
+            let name = m.ident.as_ref().map(|i| i.to_string()).unwrap_or_default();
+            let sp = self.span(m.mac.path.span());
+            self.out.not_analysed.push((
+                sp,
+                format!("a retry loop in the body of `macro_rules! {name}`"),
+            ));
+        }
+    }
 }
 
 impl<'ast> Scanner<'ast, '_> {
+    /// Visit a function: its own `let`s and parameters, its async-ness, and
+    /// the policy its tail expression evaluates to (so calls resolve).
+    fn function(&mut self, sig: &'ast syn::Signature, block: &'ast syn::Block) {
+        let params = sig
+            .inputs
+            .iter()
+            .filter_map(|a| match a {
+                syn::FnArg::Typed(t) => match &*t.pat {
+                    Pat::Ident(i) => Some(i.ident.to_string()),
+                    _ => None,
+                },
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
+        let saved_params = std::mem::replace(&mut self.params, params);
+        let saved_lets = std::mem::take(&mut self.lets);
+        let saved_bindings = self.bindings.clone();
+        self.fn_stack.push(sig.ident.to_string());
+        self.async_stack.push(sig.asyncness.is_some());
+        let tail = self.fn_body(block);
+        self.async_stack.pop();
+        self.fn_stack.pop();
+        self.params = saved_params;
+        self.lets = saved_lets;
+        self.bindings = saved_bindings;
+        if let Some(id) = tail {
+            self.fn_policies.insert(sig.ident.to_string(), id);
+        }
+    }
+
     /// Visit a function body; the policy its tail expression evaluates to.
     fn fn_body(&mut self, b: &'ast syn::Block) -> Option<usize> {
         let n = b.stmts.len();
@@ -408,5 +483,48 @@ impl<'ast> Scanner<'ast, '_> {
             }
         }
         tail
+    }
+
+    /// A policy chain if `e` can be one, else visit it.
+    fn chain_or_visit(&mut self, e: &'ast Expr) -> Option<usize> {
+        match e {
+            Expr::MethodCall(_)
+            | Expr::Call(_)
+            | Expr::Struct(_)
+            | Expr::Await(_)
+            | Expr::Try(_)
+            | Expr::Path(_)
+            | Expr::Paren(_)
+            | Expr::Reference(_) => self.chain(e),
+            _ => {
+                self.visit_expr(e);
+                None
+            }
+        }
+    }
+
+    /// `b = b.with_jitter();` and `b.max_elapsed_time = None;`
+    fn assign(&mut self, a: &'ast syn::ExprAssign) {
+        let id = self.chain_or_visit(&a.right);
+        match &*a.left {
+            Expr::Path(p) => {
+                if let (Some(id), Some(n)) = (id, p.path.get_ident()) {
+                    self.bindings.insert(n.to_string(), id);
+                }
+            }
+            Expr::Field(f) => {
+                if let (Expr::Path(p), syn::Member::Named(field)) = (&*f.base, &f.member) {
+                    if let Some(&pid) = p
+                        .path
+                        .get_ident()
+                        .and_then(|n| self.bindings.get(&n.to_string()))
+                    {
+                        let sp = self.span(a.span());
+                        self.apply(pid, &field.to_string(), &[&a.right], sp, true);
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }

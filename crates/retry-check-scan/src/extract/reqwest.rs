@@ -27,6 +27,8 @@ impl<'ast> Scanner<'ast, '_> {
         p.predicate = Val::Default(Predicate::CrateDefault(
             "none: nothing is retried until `classify_fn`",
         ));
+        // Every builder starts with a budget of 20% extra load.
+        p.has_budget = ctor != "never";
         id
     }
 
@@ -45,6 +47,8 @@ impl<'ast> Scanner<'ast, '_> {
             ("classify_fn" | "classify", _) => {
                 set!(self, id, sp, predicate, Val::Known(Predicate::Custom))
             }
+            ("no_budget", _) => self.policies[id].has_budget = false,
+            ("max_extra_load", Some(_)) => self.policies[id].has_budget = true,
             _ => {}
         }
     }

@@ -103,12 +103,13 @@ impl<'ast> Scanner<'ast, '_> {
         span: Span,
     ) -> Option<usize> {
         self.out.middleware.push(span.clone());
+        let krate = Some(RetryCrate::RetryPolicies);
         if with_strategy {
-            return self.entry(args, Predicate::Custom, span);
+            return self.entry(args, Predicate::Custom, span, krate);
         }
         let pred = Predicate::CrateDefault(
             "DefaultRetryableStrategy: 5xx, 408, 429, connect and timeout errors",
         );
-        self.entry(args, pred, span)
+        self.entry(args, pred, span, krate)
     }
 }

@@ -122,6 +122,7 @@ impl<'ast> Scanner<'ast, '_> {
         } else {
             Predicate::EveryError
         };
-        self.entry(args, pred, span)
+        let evidence = super::chain::TOKIO_RETRY.iter().any(|c| self.names.uses(c));
+        self.entry(args, pred, span, evidence.then_some(RetryCrate::TokioRetry))
     }
 }
