@@ -251,6 +251,12 @@ impl Policy {
             .unwrap_or_else(|| self.span.clone())
     }
 
+    /// Whether the policy is handed to a retry call (or driven by a loop)
+    /// in the file, rather than built for code elsewhere to drive.
+    pub fn is_attached(&self) -> bool {
+        self.field_spans.contains_key("predicate") || !matches!(self.predicate, Val::Unknown(_))
+    }
+
     /// `true` unless the policy is known to make at most one retry.
     pub fn retries_more_than_once(&self) -> bool {
         !matches!(self.max_attempts.value(), Some(Attempts::Finite(n)) if *n <= 2)

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use retry_check_diagnostics::{render, Diagnostic, SourceMap};
 use retry_check_scan::{
-    all_code_rules, find_code_rule, lint_scan, lint_scan_with, scan_manifest, scan_source,
+    all_code_rules, find_code_rule, lint_scan, lint_scan_with, scan_file_with, scan_manifest,
+    scan_source, ScanOptions,
 };
 
 fn read_fixture(rel: &str) -> String {
@@ -26,7 +27,13 @@ fn lint_fixture(code: &str, kind: &str) -> (SourceMap, Vec<Diagnostic>) {
     assert!(errors.is_empty(), "{contract}: {errors:?}");
     let rel = format!("fixtures/{}/{kind}.rs", code.to_lowercase());
     let id = sources.add(rel.clone(), read_fixture(&rel));
-    let scan = scan_source(&sources, id).unwrap_or_else(|d| panic!("{}", d.message));
+    // RC119 reports only what `--verbose` asks for.
+    let options = ScanOptions {
+        verbose: code == "RC119",
+        ..ScanOptions::default()
+    };
+    let scan = scan_file_with(sources.path(id), sources.text(id), id, &options)
+        .unwrap_or_else(|d| panic!("{}", d.message));
     let diags = lint_scan_with(&scan, Some(&set), |r| r.default_level);
     (sources, diags)
 }
@@ -49,7 +56,11 @@ fn check_rule(code: &str) {
     let (sources, diags) = lint_fixture(code, "good");
     let hits: Vec<&Diagnostic> = diags
         .iter()
-        .filter(|d| d.code == code && d.severity != retry_check_diagnostics::Severity::Info)
+        .filter(|d| {
+            // RC119 only ever reports at `info`: for it, info counts.
+            d.code == code
+                && (d.severity != retry_check_diagnostics::Severity::Info || code == "RC119")
+        })
         .collect();
     assert!(
         hits.is_empty(),
@@ -78,7 +89,18 @@ macro_rules! rule_tests {
 rule_tests! {
     rc101 => "RC101", rc102 => "RC102", rc103 => "RC103", rc104 => "RC104",
     rc105 => "RC105", rc106 => "RC106", rc107 => "RC107", rc108 => "RC108",
-    rc109 => "RC109",
+    rc109 => "RC109", rc110 => "RC110", rc119 => "RC119",
+}
+
+/// Without `--verbose`, code that was not analysed is not reported.
+#[test]
+fn rc119_needs_verbose() {
+    let mut sources = SourceMap::new();
+    let id = sources.add("m.rs", read_fixture("fixtures/rc119/bad.rs"));
+    let scan = scan_source(&sources, id).unwrap_or_else(|d| panic!("{}", d.message));
+    assert!(scan.not_analysed.is_empty());
+    let diags = lint_scan(&scan, |r| r.default_level);
+    assert!(diags.iter().all(|d| d.code != "RC119"), "{diags:?}");
 }
 
 /// RC001 with the window derived from code: not a code rule of its own

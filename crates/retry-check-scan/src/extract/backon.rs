@@ -107,8 +107,9 @@ impl<'ast> Scanner<'ast, '_> {
         let sp = self.span(m.method.span());
         let pid = match found {
             Some(pid) => Some(pid),
-            // `.retry(x)` with `x` built elsewhere is still a backon retry.
-            None if self.names.uses("backon") => {
+            // `.retry(x)` with `x` built elsewhere is still a backon retry,
+            // when it reads as one: an operation retried with a backoff.
+            None if self.names.uses("backon") && looks_like_backon_retry(m, builder) => {
                 Some(self.placeholder(RetryCrate::Backon, builder, sp.clone()))
             }
             None => None,
@@ -141,4 +142,20 @@ fn no_op_sleeper(e: &Expr) -> bool {
         Expr::Async(a) => a.block.stmts.is_empty(),
         _ => false,
     }
+}
+
+/// `op.retry(backoff)`: the receiver is an operation (a closure or a name
+/// bound to one) and the argument names a backoff or builder.
+fn looks_like_backon_retry(m: &ExprMethodCall, builder: &Expr) -> bool {
+    let op = matches!(
+        super::chain::chain_root(&m.receiver),
+        Expr::Closure(_) | Expr::Path(_) | Expr::Paren(_)
+    );
+    let arg = super::flow::expr_path_text(builder).to_ascii_lowercase();
+    let backoff = [
+        "backoff", "builder", "policy", "strategy", "retry", "retries",
+    ]
+    .iter()
+    .any(|w| arg.contains(w));
+    op && backoff
 }

@@ -108,6 +108,13 @@ impl<'ast> Scanner<'ast, '_> {
                     self.async_stack.pop();
                     return None;
                 }
+                if matches!(last.as_str(), "timeout" | "timeout_at") && args.len() == 2 {
+                    let d = format!("{}(..)", self.text_of(f.span()));
+                    self.deadline.push(d);
+                    args.iter().for_each(|a| self.visit_expr(a));
+                    self.deadline.pop();
+                    return None;
+                }
                 let span = self.span(c.span());
                 if let Some(r) = self.constructor(f, &args, span) {
                     return r;
@@ -117,7 +124,9 @@ impl<'ast> Scanner<'ast, '_> {
                     || is(prev, "Self")
                     || prev.is_some_and(|p| self.names.local_types.contains(&p.to_string()));
                 let found = if local {
-                    self.fn_policies.get(&last).copied()
+                    let at = self.span(c.span());
+                    let t = self.fn_policies.get(&last).copied();
+                    t.map(|(t, _)| self.instance(t, at))
                 } else {
                     None
                 };
@@ -299,6 +308,21 @@ impl<'ast> Scanner<'ast, '_> {
         id
     }
 
+    /// A call to a function that returns policy `template`: each call gets
+    /// its own copy, placed at the call (where the caller goes on building
+    /// it), so what one caller adds (`.take(n)`) does not leak into another;
+    /// the template itself is reported through its copies.
+    fn instance(&mut self, template: usize, at: Span) -> usize {
+        let mut copy = self.policies[template].clone();
+        copy.in_async = self.in_async();
+        self.instance_sites.insert(self.policies.len(), at);
+        self.policies.push(copy);
+        if !self.dead.contains(&template) {
+            self.dead.push(template);
+        }
+        self.policies.len() - 1
+    }
+
     pub(super) fn method_span(&self, m: &ExprMethodCall) -> Span {
         let start = m.method.span().byte_range().start;
         let end = m.paren_token.span.close().byte_range().end;
@@ -325,7 +349,13 @@ impl<'ast> Scanner<'ast, '_> {
             return None;
         }
         let Some(pid) = id else {
-            let found = self.fn_policies.get(&name).copied();
+            let at = self.method_span(m);
+            let t = self
+                .fn_policies
+                .get(&name)
+                .copied()
+                .filter(|(_, method)| *method);
+            let found = t.map(|(t, _)| self.instance(t, at));
             self.call_args(&name, &args);
             return found;
         };
@@ -333,7 +363,18 @@ impl<'ast> Scanner<'ast, '_> {
             return self.tryhard_with_config(pid, &args);
         }
         let sp = self.method_span(m);
+        let before = self
+            .instance_sites
+            .contains_key(&pid)
+            .then(|| self.policies[pid].clone());
         self.apply(pid, &name, &args, sp, false);
+        // A caller that goes on building a function's policy owns this copy:
+        // it is reported where the caller builds it.
+        if before.is_some_and(|b| b != self.policies[pid]) {
+            if let Some(site) = self.instance_sites.remove(&pid) {
+                self.policies[pid].span = site;
+            }
+        }
         for a in args {
             self.visit_expr(a);
         }

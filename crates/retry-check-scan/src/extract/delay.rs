@@ -309,6 +309,14 @@ impl<'ast> Scanner<'ast, '_> {
                 let n = m.method.to_string();
                 if is_random_name(&n) {
                     Purity::Random
+                } else if matches!(n.as_str(), "min" | "clamp") {
+                    // A cap bounds the delay; it does not randomise it.
+                    let args = m.args.iter().map(|a| self.purity_in(flow, a, d, seen));
+                    let caps = args.fold(Purity::Pure, |acc, p| match p {
+                        Purity::Random => Purity::Random,
+                        _ => acc,
+                    });
+                    self.purity_in(flow, &m.receiver, d, seen).and(caps)
                 } else if PURE_METHODS.contains(&n.as_str()) {
                     let args = m.args.iter().filter(|a| !matches!(a, Expr::Closure(_)));
                     all(self, &mut std::iter::once(&*m.receiver).chain(args), seen)
@@ -326,6 +334,20 @@ impl<'ast> Scanner<'ast, '_> {
                 let last = last2(&f.path).1.map(|i| i.to_string()).unwrap_or_default();
                 if is_random_name(&path) {
                     Purity::Random
+                } else if last == "min" && !c.args.is_empty() {
+                    // `min(delay * 2, cap)`: known when one side is.
+                    let ps: Vec<Purity> = c
+                        .args
+                        .iter()
+                        .map(|a| self.purity_in(flow, a, d, seen))
+                        .collect();
+                    if ps.contains(&Purity::Random) {
+                        Purity::Random
+                    } else if ps.contains(&Purity::Pure) {
+                        Purity::Pure
+                    } else {
+                        ps.into_iter().fold(Purity::Pure, Purity::and)
+                    }
                 } else if PURE_FNS.contains(&last.as_str()) {
                     all(self, &mut c.args.iter(), seen)
                 } else if let Some(body) = self.names.fns.get(&last) {

@@ -50,7 +50,9 @@ impl<'ast> Scanner<'ast, '_> {
             _ => return,
         };
         let label = label.as_ref().map(|l| l.name.ident.to_string());
-        let mut flow = Flow::new(self.uses_thread_sleep, label);
+        let sleepy = self.names.sleepy_calls(body, &mut self.sleepy_cache);
+        let known = (sleepy, self.names.control_macros.clone());
+        let mut flow = Flow::new(self.uses_thread_sleep, known, label);
         let for_var = match kind {
             LoopKind::For(p, Expr::Range(_), _) => Some(p),
             _ => None,
@@ -62,6 +64,16 @@ impl<'ast> Scanner<'ast, '_> {
         };
         let end = flow.block(body, start);
         flow.loop_back = flow.loop_back.union(end);
+        if let Some(name) = &flow.opaque_macro {
+            if !flow.sleeps.is_empty() || flow.first_error.is_some() {
+                let sp = self.span(keyword);
+                self.note_not_analysed(
+                    sp,
+                    format!("a loop whose control flow goes through `{name}!`"),
+                );
+            }
+            return;
+        }
         let Some(v) = self.verdict(&flow, kind, while_bits) else {
             return;
         };
@@ -121,11 +133,16 @@ impl<'ast> Scanner<'ast, '_> {
         while_bits: u8,
     ) -> Option<Verdict<'f, 'ast>> {
         let back_edge = flow.loop_back.err_unslept();
-        let sleep = flow.sleeps.iter().find(|s| s.on_error).or_else(|| {
-            (back_edge && flow.slept_before_error)
-                .then(|| flow.sleeps.iter().find(|s| s.before_error))
-                .flatten()
-        });
+        // A sleep that polling paths also reach waits for a state.
+        let sleep = flow
+            .sleeps
+            .iter()
+            .find(|s| s.on_error && !s.polling)
+            .or_else(|| {
+                (back_edge && flow.slept_before_error)
+                    .then(|| flow.sleeps.iter().find(|s| s.before_error))
+                    .flatten()
+            });
         let while_success = matches!(kind, LoopKind::While(_)) && flow.while_observes_error;
         let success = while_success
             || flow.exits.iter().any(|x| {
@@ -142,13 +159,18 @@ impl<'ast> Scanner<'ast, '_> {
             .exits
             .iter()
             .find(|x| x.guards & guard::LIMIT != 0)
-            .map(|x| x.limit);
+            .map(|x| x.limit)
+            .or_else(|| sleep.and_then(|s| s.limit).map(Some))
+            .or_else(|| self.deadline.last().map(|_| None));
         // Without a sleep, only a counted loop of awaited calls is a retry
         // (an immediate one): other sleepless loops that go round on an
         // error are pools, state machines and stream consumers.
         let counted = match kind {
             LoopKind::For(_, iter, _) => matches!(iter, Expr::Range(_)),
-            _ => limit.is_some(),
+            _ => flow
+                .exits
+                .iter()
+                .any(|x| x.guards & guard::LIMIT != 0 && x.guards & guard::TIME == 0),
         };
         let immediate =
             sleep.is_none() && flow.sleeps.is_empty() && back_edge && flow.awaits && counted;
@@ -157,11 +179,13 @@ impl<'ast> Scanner<'ast, '_> {
         }
 
         let decided = flow.exits.iter().find_map(|x| x.decided);
-        let time =
-            flow.exits.iter().any(|x| x.guards & guard::TIME != 0) || while_bits & guard::TIME != 0;
-        let bounded = |what: Option<proc_macro2::Span>| match what {
-            Some(s) => format!("bounded by `{}`", self.text_of(s)),
-            None => "bounded by the policy's `next()`".to_string(),
+        let time = flow.exits.iter().any(|x| x.guards & guard::TIME != 0)
+            || while_bits & guard::TIME != 0
+            || !self.deadline.is_empty();
+        let bounded = |what: Option<proc_macro2::Span>| match (what, self.deadline.last()) {
+            (Some(s), _) => format!("bounded by `{}`", self.text_of(s)),
+            (None, Some(d)) => format!("bounded by `{d}`"),
+            (None, None) => "bounded by the policy's `next()`".to_string(),
         };
         let attempts = match kind {
             LoopKind::For(_, iter, _) => self.for_attempts(iter),
@@ -175,7 +199,11 @@ impl<'ast> Scanner<'ast, '_> {
             },
         };
         let max_elapsed = if time {
-            let l = limit.flatten().map(|s| self.text_of(s)).unwrap_or_default();
+            let l = limit
+                .flatten()
+                .map(|s| self.text_of(s))
+                .or_else(|| self.deadline.last().cloned())
+                .unwrap_or_default();
             Val::Unknown(format!("bounded by `{l}`"))
         } else {
             Val::Known(OptDur(None))

@@ -43,12 +43,23 @@ pub(crate) fn scan_ast(
     source: SourceId,
     options: &ScanOptions,
 ) -> FileScan {
+    let lower = text.to_ascii_lowercase();
+    let mut out = FileScan::empty(source);
+    out.idempotency_key_in_sight =
+        lower.contains("idempotency-key") || lower.contains("idempotency_key");
+    out.suppressions = crate::suppress::find(file, text, source);
+    out.bindings = crate::suppress::find_bindings(file, text, source);
+    // Every shape the scanner reads names one of these words (a retry
+    // crate, a sleep, a counter, a policy): a file with none of them has
+    // nothing to extract, and most files of a workspace are such files.
+    if !RETRY_WORDS.iter().any(|w| lower.contains(w)) {
+        return out;
+    }
     let mut names = prepass::FileNames {
         include_tests: options.include_tests,
         ..prepass::FileNames::default()
     };
     names.visit_file(file);
-    let lower = text.to_ascii_lowercase();
     let mut s = Scanner {
         text,
         source,
@@ -61,6 +72,8 @@ pub(crate) fn scan_ast(
         names,
         policies: Vec::new(),
         dead: Vec::new(),
+        instance_sites: HashMap::new(),
+        sleepy_cache: HashMap::new(),
         bindings: HashMap::new(),
         fn_policies: HashMap::new(),
         lets: HashMap::new(),
@@ -68,13 +81,10 @@ pub(crate) fn scan_ast(
         fn_stack: Vec::new(),
         links: calls::Links::default(),
         async_stack: Vec::new(),
+        deadline: Vec::new(),
         uses_reqwest_retry: false,
-        out: FileScan::empty(source),
+        out,
     };
-    s.out.idempotency_key_in_sight =
-        lower.contains("idempotency-key") || lower.contains("idempotency_key");
-    s.out.suppressions = crate::suppress::find(file, text, source);
-    s.out.bindings = crate::suppress::find_bindings(file, text, source);
     // `use` items first: they decide what bare names mean.
     for item in &file.items {
         if let syn::Item::Use(u) = item {
@@ -96,6 +106,26 @@ pub(crate) fn scan_ast(
     s.link_calls();
     s.finish()
 }
+
+/// Words (lowercase) without which a file holds no retry code the scanner
+/// reads; see [`scan_ast`].
+const RETRY_WORDS: &[&str] = &[
+    "retr",
+    "backoff",
+    "backon",
+    "jitter",
+    "exponential",
+    "sleep",
+    "delay",
+    "wait(",
+    "wait_",
+    "attempt",
+    "tries",
+    "tryhard",
+    "policy",
+    "budget",
+    "macro_rules",
+];
 
 /// A signature whose return type names a policy type (`ExponentialBuilder`,
 /// `Take<ExponentialBackoff>`, `impl Iterator<Item = Duration>`, ...).
@@ -120,10 +150,14 @@ struct Scanner<'ast, 't> {
     policies: Vec<Policy>,
     /// Placeholder policies replaced by the one passed in by a caller.
     dead: Vec<usize>,
+    /// Copies of a function's policy, with the call that made them.
+    instance_sites: HashMap<usize, Span>,
+    /// Whether a function of the file wraps a sleep, once asked.
+    sleepy_cache: HashMap<String, bool>,
     /// `let`/`const` names bound to a policy.
     bindings: HashMap<String, usize>,
-    /// Functions (and methods) whose tail expression is a policy.
-    fn_policies: HashMap<String, usize>,
+    /// Functions (and methods: `true`) that return a policy they build.
+    fn_policies: HashMap<String, (usize, bool)>,
     /// `let` initialisers of the current function, for hand-written loops.
     lets: HashMap<String, &'ast Expr>,
     /// Parameters of the current function.
@@ -133,6 +167,8 @@ struct Scanner<'ast, 't> {
     /// Policies passed to, or configured in, other functions of the file.
     links: calls::Links<'ast>,
     async_stack: Vec<bool>,
+    /// Enclosing `timeout(d, ..)` calls: loops inside are bounded by them.
+    deadline: Vec<String>,
     uses_backoff: bool,
     /// `use reqwest::retry::..` makes bare `for_host(..)` reqwest's.
     uses_reqwest_retry: bool,
@@ -200,6 +236,14 @@ impl<'ast> Scanner<'ast, '_> {
             _ => None,
         } {
             self.unmaintained(krate, span);
+        }
+    }
+
+    /// Code that may hold a retry the scanner could not follow (RC119,
+    /// reported with `--verbose`).
+    fn note_not_analysed(&mut self, at: Span, what: String) {
+        if self.options.verbose {
+            self.out.not_analysed.push((at, what));
         }
     }
 
@@ -383,9 +427,11 @@ impl<'ast> Visit<'ast> for Scanner<'ast, '_> {
         }
     }
 
-    fn visit_item_use(&mut self, _: &'ast syn::ItemUse) {
-        // Handled up front (top-level) so bare names resolve; nested uses
-        // count for attribution through the prepass.
+    fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
+        // Top-level uses were noted up front (they decide what bare names
+        // mean); nested ones count for RC107 here, and for attribution
+        // through the prepass.
+        self.note_use(&u.tree, u.span(), &mut Vec::new());
     }
 
     fn visit_item_mod(&mut self, i: &'ast syn::ItemMod) {
@@ -430,13 +476,13 @@ impl<'ast> Visit<'ast> for Scanner<'ast, '_> {
 
     fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
         let is_rules = m.mac.path.is_ident("macro_rules");
-        if is_rules && prepass::macro_has_retry_loop(&m.mac.tokens) {
+        if self.options.verbose && is_rules && prepass::macro_has_retry_loop(&m.mac.tokens) {
             let name = m.ident.as_ref().map(|i| i.to_string()).unwrap_or_default();
             let sp = self.span(m.mac.path.span());
-            self.out.not_analysed.push((
+            self.note_not_analysed(
                 sp,
                 format!("a retry loop in the body of `macro_rules! {name}`"),
-            ));
+            );
         }
     }
 }
@@ -459,6 +505,7 @@ impl<'ast> Scanner<'ast, '_> {
         let saved_params = std::mem::replace(&mut self.params, params);
         let saved_lets = std::mem::take(&mut self.lets);
         let saved_bindings = self.bindings.clone();
+        let saved_deadline = std::mem::take(&mut self.deadline);
         self.fn_stack.push(sig.ident.to_string());
         self.async_stack.push(sig.asyncness.is_some());
         let tail = self.fn_body(block);
@@ -467,8 +514,12 @@ impl<'ast> Scanner<'ast, '_> {
         self.params = saved_params;
         self.lets = saved_lets;
         self.bindings = saved_bindings;
-        if let Some(id) = tail {
-            self.fn_policies.insert(sig.ident.to_string(), id);
+        self.deadline = saved_deadline;
+        // Only a function declared to return a policy builds one for its
+        // callers (`fn charge() -> Result<..> { op.retry(p).await }` uses it).
+        if let (Some(id), true) = (tail, returns_policy(sig, self.text)) {
+            let method = matches!(sig.inputs.first(), Some(syn::FnArg::Receiver(_)));
+            self.fn_policies.insert(sig.ident.to_string(), (id, method));
         }
     }
 

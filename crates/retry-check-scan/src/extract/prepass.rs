@@ -57,6 +57,9 @@ pub(super) struct FileNames<'ast> {
     pub local_mods: HashSet<String>,
     /// Types the file defines.
     pub local_types: HashSet<String>,
+    /// `macro_rules!` whose bodies jump (`continue`, `break`, `return`) or
+    /// sleep: a loop that calls one cannot be followed.
+    pub control_macros: HashSet<String>,
     pub uses_thread_sleep: bool,
     pub include_tests: bool,
 }
@@ -135,6 +138,79 @@ impl FileNames<'_> {
     }
 }
 
+impl<'ast> FileNames<'ast> {
+    fn note_fn(&mut self, name: &proc_macro2::Ident, body: &'ast syn::Block) {
+        self.fns.insert(name.to_string(), body);
+    }
+
+    /// The functions of the file called in `body` that wrap a sleep (a
+    /// sleep and no loop): calling one sleeps. Answers are cached.
+    pub(super) fn sleepy_calls(
+        &self,
+        body: &syn::Block,
+        cache: &mut HashMap<String, bool>,
+    ) -> HashSet<String> {
+        struct Calls<'n, 'ast>(&'n FileNames<'ast>, Vec<String>);
+        impl<'ast> Visit<'ast> for Calls<'_, '_> {
+            fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+                if let Expr::Path(p) = &*c.func {
+                    if let Some(s) = p.path.segments.last() {
+                        let n = s.ident.to_string();
+                        if self.0.fns.contains_key(&n) {
+                            self.1.push(n);
+                        }
+                    }
+                }
+                visit::visit_expr_call(self, c);
+            }
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                let n = m.method.to_string();
+                if self.0.fns.contains_key(&n) {
+                    self.1.push(n);
+                }
+                visit::visit_expr_method_call(self, m);
+            }
+            fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        }
+        let mut calls = Calls(self, Vec::new());
+        calls.visit_block(body);
+        calls
+            .1
+            .into_iter()
+            .filter(|n| {
+                *cache
+                    .entry(n.clone())
+                    .or_insert_with(|| self.fns.get(n).is_some_and(|b| sleeps_without_loop(b)))
+            })
+            .collect()
+    }
+}
+
+/// A body that calls a sleep and has no loop: a sleep wrapper.
+fn sleeps_without_loop(b: &syn::Block) -> bool {
+    #[derive(Default)]
+    struct S(bool, bool);
+    impl<'ast> Visit<'ast> for S {
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {
+            self.1 = true;
+        }
+        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {
+            self.1 = true;
+        }
+        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {
+            self.1 = true;
+        }
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            if i.to_string().contains("sleep") {
+                self.0 = true;
+            }
+        }
+    }
+    let mut s = S::default();
+    s.visit_block(b);
+    s.0 && !s.1
+}
+
 impl<'ast> Visit<'ast> for FileNames<'ast> {
     fn visit_item_mod(&mut self, i: &'ast syn::ItemMod) {
         if !self.include_tests && is_test_code(&i.attrs) {
@@ -147,14 +223,14 @@ impl<'ast> Visit<'ast> for FileNames<'ast> {
         if !self.include_tests && is_test_code(&i.attrs) {
             return;
         }
-        self.fns.insert(i.sig.ident.to_string(), &i.block);
+        self.note_fn(&i.sig.ident, &i.block);
         visit::visit_item_fn(self, i);
     }
     fn visit_impl_item_fn(&mut self, i: &'ast syn::ImplItemFn) {
         if !self.include_tests && is_test_code(&i.attrs) {
             return;
         }
-        self.fns.insert(i.sig.ident.to_string(), &i.block);
+        self.note_fn(&i.sig.ident, &i.block);
         visit::visit_impl_item_fn(self, i);
     }
     fn visit_item_use(&mut self, i: &'ast syn::ItemUse) {
@@ -162,6 +238,13 @@ impl<'ast> Visit<'ast> for FileNames<'ast> {
             return;
         }
         self.note_use(&i.tree, &mut Vec::new());
+    }
+    fn visit_item_macro(&mut self, i: &'ast syn::ItemMacro) {
+        if let (true, Some(name)) = (i.mac.path.is_ident("macro_rules"), &i.ident) {
+            if tokens_jump(&i.mac.tokens) {
+                self.control_macros.insert(name.to_string());
+            }
+        }
     }
     fn visit_item_struct(&mut self, i: &'ast syn::ItemStruct) {
         self.local_types.insert(i.ident.to_string());
@@ -187,6 +270,18 @@ impl<'ast> Visit<'ast> for FileNames<'ast> {
     // Expressions hold no items worth collecting except in blocks; skip
     // closures and macros for speed.
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+}
+
+/// Whether macro tokens jump out of the code around them or sleep.
+pub(super) fn tokens_jump(tokens: &TokenStream) -> bool {
+    tokens.clone().into_iter().any(|t| match t {
+        TokenTree::Ident(i) => {
+            let s = i.to_string();
+            matches!(s.as_str(), "continue" | "break" | "return") || s.contains("sleep")
+        }
+        TokenTree::Group(g) => tokens_jump(&g.stream()),
+        _ => false,
+    })
 }
 
 /// Whether the tokens of a `macro_rules!` body hold a retry loop: a loop

@@ -15,6 +15,8 @@ mod rc106_retry_unsafe_method_without_key;
 mod rc107_unmaintained_retry_crate;
 mod rc108_unused_code_suppression;
 mod rc109_policy_drift;
+mod rc110_immediate_retry;
+mod rc119_retry_code_not_analysed;
 mod window_rc001;
 
 /// What a code rule looks at: one scanned file, and the contracts of the
@@ -90,6 +92,8 @@ static ALL: &[&CodeRule] = &[
     &rc107_unmaintained_retry_crate::RULE,
     &rc108_unused_code_suppression::RULE,
     &rc109_policy_drift::RULE,
+    &rc110_immediate_retry::RULE,
+    &rc119_retry_code_not_analysed::RULE,
 ];
 
 /// Rules that run over code but belong to the contract catalogue (RC001:
@@ -195,5 +199,8 @@ pub fn lint_scan_with(
         }
     }
     out.sort_by(Diagnostic::cmp_by_location);
+    // Copies of one policy (a function's result used twice) report the
+    // same finding at the same place once.
+    out.dedup_by(|a, b| a.code == b.code && a.primary == b.primary && a.message == b.message);
     out
 }

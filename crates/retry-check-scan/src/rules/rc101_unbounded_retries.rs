@@ -77,7 +77,7 @@ fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
         // A backoff built here but driven elsewhere (a watcher's reset-able
         // backoff, a layer's default): whether the retry ends is decided
         // by code this file does not show.
-        out.push(if matches!(p.predicate, Val::Unknown(_)) {
+        out.push(if !p.is_attached() {
             finding
                 .note("the policy is not passed to a retry call in this file: whether the retries end is decided where it is used")
                 .info()

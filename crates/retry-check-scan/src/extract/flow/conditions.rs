@@ -97,21 +97,18 @@ pub(crate) fn expr_path_text(e: &Expr) -> String {
 /// Names that read as attempt counters.
 pub(super) fn counter_like(name: &str) -> bool {
     let n = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
-    [
+    let words: Vec<&str> = n.split('_').collect();
+    let has = |w: &[&str]| words.iter().any(|x| w.contains(x));
+    has(&[
         "attempt",
+        "attempts",
         "retries",
-        "retry_count",
-        "retry_num",
         "tries",
         "tried",
-        "n_retry",
-    ]
-    .iter()
-    .any(|w| n.contains(w))
-        || n.ends_with("_count")
-        || n == "count"
-        || n == "n"
-        || n == "i"
+        "try",
+        "reconnects",
+    ]) || (has(&["retry", "retrying"]) && has(&["count", "num", "number", "n", "no"]))
+        || matches!(n.as_str(), "n" | "i" | "count")
 }
 
 /// Names that read as time limits.
@@ -120,10 +117,12 @@ pub(super) fn time_like(name: &str) -> bool {
     [
         "deadline",
         "elapsed",
-        "remaining",
         "timeout",
         "expire",
         "until",
+        "remaining_time",
+        "time_left",
+        "time_remaining",
     ]
     .iter()
     .any(|w| n.contains(w))
@@ -144,10 +143,41 @@ pub(crate) fn policy_next(e: &Expr) -> Option<&Expr> {
     }
 }
 
+/// A call that asks a policy for the next delay: `backoff.next()`,
+/// `next_reconnection_delay(inner)`, `policy.next_delay(attempt)`,
+/// `self.compute_backoff(n)`. Its `None` / `Err` means the policy is done.
+pub(crate) fn asks_for_delay(e: &Expr) -> bool {
+    let name_asks = |n: &str| {
+        let n = n.to_ascii_lowercase();
+        n.starts_with("next") || n.contains("delay") || n.contains("backoff")
+    };
+    match e {
+        Expr::MethodCall(m) => name_asks(&m.method.to_string()) || asks_for_delay(&m.receiver),
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => p
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| name_asks(&s.ident.to_string())),
+            _ => false,
+        },
+        Expr::Await(a) => asks_for_delay(&a.base),
+        Expr::Try(t) => asks_for_delay(&t.expr),
+        Expr::Paren(p) => asks_for_delay(&p.expr),
+        _ => false,
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Pol {
+    /// Nothing learnt.
     Keep,
+    /// An error was observed.
     Err,
+    /// The call succeeded.
+    Ok,
+    /// Either: `Ok(Some(_))` failed to match (not ready yet, or an error).
+    Maybe,
 }
 
 /// What an arm's or `if let`'s pattern says about the value.
@@ -158,6 +188,8 @@ pub(super) enum PatKind {
         specific: bool,
     },
     Ok,
+    /// `Ok(Some(..))`, `Ok(Ready)`: success of a particular kind.
+    OkSpecific,
     None,
     Some,
     Wild,
@@ -184,7 +216,8 @@ pub(super) fn pat_kind(p: &Pat) -> PatKind {
             } else if is(last, "Ok") {
                 match inner.map(pat_kind) {
                     Some(PatKind::Err { specific }) => PatKind::Err { specific },
-                    _ => PatKind::Ok,
+                    Some(PatKind::Wild) | None => PatKind::Ok,
+                    Some(_) => PatKind::OkSpecific,
                 }
             } else if is(last, "Some") {
                 PatKind::Some
@@ -223,9 +256,13 @@ pub(super) fn pat_names(p: &Pat, out: &mut Vec<String>) {
     N(out).visit_pat(p);
 }
 
-/// An `*error*()` / `*err*()` method: `Some(..)` of it is an error.
+/// An `*error*()` / `*err*()` method or an `error*` field: `Some(..)` of
+/// it is an error.
 pub(super) fn is_error_method(e: &Expr) -> bool {
     match e {
+        Expr::Field(f) => {
+            matches!(&f.member, syn::Member::Named(n) if n.to_string().contains("error"))
+        }
         Expr::MethodCall(m) => {
             let n = m.method.to_string();
             n.contains("error") || n.ends_with("_err") || n.ends_with("errors")
@@ -276,10 +313,23 @@ impl<'ast> Flow<'ast> {
             }
             fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
                 let n = m.method.to_string();
-                if n.contains("exhaust") || n.contains("expired") || n == "attempts_left" {
+                if [
+                    "exhaust",
+                    "expired",
+                    "reached",
+                    "exceeded",
+                    "limit",
+                    "_left",
+                    "remaining",
+                ]
+                .iter()
+                .any(|w| n.contains(w))
+                {
                     self.bits |= guard::LIMIT;
                 }
-                if (n == "is_none" || n == "is_some") && policy_next(&m.receiver).is_some() {
+                if (n == "is_none" || n == "is_some" || n == "is_err")
+                    && asks_for_delay(&m.receiver)
+                {
                     self.bits |= guard::LIMIT;
                 }
                 if is_classifier(&n) {
@@ -365,8 +415,8 @@ impl<'ast> Flow<'ast> {
             Expr::MethodCall(m) => {
                 let n = m.method.to_string();
                 match n.as_str() {
-                    "is_err" | "is_server_error" | "is_client_error" => (Pol::Err, Pol::Keep),
-                    "is_ok" | "is_success" => (Pol::Keep, Pol::Err),
+                    "is_err" | "is_server_error" | "is_client_error" => (Pol::Err, Pol::Ok),
+                    "is_ok" | "is_success" => (Pol::Ok, Pol::Err),
                     _ if (n.starts_with("is_") || n.starts_with("has_")) && n.contains("error") => {
                         (Pol::Err, Pol::Keep)
                     }
@@ -374,8 +424,9 @@ impl<'ast> Flow<'ast> {
                 }
             }
             Expr::Let(l) => match pat_kind(&l.pat) {
-                PatKind::Err { .. } => (Pol::Err, Pol::Keep),
-                PatKind::Ok => (Pol::Keep, Pol::Err),
+                PatKind::Err { .. } => (Pol::Err, Pol::Ok),
+                PatKind::Ok => (Pol::Ok, Pol::Err),
+                PatKind::OkSpecific => (Pol::Ok, Pol::Maybe),
                 PatKind::Some if is_error_method(&l.expr) => (Pol::Err, Pol::Keep),
                 _ => (Pol::Keep, Pol::Keep),
             },
@@ -383,6 +434,8 @@ impl<'ast> Flow<'ast> {
                 let (l, r) = (self.polarity(&b.left), self.polarity(&b.right));
                 if l.0 == Pol::Err || r.0 == Pol::Err {
                     (Pol::Err, Pol::Keep)
+                } else if l.0 == Pol::Ok || r.0 == Pol::Ok {
+                    (Pol::Ok, Pol::Keep)
                 } else {
                     (Pol::Keep, Pol::Keep)
                 }
@@ -391,6 +444,8 @@ impl<'ast> Flow<'ast> {
                 let (l, r) = (self.polarity(&b.left), self.polarity(&b.right));
                 if l.1 == Pol::Err || r.1 == Pol::Err {
                     (Pol::Keep, Pol::Err)
+                } else if l.1 == Pol::Ok || r.1 == Pol::Ok {
+                    (Pol::Keep, Pol::Ok)
                 } else {
                     (Pol::Keep, Pol::Keep)
                 }
@@ -398,6 +453,14 @@ impl<'ast> Flow<'ast> {
             _ => (Pol::Keep, Pol::Keep),
         }
     }
+}
+
+/// Whether an expression reads a clock or a deadline
+/// (`deadline_as_timeout(deadline)?`, `start.elapsed()`).
+pub(super) fn reads_time(e: &Expr) -> bool {
+    let mut s = SideScan::default();
+    s.visit_expr(e);
+    s.time
 }
 
 /// What one side of a comparison reads.

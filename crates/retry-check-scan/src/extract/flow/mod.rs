@@ -28,7 +28,9 @@ use super::syntax::{is, last2};
 
 mod conditions;
 
-use conditions::{counter_like, is_error_method, pat_kind, pat_names, split_guard, PatKind, Pol};
+use conditions::{
+    asks_for_delay, counter_like, is_error_method, pat_kind, pat_names, split_guard, PatKind, Pol,
+};
 pub(super) use conditions::{expr_path_text, policy_next};
 
 /// Abstract states of the paths reaching a point, as a bit set.
@@ -39,6 +41,9 @@ const OK: u8 = 1;
 const OK_SLEPT: u8 = 2;
 const ERR: u8 = 4;
 const ERR_SLEPT: u8 = 8;
+/// The operation succeeded and the path did not leave: waiting for a
+/// state (polling), not recovering from an error.
+const POLL: u8 = 16;
 
 impl States {
     pub(super) const START: States = States(OK);
@@ -48,7 +53,7 @@ impl States {
         self.0 == 0
     }
     pub(super) fn has_ok(self) -> bool {
-        self.0 & (OK | OK_SLEPT) != 0
+        self.0 & (OK | OK_SLEPT | POLL) != 0
     }
     pub(super) fn has_err(self) -> bool {
         self.0 & (ERR | ERR_SLEPT) != 0
@@ -69,9 +74,17 @@ impl States {
         }
         States(s)
     }
-    fn slept(self) -> States {
-        let mut s = 0;
+    /// A success was observed: the paths go on after a successful call.
+    fn to_poll(self) -> States {
+        let mut s = self.0 & (ERR | ERR_SLEPT);
         if self.has_ok() {
+            s |= POLL;
+        }
+        States(s)
+    }
+    fn slept(self) -> States {
+        let mut s = self.0 & POLL;
+        if self.0 & (OK | OK_SLEPT) != 0 {
             s |= OK_SLEPT;
         }
         if self.has_err() {
@@ -101,6 +114,10 @@ pub(super) struct Sleep<'ast> {
     pub on_error: bool,
     /// Reached by a path that has not (yet) seen one.
     pub before_error: bool,
+    /// Reached by a path whose call succeeded without leaving the loop.
+    pub polling: bool,
+    /// The nearest enclosing limit condition (`if n < max { sleep }`).
+    pub limit: Option<PmSpan>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -145,6 +162,13 @@ pub(super) struct PatternBinding<'ast> {
 
 pub(super) struct Flow<'ast> {
     uses_thread_sleep: bool,
+    /// Functions of the file that sleep: calling one is a sleep.
+    sleepy_fns: HashSet<String>,
+    /// `macro_rules!` of the file whose bodies jump or sleep.
+    control_macros: HashSet<String>,
+    /// A macro whose expansion may jump or sleep was called: the loop's
+    /// control flow is not known.
+    pub opaque_macro: Option<String>,
     /// Locals and fields (`self.attempts`) counted up in the loop.
     counters: HashSet<String>,
     /// Bindings of error values (`Err(e)`), and names assigned from them.
@@ -157,6 +181,9 @@ pub(super) struct Flow<'ast> {
     label: Option<String>,
     /// Set while walking the value of a `return` / `break`.
     exit_value: Option<(bool, bool)>,
+    /// Guards met inside the value of a `return` / `break`
+    /// (`return match policy.decide(..) { .. }`): they control the exit too.
+    value_guards: Option<Vec<Cond>>,
     pub sleeps: Vec<Sleep<'ast>>,
     pub exits: Vec<Exit>,
     /// States that go round again (`continue`, end of body).
@@ -179,9 +206,16 @@ pub(super) struct Flow<'ast> {
 }
 
 impl<'ast> Flow<'ast> {
-    pub(super) fn new(uses_thread_sleep: bool, label: Option<String>) -> Self {
+    pub(super) fn new(
+        uses_thread_sleep: bool,
+        (sleepy_fns, control_macros): (HashSet<String>, HashSet<String>),
+        label: Option<String>,
+    ) -> Self {
         Flow {
             uses_thread_sleep,
+            sleepy_fns,
+            control_macros,
+            opaque_macro: None,
             counters: HashSet::new(),
             error_names: HashSet::new(),
             decision_vars: HashMap::new(),
@@ -189,6 +223,7 @@ impl<'ast> Flow<'ast> {
             nested: Vec::new(),
             label,
             exit_value: None,
+            value_guards: None,
             sleeps: Vec::new(),
             exits: Vec::new(),
             loop_back: States::NONE,
@@ -285,24 +320,42 @@ impl<'ast> Flow<'ast> {
         match pol {
             Pol::Keep => s,
             Pol::Err => self.observe(s, at),
+            Pol::Ok => s.to_poll(),
+            Pol::Maybe => {
+                let e = self.observe(s, at);
+                s.to_poll().union(e)
+            }
         }
     }
 
     fn with_guard<T>(&mut self, bits: u8, span: PmSpan, f: impl FnOnce(&mut Self) -> T) -> T {
+        if let Some(v) = &mut self.value_guards {
+            v.push(Cond { bits, span });
+        }
         self.guards.push(Cond { bits, span });
         let r = f(self);
         self.guards.pop();
         r
     }
 
-    fn exit(&mut self, kind: ExitKind, states: States, extra: u8, ok: bool, err: bool) {
+    /// Record an exit; `extra` is what the exit itself tests (a `?` on a
+    /// policy's next delay), with where.
+    fn exit(
+        &mut self,
+        kind: ExitKind,
+        states: States,
+        (extra, at): (u8, Option<PmSpan>),
+        ok: bool,
+        err: bool,
+    ) {
         if states.is_empty() {
             return;
         }
         let mut guards = extra;
-        let mut limit = None;
+        let mut limit = at.filter(|_| extra & guard::LIMIT != 0);
         let mut decided = None;
-        for c in self.guards.iter().rev() {
+        let inside = self.value_guards.iter().flatten();
+        for c in self.guards.iter().rev().chain(inside) {
             guards |= c.bits;
             if limit.is_none() && c.bits & guard::LIMIT != 0 {
                 limit = Some(c.span);
@@ -381,8 +434,10 @@ impl<'ast> Flow<'ast> {
         if let Some((_, diverge)) = &init.diverge {
             // `let PAT = e else { .. }`: the else block runs when PAT fails.
             let (pol, bits) = match pat_kind(&l.pat) {
+                PatKind::Some | PatKind::Ok if asks_for_delay(&init.expr) => {
+                    (Pol::Keep, guard::LIMIT)
+                }
                 PatKind::Ok => (Pol::Err, 0),
-                PatKind::Some if policy_next(&init.expr).is_some() => (Pol::Keep, guard::LIMIT),
                 PatKind::Some if is_error_method(&init.expr) => (Pol::Keep, 0),
                 _ => (Pol::Keep, 0),
             };
@@ -410,13 +465,19 @@ impl<'ast> Flow<'ast> {
 
     fn mac(&mut self, m: &'ast syn::Macro, s: States) -> States {
         let name = m.path.segments.last().map(|x| x.ident.to_string());
+        if let Some(n) = &name {
+            let local = self.control_macros.contains(n);
+            if local || super::prepass::tokens_jump(&m.tokens) {
+                self.opaque_macro.get_or_insert_with(|| n.clone());
+            }
+        }
         match name.as_deref() {
             Some("bail" | "panic" | "unreachable" | "todo" | "unimplemented") => {
-                self.exit(ExitKind::Return, s, 0, false, true);
+                self.exit(ExitKind::Return, s, (0, None), false, true);
                 States::NONE
             }
             Some("ensure") => {
-                self.exit(ExitKind::Return, s, guard::NEUTRAL, false, true);
+                self.exit(ExitKind::Return, s, (guard::NEUTRAL, None), false, true);
                 s
             }
             _ => s,
@@ -427,9 +488,24 @@ impl<'ast> Flow<'ast> {
         let Expr::Path(p) = &*c.func else { return None };
         let (prev, last) = last2(&p.path);
         let l = last?.to_string();
-        let sleep = matches!(l.as_str(), "sleep" | "delay_for" | "sleep_ms")
-            || (matches!(l.as_str(), "new" | "after") && (is(prev, "Delay") || is(prev, "Timer")));
+        let sleep = sleep_like(&l, c.args.len())
+            || (matches!(l.as_str(), "new" | "after") && (is(prev, "Delay") || is(prev, "Timer")))
+            || self.sleepy_fns.contains(&l);
         sleep.then(|| is(prev, "thread") || (prev.is_none() && self.uses_thread_sleep))
+    }
+
+    /// The delay argument of a sleep-like call, when it has one.
+    fn sleep_arg<'e>(
+        name: &str,
+        args: &'e syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    ) -> Option<&'e Expr> {
+        let takes_delay =
+            name.contains("sleep") || matches!(name, "delay" | "delay_for" | "new" | "after");
+        if args.len() == 1 && takes_delay {
+            args.first()
+        } else {
+            None
+        }
     }
 
     pub(super) fn expr(&mut self, e: &'ast Expr, s: States) -> States {
@@ -445,12 +521,14 @@ impl<'ast> Flow<'ast> {
             Expr::Continue(c) => self.continue_expr(c, s),
             Expr::Try(t) => {
                 let s = self.expr(&t.expr, s);
-                let limit = if policy_next(&t.expr).is_some() {
+                let limit = if asks_for_delay(&t.expr) {
                     guard::LIMIT
+                } else if conditions::reads_time(&t.expr) {
+                    guard::LIMIT | guard::TIME
                 } else {
                     0
                 };
-                self.exit(ExitKind::Try, s, limit, false, true);
+                self.exit(ExitKind::Try, s, (limit, Some(t.span())), false, true);
                 s
             }
             Expr::If(i) => self.if_expr(i, s),
@@ -533,12 +611,19 @@ impl<'ast> Flow<'ast> {
     }
 
     fn continue_expr(&mut self, c: &'ast syn::ExprContinue, s: States) -> States {
-        let ours = match &c.label {
+        let label = c.label.as_ref().map(|l| l.ident.to_string());
+        let ours = match &label {
             None => self.nested.is_empty(),
-            Some(l) => self.label.as_deref() == Some(l.ident.to_string().as_str()),
+            Some(l) => self.label.as_deref() == Some(l.as_str()),
         };
+        let inner = label
+            .as_ref()
+            .is_none_or(|l| self.nested.iter().any(|(n, _)| n.as_ref() == Some(l)));
         if ours {
             self.loop_back = self.loop_back.union(s);
+        } else if !inner {
+            // `continue 'outer`: this loop is left.
+            self.exit(ExitKind::Break, s, (0, None), false, false);
         } else if let Some(last) = self.nested.last_mut() {
             last.1 = last.1.union(s);
         }
@@ -551,7 +636,11 @@ impl<'ast> Flow<'ast> {
             s = self.expr(a, s);
         }
         if let Some(is_thread) = self.is_sleep_call(c) {
-            return self.sleep(c.span(), c.args.first(), is_thread, s);
+            let name = match &*c.func {
+                Expr::Path(p) => last2(&p.path).1.map(|i| i.to_string()).unwrap_or_default(),
+                _ => String::new(),
+            };
+            return self.sleep(c.span(), Self::sleep_arg(&name, &c.args), is_thread, s);
         }
         if let (Some(v), Expr::Path(p)) = (&mut self.exit_value, &*c.func) {
             let last = last2(&p.path).1;
@@ -566,8 +655,9 @@ impl<'ast> Flow<'ast> {
         for a in &m.args {
             s = self.expr(a, s);
         }
-        if m.method == "sleep" && m.args.len() == 1 {
-            return self.sleep(m.span(), m.args.first(), false, s);
+        let name = m.method.to_string();
+        if sleep_like(&name, m.args.len()) || self.sleepy_fns.contains(&name) {
+            return self.sleep(m.span(), Self::sleep_arg(&name, &m.args), false, s);
         }
         s
     }
@@ -579,25 +669,39 @@ impl<'ast> Flow<'ast> {
         is_thread: bool,
         s: States,
     ) -> States {
+        let limit = self
+            .guards
+            .iter()
+            .rev()
+            .find(|c| c.bits & guard::LIMIT != 0)
+            .map(|c| c.span);
         self.sleeps.push(Sleep {
             span,
             arg,
             is_thread,
             on_error: s.has_err(),
-            before_error: s.has_ok(),
+            before_error: s.0 & (OK | OK_SLEPT) != 0,
+            polling: s.0 & POLL != 0,
+            limit,
         });
         s.slept()
     }
 
     fn exit_value(&mut self, value: Option<&'ast Expr>, s: States, kind: ExitKind) {
         let saved = self.exit_value.replace((false, false));
+        let saved_guards = self.value_guards.replace(Vec::new());
         let s = match value {
             Some(v) => self.expr(v, s),
             None => s,
         };
         let (ok, err) = self.exit_value.take().unwrap_or_default();
         self.exit_value = saved;
-        self.exit(kind, s, 0, ok, err);
+        self.exit(kind, s, (0, None), ok, err);
+        let inner = self.value_guards.take().unwrap_or_default();
+        self.value_guards = saved_guards;
+        if let Some(outer) = &mut self.value_guards {
+            outer.extend(inner);
+        }
     }
 
     fn assign(&mut self, left: &'ast Expr, right: &'ast Expr, op: Option<BinOp>, at: PmSpan) {
@@ -632,12 +736,13 @@ impl<'ast> Flow<'ast> {
         let mut bits = self.cond_bits(&i.cond);
         if let Expr::Let(l) = &*i.cond {
             // `if let Some(d) = policy.next()`: the else branch is exhaustion.
-            if pat_kind(&l.pat) == PatKind::Some && policy_next(&l.expr).is_some() {
+            let kind = pat_kind(&l.pat);
+            if matches!(kind, PatKind::Some | PatKind::Ok) && asks_for_delay(&l.expr) {
                 let ts = self.apply(tp, s, i.cond.span());
                 let t = self.with_guard(bits, i.cond.span(), |f| f.block(&i.then_branch, ts));
                 let es = self.apply(ep, s, i.cond.span());
                 let e = match &i.else_branch {
-                    Some((_, e)) => self.with_guard(guard::LIMIT, i.cond.span(), |f| f.expr(e, es)),
+                    Some((_, e)) => self.with_guard(guard::LIMIT, l.expr.span(), |f| f.expr(e, es)),
                     None => es,
                 };
                 return t.union(e);
@@ -660,7 +765,9 @@ impl<'ast> Flow<'ast> {
     fn bind_pattern(&mut self, p: &'ast Pat, from: &'ast Expr) {
         let mut names = Vec::new();
         pat_names(p, &mut names);
-        let err = matches!(pat_kind(p), PatKind::Err { .. });
+        // Names bound from an error (or from something read off one) are
+        // the error: conditions on them classify it.
+        let err = matches!(pat_kind(p), PatKind::Err { .. }) || self.mentions_error(from);
         for n in names {
             if err {
                 self.error_names.insert(n.clone());
@@ -672,7 +779,7 @@ impl<'ast> Flow<'ast> {
     fn match_expr(&mut self, m: &'ast syn::ExprMatch, s: States) -> States {
         let s = self.expr(&m.expr, s);
         let scrutinee = &*m.expr;
-        let next_policy = policy_next(scrutinee).is_some();
+        let next_policy = asks_for_delay(scrutinee);
         let on_error_method = is_error_method(scrutinee);
         let scrut_bits = {
             let b = self.cond_bits(scrutinee);
@@ -687,12 +794,15 @@ impl<'ast> Flow<'ast> {
         // error arms (`Err(e) if n < max => .., Err(e) => return Err(e)`).
         let mut inherited = 0u8;
         let mut seen_plain_ok = false;
+        let mut seen_specific_ok = false;
         for arm in &m.arms {
             let (pat, arm_guard) = split_guard(&arm.pat);
             let kind = pat_kind(pat);
             self.bind_pattern(pat, scrutinee);
             let mut bits = scrut_bits;
             let is_err_arm = match kind {
+                // A policy's "no more delays" is a limit, not an error.
+                PatKind::Err { .. } if next_policy => false,
                 PatKind::Err { specific } => {
                     if specific {
                         bits |= guard::CLASSIFY;
@@ -703,13 +813,17 @@ impl<'ast> Flow<'ast> {
                 PatKind::Some => on_error_method,
                 _ => false,
             };
-            if kind == PatKind::None && next_policy {
+            if next_policy && matches!(kind, PatKind::None | PatKind::Err { .. }) {
                 bits |= guard::LIMIT;
             }
             if kind == PatKind::Ok && arm_guard.is_none() {
                 seen_plain_ok = true;
             }
-            if kind == PatKind::Ok && arm_guard.is_some() {
+            let maybe = kind == PatKind::Wild && !is_err_arm && seen_specific_ok;
+            if kind == PatKind::OkSpecific {
+                seen_specific_ok = true;
+            }
+            if matches!(kind, PatKind::Ok | PatKind::OkSpecific) && arm_guard.is_some() {
                 bits |= guard::SUCCESS;
             }
             if let Some(g) = arm_guard {
@@ -730,12 +844,18 @@ impl<'ast> Flow<'ast> {
             }
             let arm_states = if is_err_arm {
                 self.observe(s, arm.pat.span())
+            } else if maybe {
+                self.apply(Pol::Maybe, s, arm.pat.span())
+            } else if matches!(kind, PatKind::Ok | PatKind::OkSpecific) {
+                s.to_poll()
             } else {
                 s
             };
             let bits = if bits == 0 { guard::NEUTRAL } else { bits };
-            let span = match bits & guard::DECIDED {
-                0 => arm.pat.span(),
+            let span = match (bits & guard::DECIDED, arm_guard) {
+                (0, _) if next_policy && bits & guard::LIMIT != 0 => scrutinee.span(),
+                (0, Some(g)) => g.span(),
+                (0, None) => arm.pat.span(),
                 _ => self.decided_span(scrutinee).unwrap_or(scrutinee.span()),
             };
             let r = self.with_guard(bits, span, |f| f.expr(&arm.body, arm_states));
@@ -743,6 +863,16 @@ impl<'ast> Flow<'ast> {
         }
         out
     }
+}
+
+/// A call that waits between attempts: `sleep(d)`, `Runtime::sleep(d)`,
+/// `executor.delay(d)`, `self.wait(attempt, hint)`, `read_and_sleep(..)`.
+/// `wait` / `delay` only with arguments (`child.wait()` waits for a
+/// process, not for time).
+fn sleep_like(name: &str, args: usize) -> bool {
+    name.contains("sleep")
+        || name == "delay_for"
+        || (args > 0 && (matches!(name, "delay" | "wait") || name.starts_with("wait_")))
 }
 
 fn is_assign_op(op: &BinOp) -> bool {
