@@ -75,7 +75,7 @@ pub fn scan_source(data: &[u8]) {
     let mut sources = SourceMap::new();
     let id = sources.add("fuzz.rs", text);
     let diagnostics = match retry_check_scan::scan_source(&sources, id) {
-        Ok(scan) => retry_check_scan::lint_scan(&scan, |rule| rule.default_level),
+        Ok(scan) => retry_check_scan::lint_scan_at_defaults(&scan),
         Err(error) => vec![*error],
     };
     let _ = render::human_report(&diagnostics, &sources, 1, false);

@@ -23,8 +23,8 @@
 //!   given on the command line; `--partition` always.
 
 use clap::ArgMatches;
-use retry_check_diagnostics::Severity;
-use retry_check_rules::{LevelSource, LintLevels};
+use retry_check_diagnostics::{Diagnostic, Severity};
+use retry_check_rules::Engine;
 
 use crate::cli::{CheckArgs, Format, SimulateArgs};
 use crate::lint::{self, Loaded};
@@ -40,11 +40,7 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
         "rules were not run and nothing was simulated because contract files have errors; \
          fix them first",
     )?;
-    let mut levels = LintLevels::new();
-    levels.set_config(loaded.config.lints.clone());
-    for (selector, level, flag) in lint::cli_levels(lint_args, matches)? {
-        levels.set(selector, level, LevelSource::CommandLine(flag));
-    }
+    let levels = lint::levels(&loaded.config, &lint_args.levels, matches)?;
     let Loaded {
         mut sources,
         mut files,
@@ -61,22 +57,30 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
         replay_dir: args.sim.replay_dir.clone(),
         format: lint_args.format,
         color: lint_args.color,
+        levels: lint_args.levels.clone(),
         output: lint_args.output.clone(),
     };
     let scan = !args.sim.no_scan && config.scan.unwrap_or(lint_args.paths.is_empty());
-    let (mut diagnostics, outcome) = match set {
+    let mut engine = Engine::new(&levels, retry_check_catalog::all());
+    let (mut found, outcome) = match &set {
         Some(set) => {
-            let mut found = retry_check_rules::lint(&set, &levels);
+            engine = engine.with_contracts(set);
+            let mut found = retry_check_rules::lint_with(set, &mut engine);
             if scan {
                 let cwd = std::env::current_dir()
                     .map_err(|e| format!("cannot read the current directory: {e}"))?;
-                let rust = crate::scan_cmd::scan_targets(&[], &config)?;
+                let options = retry_check_scan::ScanOptions {
+                    include_tests: config.scan_tests,
+                    ..Default::default()
+                };
+                let rust = crate::scan_cmd::scan_targets(&[], &config, &options)?;
                 found.extend(crate::scan_cmd::scan_files(
                     &rust,
                     &cwd,
                     &mut sources,
-                    Some(&set),
-                    &levels,
+                    Some(set),
+                    &mut engine,
+                    &options,
                 ));
                 found.sort_by_key(|d| d.sort_key());
                 files += rust.len();
@@ -87,15 +91,18 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
                 let cwd = std::env::current_dir()
                     .map_err(|e| format!("cannot read the current directory: {e}"))?;
                 let dir = simulate::replay_dir(&sim_args, &config.root);
-                Some(simulate::simulate_set(&set, &sim_args, &dir, &cwd)?)
+                Some(simulate::simulate_set(
+                    set,
+                    &sim_args,
+                    &dir,
+                    &cwd,
+                    &mut engine,
+                )?)
             };
             (found, outcome)
         }
         None => (errors, None),
     };
-    if let Some(o) = &outcome {
-        diagnostics.extend(o.diagnostics.iter().cloned());
-    }
     let model = if args.sim.no_model || config.model_tests.is_empty() {
         None
     } else {
@@ -112,14 +119,32 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
             Some(settings) => {
                 let cwd = std::env::current_dir()
                     .map_err(|e| format!("cannot read the current directory: {e}"))?;
-                let o =
-                    model::run_model(&settings, &config.model_tests, false, &mut sources, &cwd)?;
-                diagnostics.extend(o.diagnostics.iter().cloned());
+                let o = model::run_model(
+                    &settings,
+                    &config.model_tests,
+                    false,
+                    &mut sources,
+                    &cwd,
+                    &mut engine,
+                )?;
                 Some(o)
             }
             None => None,
         }
     };
+    if set.is_some() {
+        // The `allow` entries of every job that ran, judged together.
+        found.extend(engine.allow_diagnostics());
+        found.sort_by(Diagnostic::cmp_by_location);
+    }
+    // Lint and scan findings in file order, then each counterexample.
+    let mut diagnostics = found;
+    if let Some(o) = &outcome {
+        diagnostics.extend(o.diagnostics.iter().cloned());
+    }
+    if let Some(m) = &model {
+        diagnostics.extend(m.diagnostics.iter().cloned());
+    }
     let mut out = lint::report(
         &diagnostics,
         &sources,

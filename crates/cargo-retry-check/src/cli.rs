@@ -161,6 +161,19 @@ pub struct LintArgs {
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
 
+    #[command(flatten)]
+    pub levels: LevelArgs,
+
+    /// Write the report to FILE instead of stdout; the summary line still
+    /// goes to the terminal (stderr).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `-A/-W/-D`: lint levels on the command line, applied in order after the
+/// defaults and `[workspace.metadata.retry-check.lints]`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct LevelArgs {
     /// Set a rule, a group or `warnings` to allow. Repeatable; later flags win.
     #[arg(short = 'A', long = "allow", value_name = "LINT", action = clap::ArgAction::Append)]
     pub allow: Vec<String>,
@@ -172,11 +185,6 @@ pub struct LintArgs {
     /// Set a rule, a group or `warnings` to deny (`-D warnings` fails on warnings).
     #[arg(short = 'D', long = "deny", value_name = "LINT", action = clap::ArgAction::Append)]
     pub deny: Vec<String>,
-
-    /// Write the report to FILE instead of stdout; the summary line still
-    /// goes to the terminal (stderr).
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
 }
 
 /// `scan`.
@@ -185,7 +193,7 @@ pub struct ScanArgs {
     /// Rust files, Cargo.toml files or directories (searched for *.rs and
     /// Cargo.toml recursively, skipping target/ and hidden directories).
     /// Default: every workspace package's Cargo.toml, src/, tests/,
-    /// examples/ and benches/, minus `scan-exclude`.
+    /// examples/ and benches/, minus `scan-exclude` and test code.
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
 
@@ -198,6 +206,17 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_contracts: bool,
 
+    /// Scan test code too: `#[cfg(test)]` items, `#[test]` functions and
+    /// files under `tests/` (also `scan-tests = true` in
+    /// [workspace.metadata.retry-check]). Skipped by default.
+    #[arg(long)]
+    pub include_tests: bool,
+
+    /// Also report (at `info`, RC119) code that may hold retries but was
+    /// not analysed, such as retry loops inside `macro_rules!` bodies.
+    #[arg(short, long)]
+    pub verbose: bool,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -206,17 +225,8 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
 
-    /// Set a rule, a group or `warnings` to allow. Repeatable; later flags win.
-    #[arg(short = 'A', long = "allow", value_name = "LINT", action = clap::ArgAction::Append)]
-    pub allow: Vec<String>,
-
-    /// Set a rule, a group or `warnings` to warn.
-    #[arg(short = 'W', long = "warn", value_name = "LINT", action = clap::ArgAction::Append)]
-    pub warn: Vec<String>,
-
-    /// Set a rule, a group or `warnings` to deny (`-D warnings` fails on warnings).
-    #[arg(short = 'D', long = "deny", value_name = "LINT", action = clap::ArgAction::Append)]
-    pub deny: Vec<String>,
+    #[command(flatten)]
+    pub levels: LevelArgs,
 
     /// Write the report to FILE instead of stdout; the summary line still
     /// goes to the terminal (stderr).
@@ -310,6 +320,9 @@ pub struct SimulateArgs {
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
 
+    #[command(flatten)]
+    pub levels: LevelArgs,
+
     /// Write the report to FILE instead of stdout; the summary line still
     /// goes to the terminal (stderr).
     #[arg(short = 'o', long, value_name = "FILE")]
@@ -375,6 +388,9 @@ pub struct ModelArgs {
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
 
+    #[command(flatten)]
+    pub levels: LevelArgs,
+
     /// Write the report to FILE instead of stdout; the summary line still
     /// goes to the terminal (stderr).
     #[arg(short = 'o', long, value_name = "FILE")]
@@ -435,6 +451,9 @@ pub struct StormArgs {
     /// When to use colours (also CARGO_TERM_COLOR; NO_COLOR disables).
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
+
+    #[command(flatten)]
+    pub levels: LevelArgs,
 
     /// Write the report to FILE instead of stdout, and the SVG charts next
     /// to it (FILE's stem, then the server: `report-payments.svg`).

@@ -1,4 +1,5 @@
-//! `lint` (and, for now, `check`): read contracts, report every gap.
+//! `lint`: read contracts, report every gap; and what the other commands
+//! share (loading contracts, levels, rendering a report).
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -6,14 +7,28 @@ use std::path::Path;
 use clap::ArgMatches;
 use retry_check_contract::parse::decode;
 use retry_check_diagnostics::{render, Diagnostic, Severity, SourceMap};
-use retry_check_rules::{Level, LevelSource, LintLevels, Selector};
+use retry_check_rules::{Engine, Level, LevelSource, LintLevels, Selector};
 
-use crate::cli::{ColorChoice, Format, LintArgs};
+use crate::cli::{ColorChoice, Format, LevelArgs, LintArgs};
 use crate::{config, discover, Exit};
 
-/// `-A/-W/-D` flags in command-line order (later flags win, as in rustc).
-pub(crate) fn cli_levels(
-    args: &LintArgs,
+/// The levels of a run: the defaults, then `[lints]` of the configuration,
+/// then `-A/-W/-D` in command-line order (later flags win, as in rustc).
+pub(crate) fn levels(
+    config: &config::Config,
+    args: &LevelArgs,
+    matches: &ArgMatches,
+) -> Result<LintLevels, String> {
+    let mut levels = LintLevels::new();
+    levels.set_config(config.lints.clone());
+    for (selector, level, flag) in cli_levels(args, matches)? {
+        levels.set(selector, level, LevelSource::CommandLine(flag));
+    }
+    Ok(levels)
+}
+
+fn cli_levels(
+    args: &LevelArgs,
     matches: &ArgMatches,
 ) -> Result<Vec<(Selector, Level, String)>, String> {
     let mut flags: Vec<(usize, Level, &str, &String)> = Vec::new();
@@ -35,7 +50,7 @@ pub(crate) fn cli_levels(
         .into_iter()
         .map(|(_, level, flag, value)| {
             Ok((
-                crate::catalog::selector(value)?,
+                retry_check_catalog::selector(value)?,
                 level,
                 format!("{flag} {value}"),
             ))
@@ -143,11 +158,7 @@ pub fn run(args: &LintArgs, matches: &ArgMatches) -> Result<Exit, String> {
         args.manifest_path.as_deref(),
         "rules were not run because contract files have errors; fix them first",
     )?;
-    let mut levels = LintLevels::new();
-    levels.set_config(loaded.config.lints.clone());
-    for (selector, level, flag) in cli_levels(args, matches)? {
-        levels.set(selector, level, LevelSource::CommandLine(flag));
-    }
+    let levels = levels(&loaded.config, &args.levels, matches)?;
     let Loaded {
         sources,
         files,
@@ -156,7 +167,13 @@ pub fn run(args: &LintArgs, matches: &ArgMatches) -> Result<Exit, String> {
         config,
     } = loaded;
     let diagnostics = match set {
-        Some(set) => retry_check_rules::lint(&set, &levels),
+        Some(set) => {
+            let mut engine = Engine::new(&levels, retry_check_catalog::all()).with_contracts(&set);
+            let mut found = retry_check_rules::lint_with(&set, &mut engine);
+            found.extend(engine.allow_diagnostics());
+            found.sort_by(Diagnostic::cmp_by_location);
+            found
+        }
         None => errors,
     };
 
@@ -176,13 +193,16 @@ pub fn run(args: &LintArgs, matches: &ArgMatches) -> Result<Exit, String> {
         &render::Summary::of(&diagnostics, files).line(),
         args.output.as_deref(),
     )?;
-    Ok(
-        if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-            Exit::Findings
-        } else {
-            Exit::Clean
-        },
-    )
+    Ok(exit_code(&diagnostics))
+}
+
+/// 1 when any diagnostic is an error, else 0.
+pub fn exit_code(diagnostics: &[Diagnostic]) -> Exit {
+    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    }
 }
 
 /// A whole report in one of the formats, with the `checked N files` summary.

@@ -1,7 +1,6 @@
 //! `cargo-retry-check`: the command-line front end. Parsing of arguments
 //! and configuration lives here; everything else is in the library crates.
 
-mod catalog;
 mod check;
 mod cli;
 mod config;
@@ -58,9 +57,9 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => check::run(args, sub(&matches, "check")),
         Some(Command::Lint(args)) => lint::run(args, sub(&matches, "lint")),
         Some(Command::Scan(args)) => scan_cmd::run(args, sub(&matches, "scan")),
-        Some(Command::Simulate(args)) => simulate::run(args),
-        Some(Command::Storm(args)) => storm_cmd::run(args),
-        Some(Command::Model(args)) => model::run(args),
+        Some(Command::Simulate(args)) => simulate::run(args, sub(&matches, "simulate")),
+        Some(Command::Storm(args)) => storm_cmd::run(args, sub(&matches, "storm")),
+        Some(Command::Model(args)) => model::run(args, sub(&matches, "model")),
         Some(Command::Replay(args)) => replay_cmd::run(args),
         Some(Command::Init(args)) => init::run(args),
         Some(Command::Rules(args)) => rules_cmd::rules(args),

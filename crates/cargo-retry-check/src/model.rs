@@ -28,8 +28,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use retry_check_diagnostics::{render, Diagnostic, Severity, SourceMap, Span};
+use retry_check_catalog::{MODEL_TEST_FAILED, SIMULATED_VIOLATION};
+use retry_check_diagnostics::{render, Diagnostic, Job, Severity, SourceMap, Span};
 use retry_check_harness::{Partition, ReplayFile, Verdict};
+use retry_check_rules::{Engine, Finding};
 use serde_json::{json, Value};
 
 use crate::cli::{Format, ModelArgs};
@@ -37,10 +39,6 @@ use crate::config::{self, Config};
 use crate::discover::display_path;
 use crate::lint;
 use crate::Exit;
-
-/// A test that failed without a counterexample (a panic, an assertion of
-/// the test itself, a store error).
-pub const MODEL_TEST_FAILED: (&str, &str) = ("RC901", "model_test_failed");
 
 /// `package::test_target` → (package, target).
 pub fn split_entry(entry: &str) -> Option<(&str, &str)> {
@@ -416,8 +414,7 @@ fn counterexample(
     verdict: &Verdict,
     seed: u64,
     replay_path: &str,
-) -> Diagnostic {
-    let (code, name) = crate::simulate::SIMULATED_VIOLATION;
+) -> Finding {
     let mut timeline = format!(
         "counterexample (seed {seed}, {}):\n{}",
         verdict.store,
@@ -445,37 +442,33 @@ fn counterexample(
             verdict.shrink.shrunk_events
         ),
     };
-    Diagnostic::new(
-        code,
-        name,
-        Severity::Error,
+    Finding::new(
         format!(
             "model test `{test}` of `{}::{}` violates `{}`: {}",
             t.package, t.name, verdict.property, verdict.class
         ),
+        span,
+        "this harness test",
     )
-    .with_primary(span, "this harness test")
-    .with_note(timeline)
-    .with_note(explored)
-    .with_help(format!(
+    .note(timeline)
+    .note(explored)
+    .help(format!(
         "the replay file is {replay_path}: `retry_check_harness::replay(factory, &ReplayFile::from_json(..)?)` re-runs it step by step against your store"
     ))
 }
 
-fn failed_test(t: &TestTarget, test: &str, span: Span, output: &str) -> Diagnostic {
+fn failed_test(t: &TestTarget, test: &str, span: Span, output: &str) -> Finding {
     let lines: Vec<&str> = output.lines().collect();
     let tail = lines[lines.len().saturating_sub(40)..].join("\n");
-    Diagnostic::new(
-        MODEL_TEST_FAILED.0,
-        MODEL_TEST_FAILED.1,
-        Severity::Error,
+    Finding::new(
         format!(
             "model test `{test}` of `{}::{}` failed without a counterexample",
             t.package, t.name
         ),
+        span,
+        "this test failed",
     )
-    .with_primary(span, "this test failed")
-    .with_note(format!(
+    .note(format!(
         "its output:\n{}",
         if tail.is_empty() { "(none)" } else { &tail }
     ))
@@ -501,7 +494,9 @@ pub(crate) fn run_model(
     discover: bool,
     sources: &mut SourceMap,
     cwd: &Path,
+    engine: &mut Engine<'_>,
 ) -> Result<ModelOutcome, String> {
+    engine.ran(Job::Model);
     let meta = metadata(s)?;
     let manifest_text = std::fs::read_to_string(&s.manifest).ok();
     let targets = select(
@@ -582,16 +577,24 @@ pub(crate) fn run_model(
                         continue;
                     };
                     outcome.counterexamples += 1;
-                    outcome.diagnostics.push(counterexample(
+                    let f = counterexample(
                         t,
                         test,
                         span,
                         verdict,
                         replay.seed,
                         &display_path(&path, cwd),
-                    ));
+                    );
+                    outcome
+                        .diagnostics
+                        .extend(engine.report(&SIMULATED_VIOLATION, f));
                 }
-                None => outcome.diagnostics.push(failed_test(t, test, span, output)),
+                None => {
+                    let f = failed_test(t, test, span, output);
+                    outcome
+                        .diagnostics
+                        .extend(engine.report(&MODEL_TEST_FAILED, f));
+                }
             }
         }
         if !out.status.success() && run.failures.is_empty() {
@@ -604,9 +607,10 @@ pub(crate) fn run_model(
                 format!("{stdout}\n{stderr}")
             };
             outcome.failed += 1;
+            let f = failed_test(t, &t.name, Span::new(file, 0..0), text.trim());
             outcome
                 .diagnostics
-                .push(failed_test(t, &t.name, Span::new(file, 0..0), text.trim()));
+                .extend(engine.report(&MODEL_TEST_FAILED, f));
         }
     }
     Ok(outcome)
@@ -665,7 +669,7 @@ pub(crate) fn settings_for_check(
     })
 }
 
-pub fn run(args: &ModelArgs) -> Result<Exit, String> {
+pub fn run(args: &ModelArgs, matches: &clap::ArgMatches) -> Result<Exit, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let config = config::load(args.manifest_path.as_deref(), &cwd)?;
@@ -676,7 +680,9 @@ pub fn run(args: &ModelArgs) -> Result<Exit, String> {
         &args.tests
     };
     let mut sources = SourceMap::new();
-    let outcome = run_model(&s, entries, true, &mut sources, &cwd)?;
+    let levels = lint::levels(&config, &args.levels, matches)?;
+    let mut engine = Engine::new(&levels, retry_check_catalog::all());
+    let outcome = run_model(&s, entries, true, &mut sources, &cwd, &mut engine)?;
     if args.format == Format::Github {
         crate::output::step_summary(
             "retry-check model",

@@ -5,110 +5,13 @@ use std::path::{Path, PathBuf};
 
 use retry_check_diagnostics::sarif::{self, RuleMeta, Tool};
 use retry_check_diagnostics::{github, Diagnostic, Severity, SourceMap};
-use retry_check_rules::Level;
-
-use crate::catalog::{self, RuleInfo};
 
 /// Where the SARIF `informationUri` points.
 pub const INFORMATION_URI: &str = "https://example.invalid/retry-check";
 
-/// The first section of an explain text without its heading: the rule's
-/// full description.
-fn what_it_does(explain: &str) -> String {
-    let body = explain
-        .split("\n## ")
-        .next()
-        .unwrap_or(explain)
-        .trim_start_matches("## What it does")
-        .trim();
-    body.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn rule_meta(rule: &RuleInfo) -> RuleMeta {
-    RuleMeta {
-        id: rule.code.to_string(),
-        name: rule.name.to_string(),
-        short_description: rule.summary.to_string(),
-        full_description: what_it_does(rule.explain),
-        help_markdown: rule.explain.to_string(),
-        default_level: match rule.default_level {
-            Level::Deny => Some(Severity::Error),
-            Level::Warn => Some(Severity::Warning),
-            Level::Allow => None,
-        },
-        tags: vec![rule.group.to_string(), "retry".to_string()],
-    }
-}
-
-/// The catalogue for SARIF: every rule (contract and code rules), plus
-/// `RC000` for invalid contracts and `RC100` for Rust files that do not parse.
+/// The catalogue for SARIF and JUnit: every code the tool prints.
 pub fn rule_catalogue() -> Vec<RuleMeta> {
-    let mut rules = vec![RuleMeta {
-        id: "RC000".into(),
-        name: "invalid_contract".into(),
-        short_description: "a contract file is not valid TOML or not a valid contract".into(),
-        full_description: "The contract parser reports syntax errors, unknown fields (with a \
-                           \"did you mean\"), wrong types, invalid values and duplicate names. \
-                           Rules do not run until every file is valid."
-            .into(),
-        help_markdown: "Fix the reported field or value; the message names it and suggests \
-                        the closest valid spelling when there is one."
-            .into(),
-        default_level: Some(Severity::Error),
-        tags: vec!["contract".into()],
-    }];
-    rules.extend(catalog::all().iter().map(rule_meta));
-    let at = rules
-        .iter()
-        .position(|r| r.id.as_str() > "RC100")
-        .unwrap_or(rules.len());
-    rules.insert(
-        at,
-        RuleMeta {
-            id: "RC100".into(),
-            name: "unparsable_source".into(),
-            short_description: "a Rust file could not be parsed; it was skipped".into(),
-            full_description: "The scanner parses every Rust file with syn. A file that does \
-                               not parse is reported at the error's line and column and \
-                               skipped; the rest of the scan goes on."
-                .into(),
-            help_markdown: "Fix the syntax error (`cargo check` shows it too), or exclude the \
-                            file with `scan-exclude` in [workspace.metadata.retry-check]."
-                .into(),
-            default_level: Some(Severity::Warning),
-            tags: vec!["scan".into()],
-        },
-    );
-    // The findings of the simulator and of the user's model tests that no
-    // contract rule names (they sort after every rule).
-    rules.push(RuleMeta {
-        id: crate::simulate::SIMULATED_VIOLATION.0.into(),
-        name: crate::simulate::SIMULATED_VIOLATION.1.into(),
-        short_description: "a simulated or model-checked run broke an at-most-once property".into(),
-        full_description: "The harness drove a store through duplicates, lost responses, \
-                           crashes, restarts and clock jumps and found a run where a property \
-                           (at most once, mismatch rejected, stale owner fenced, ...) breaks. \
-                           The finding carries the shrunk timeline and its replay file."
-            .into(),
-        help_markdown: "Re-run the counterexample with `cargo retry-check replay FILE` (the \
-                        replay file is named in the finding) and fix the store or the \
-                        contract until it passes."
-            .into(),
-        default_level: Some(Severity::Error),
-        tags: vec!["model".into()],
-    });
-    rules.push(RuleMeta {
-        id: crate::model::MODEL_TEST_FAILED.0.into(),
-        name: crate::model::MODEL_TEST_FAILED.1.into(),
-        short_description: "a model test failed without a counterexample".into(),
-        full_description: "A harness test run by `cargo retry-check model` failed for another \
-                           reason than a counterexample (a panic, an assertion, a store error)."
-            .into(),
-        help_markdown: "Run the test with `cargo test` to see its output.".into(),
-        default_level: Some(Severity::Error),
-        tags: vec!["model".into()],
-    });
-    rules
+    retry_check_catalog::sarif_rules()
 }
 
 /// Turns a path as shown to users (relative to the current directory, or
@@ -255,41 +158,5 @@ pub fn deliver(report: &str, summary: &str, output: Option<&Path>) -> Result<(),
             crate::lint::print_stdout(report);
             Ok(())
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn full_description_is_the_first_section() {
-        let rc001 = rule_catalogue()
-            .into_iter()
-            .find(|r| r.id == "RC001")
-            .unwrap();
-        assert!(rc001
-            .full_description
-            .starts_with("Compares each keyed server's `key_ttl`"));
-        assert!(!rc001.full_description.contains('\n'));
-        assert!(!rc001.full_description.contains("Why it matters"));
-        assert!(rc001.help_markdown.contains("## How to fix"));
-        assert_eq!(rc001.default_level, Some(Severity::Error));
-    }
-
-    #[test]
-    fn catalogue_has_every_rule_once() {
-        let rules = rule_catalogue();
-        // The catalogue's rules, plus RC000, RC100, RC900 and RC901.
-        assert_eq!(rules.len(), catalog::all().len() + 4);
-        for code in [
-            "RC000", "RC001", "RC100", "RC101", "RC109", "RC900", "RC901",
-        ] {
-            assert!(rules.iter().any(|r| r.id == code), "{code} is missing");
-        }
-        let mut ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        assert_eq!(ids.len(), rules.len());
     }
 }

@@ -15,10 +15,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use clap::ArgMatches;
 use retry_check_contract::ContractSet;
 use retry_check_diagnostics::{render, Diagnostic, Severity, SourceId, SourceMap, Span};
-use retry_check_rules::{Level, LevelSource, LintLevels};
-use retry_check_scan::{lint_scan_with, scan_file, scan_manifest, CodeRule, FileScan};
+use retry_check_rules::Engine;
+use retry_check_scan::{
+    lint_scan, scan_file_with, scan_manifest, FileScan, ScanOptions, UNPARSABLE_SOURCE,
+};
 
-use crate::cli::{Format, LintArgs, ScanArgs};
+use crate::cli::{Format, ScanArgs};
 use crate::config::{self, Config};
 use crate::{discover, lint, Exit};
 
@@ -28,9 +30,14 @@ const SOURCE_DIRS: &[&str] = &["src", "tests", "examples", "benches"];
 /// The files a scan reads: explicit paths (directories walked for `*.rs`
 /// and `Cargo.toml`), else every package's Cargo.toml and `src/`, `tests/`,
 /// `examples/` and `benches/` (and the workspace's own Cargo.toml), minus
-/// `scan-exclude`. `target/` and hidden directories are never entered.
-/// Sorted and de-duplicated.
-pub fn scan_targets(paths: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, String> {
+/// `scan-exclude` and, unless `options` include them, test files (see
+/// [`ScanOptions::skips_file`]). `target/` and hidden directories are never
+/// entered. Sorted and de-duplicated.
+pub fn scan_targets(
+    paths: &[PathBuf],
+    config: &Config,
+    options: &ScanOptions,
+) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     if paths.is_empty() {
         let root_manifest = config.root.join("Cargo.toml");
@@ -66,7 +73,7 @@ pub fn scan_targets(paths: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, 
         .collect::<Result<Vec<_>, _>>()?;
     files.retain(|f| {
         let rel = f.strip_prefix(&config.root).unwrap_or(f);
-        !excludes.iter().any(|p| p.matches_path(rel))
+        !excludes.iter().any(|p| p.matches_path(rel)) && !options.skips_file(f)
     });
     files.sort();
     files.dedup();
@@ -108,15 +115,15 @@ fn is_manifest(path: &Path) -> bool {
 }
 
 /// Read and scan one file as source `id`.
-fn scan_one(path: &Path, shown: String, id: SourceId) -> Scanned {
+fn scan_one(path: &Path, shown: String, id: SourceId, options: &ScanOptions) -> Scanned {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
             let d = Diagnostic::new(
-                "RC100",
-                "unparsable_source",
-                Severity::Warning,
-                format!("cannot read `{shown}`: {e}; the file was skipped"),
+                UNPARSABLE_SOURCE.code,
+                UNPARSABLE_SOURCE.name,
+                Severity::Error,
+                format!("cannot read `{shown}`: {e}; the file was not checked"),
             );
             return Scanned {
                 shown,
@@ -131,10 +138,10 @@ fn scan_one(path: &Path, shown: String, id: SourceId) -> Scanned {
             let at = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
             let d = Diagnostic::new(
-                "RC100",
-                "unparsable_source",
-                Severity::Warning,
-                format!("`{shown}` is not UTF-8 text; the file was skipped"),
+                UNPARSABLE_SOURCE.code,
+                UNPARSABLE_SOURCE.name,
+                Severity::Error,
+                format!("`{shown}` is not UTF-8 text; the file was not checked"),
             )
             .with_primary(Span::new(id, at..at), "invalid UTF-8 here");
             return Scanned {
@@ -147,7 +154,7 @@ fn scan_one(path: &Path, shown: String, id: SourceId) -> Scanned {
     let result = if is_manifest(path) {
         Ok(scan_manifest(&text, id))
     } else {
-        scan_file(&shown, &text, id)
+        scan_file_with(&shown, &text, id, options)
     };
     Scanned {
         shown,
@@ -157,13 +164,14 @@ fn scan_one(path: &Path, shown: String, id: SourceId) -> Scanned {
 }
 
 /// Scan `files` in parallel and add them to `sources` in order; lint each
-/// with `levels` (code rules; `warnings` applied) against `set`.
+/// through `engine` (code rules, RC100) against `set`.
 pub fn scan_files(
     files: &[PathBuf],
     cwd: &Path,
     sources: &mut SourceMap,
     set: Option<&ContractSet>,
-    levels: &LintLevels,
+    engine: &mut Engine<'_>,
+    options: &ScanOptions,
 ) -> Vec<Diagnostic> {
     let base = sources.files().count();
     let next = AtomicUsize::new(0);
@@ -181,7 +189,8 @@ pub fn scan_files(
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(path) = files.get(i) else { break };
                         let id = SourceId(u32::try_from(base + i).unwrap_or(u32::MAX));
-                        done.push((i, scan_one(path, discover::display_path(path, cwd), id)));
+                        let shown = discover::display_path(path, cwd);
+                        done.push((i, scan_one(path, shown, id, options)));
                     }
                     done
                 })
@@ -194,48 +203,19 @@ pub fn scan_files(
     });
     results.sort_by_key(|(i, _)| *i);
 
-    let level_of = |r: &CodeRule| levels.level_for(r.code, r.group, r.default_level).0;
     let mut out = Vec::new();
     for (_, s) in results {
         let id = sources.add(s.shown, s.text);
         match s.result {
             Ok(scan) => {
                 debug_assert_eq!(scan.source, id);
-                out.extend(lint_scan_with(&scan, set, level_of));
+                out.extend(lint_scan(&scan, set, engine));
             }
-            Err(d) => out.push(*d),
-        }
-    }
-    apply_warnings(&mut out, levels);
-    for d in &mut out {
-        if d.code != "RC100" {
-            d.help.push(format!(
-                "for more information, run `cargo retry-check explain {}`",
-                d.code
-            ));
+            Err(d) => out.extend(engine.level_diagnostic(&UNPARSABLE_SOURCE, *d)),
         }
     }
     out.sort_by_key(|d| d.sort_key());
     out
-}
-
-/// `-D warnings` / `-A warnings` on the scanner's warnings.
-fn apply_warnings(diags: &mut Vec<Diagnostic>, levels: &LintLevels) {
-    match levels.warnings() {
-        Some((Level::Deny, src)) => {
-            for d in diags.iter_mut().filter(|d| d.severity == Severity::Warning) {
-                d.severity = Severity::Error;
-                d.notes.push(match &src {
-                    LevelSource::CommandLine(flag) => {
-                        format!("`{flag}` turns warnings into errors")
-                    }
-                    _ => "`warnings` is set to `deny`".to_string(),
-                });
-            }
-        }
-        Some((Level::Allow, _)) => diags.retain(|d| d.severity != Severity::Warning),
-        _ => {}
-    }
 }
 
 /// The contracts of the workspace, for drift: the configured globs, read
@@ -257,22 +237,12 @@ pub fn run(args: &ScanArgs, matches: &ArgMatches) -> Result<Exit, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let config = config::load(args.manifest_path.as_deref(), &cwd)?;
-    let lint_args = LintArgs {
-        paths: Vec::new(),
-        manifest_path: args.manifest_path.clone(),
-        format: args.format,
-        color: args.color,
-        allow: args.allow.clone(),
-        warn: args.warn.clone(),
-        deny: args.deny.clone(),
-        output: args.output.clone(),
+    let levels = lint::levels(&config, &args.levels, matches)?;
+    let options = ScanOptions {
+        include_tests: args.include_tests || config.scan_tests,
+        verbose: args.verbose,
     };
-    let mut levels = LintLevels::new();
-    levels.set_config(config.lints.clone());
-    for (selector, level, flag) in lint::cli_levels(&lint_args, matches)? {
-        levels.set(selector, level, LevelSource::CommandLine(flag));
-    }
-    let files = scan_targets(&args.paths, &config)?;
+    let files = scan_targets(&args.paths, &config, &options)?;
     let mut sources = SourceMap::new();
     let (set, mut diagnostics, _) = if args.no_contracts {
         (None, Vec::new(), 0)
@@ -285,12 +255,14 @@ pub fn run(args: &ScanArgs, matches: &ArgMatches) -> Result<Exit, String> {
                 .to_string(),
         );
     }
+    let mut engine = Engine::new(&levels, retry_check_catalog::all());
     diagnostics.extend(scan_files(
         &files,
         &cwd,
         &mut sources,
         set.as_ref(),
-        &levels,
+        &mut engine,
+        &options,
     ));
     diagnostics.sort_by_key(|d| d.sort_key());
 

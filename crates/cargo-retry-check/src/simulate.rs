@@ -20,13 +20,15 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use retry_check_contract::{Client, ContractSet, Durability, Server, StoreKind};
-use retry_check_diagnostics::{render, Diagnostic, Severity, SourceMap, Span};
+use retry_check_catalog::SIMULATED_VIOLATION;
+use retry_check_contract::{Client, ContractSet, Durability, ItemId, Server, StoreKind};
+use retry_check_diagnostics::{render, Diagnostic, Job, Lint, SourceMap, Span};
 use retry_check_harness::stores::{MemoryStore, SqliteStore};
 use retry_check_harness::{
     Counterexample, Partition, ReferenceStore, ReferenceStoreKind, ReplayFile, Sim, SimConfig,
     SimReport, ViolationClass,
 };
+use retry_check_rules::{Engine, Finding};
 use serde_json::json;
 
 use crate::cli::{Format, SimulateArgs};
@@ -37,13 +39,12 @@ use crate::Exit;
 /// The key TTL of the reference store when the contract declares none.
 pub const DEFAULT_KEY_TTL: Duration = Duration::from_secs(24 * 3600);
 
-/// The code of a simulated violation no lint rule stands for.
-pub const SIMULATED_VIOLATION: (&str, &str) = ("RC900", "simulated_violation");
-
 /// One client -> server pair to simulate.
 struct Pair<'a> {
     client: &'a Client,
     server: &'a Server,
+    /// The items whose `allow` entries apply to its findings.
+    items: [ItemId; 2],
 }
 
 /// The pairs to simulate, and a description of each skipped pair.
@@ -51,7 +52,7 @@ fn pairs(set: &ContractSet) -> (Vec<Pair<'_>>, Vec<String>) {
     let mut run = Vec::new();
     let mut skipped = Vec::new();
     let mut seen: Vec<(&str, &str)> = Vec::new();
-    for client in &set.clients {
+    for (ci, client) in set.clients.iter().enumerate() {
         for call in &client.calls {
             let name = call.value.server.as_str();
             if seen.contains(&(client.name.value.as_str(), name)) {
@@ -64,7 +65,11 @@ fn pairs(set: &ContractSet) -> (Vec<Pair<'_>>, Vec<String>) {
                 Some((_, server)) if !server.is_keyed() => {
                     skipped.push(format!("{label} (no key contract)"))
                 }
-                Some((_, server)) => run.push(Pair { client, server }),
+                Some((si, server)) => run.push(Pair {
+                    client,
+                    server,
+                    items: [ItemId::Client(ci), ItemId::Server(si)],
+                }),
             }
         }
     }
@@ -160,7 +165,7 @@ pub(crate) struct Outcome {
     pub partition: Option<Partition>,
 }
 
-pub fn run(args: &SimulateArgs) -> Result<Exit, String> {
+pub fn run(args: &SimulateArgs, matches: &clap::ArgMatches) -> Result<Exit, String> {
     let loaded = lint::load_contracts(
         &args.paths,
         args.manifest_path.as_deref(),
@@ -191,7 +196,10 @@ pub fn run(args: &SimulateArgs) -> Result<Exit, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let dir = replay_dir(args, &config.root);
-    let outcome = simulate_set(&set, args, &dir, &cwd)?;
+    let levels = lint::levels(&config, &args.levels, matches)?;
+    let mut engine = Engine::new(&levels, retry_check_catalog::all()).with_contracts(&set);
+    let mut outcome = simulate_set(&set, args, &dir, &cwd, &mut engine)?;
+    outcome.diagnostics.extend(engine.allow_diagnostics());
     if args.format == Format::Github {
         crate::output::step_summary("retry-check simulate", &outcome.diagnostics, files)?;
     }
@@ -200,11 +208,7 @@ pub fn run(args: &SimulateArgs) -> Result<Exit, String> {
         &summary_line(&outcome),
         args.output.as_deref(),
     )?;
-    Ok(if outcome.diagnostics.is_empty() {
-        Exit::Clean
-    } else {
-        Exit::Findings
-    })
+    Ok(lint::exit_code(&outcome.diagnostics))
 }
 
 pub(crate) fn simulate_set(
@@ -212,7 +216,9 @@ pub(crate) fn simulate_set(
     args: &SimulateArgs,
     dir: &Path,
     cwd: &Path,
+    engine: &mut Engine<'_>,
 ) -> Result<Outcome, String> {
+    engine.ran(Job::Simulate);
     let (pairs, skipped) = pairs(set);
     let partition = args.partition.unwrap_or(Partition::ALL);
     let mut outcome = Outcome {
@@ -260,12 +266,8 @@ pub(crate) fn simulate_set(
                     })?;
                 let volatile_gap =
                     store.kind == ReferenceStoreKind::Memory && volatile_gap(&cx, &replay, store)?;
-                outcome.diagnostics.push(diagnostic(
-                    pair,
-                    volatile_gap,
-                    &cx,
-                    &display_path(&path, cwd),
-                ));
+                let (lint, finding) = finding(pair, volatile_gap, &cx, &display_path(&path, cwd));
+                outcome.diagnostics.extend(engine.report(lint, finding));
             }
         }
     }
@@ -396,19 +398,15 @@ fn classify(
     pair: &Pair<'_>,
     volatile_gap: bool,
     class: ViolationClass,
-) -> (&'static str, &'static str, Span, String) {
+) -> (&'static Lint, Span, String) {
     let server = pair.server;
-    let client = pair.client;
-    let rule = |code: &str| {
-        retry_check_rules::find_rule(code).map_or(SIMULATED_VIOLATION, |r| (r.code, r.name))
-    };
+    let rule =
+        |code: &str| retry_check_rules::find_rule(code).map_or(&SIMULATED_VIOLATION, |r| r.lint);
     match class {
         ViolationClass::RecordExpiredInWindow => {
             if let Some(ttl) = &server.key_ttl {
-                let (code, name) = rule("RC001");
                 return (
-                    code,
-                    name,
+                    rule("RC001"),
                     ttl.span.clone(),
                     format!("records expire after {}", ttl.value),
                 );
@@ -416,24 +414,20 @@ fn classify(
         }
         ViolationClass::LeaseExpiredInFlight => {
             if let Some(lease) = &server.in_progress_lease {
-                let (code, name) = rule("RC022");
                 return (
-                    code,
-                    name,
+                    rule("RC022"),
                     lease.span.clone(),
                     format!("the lease ends after {}", lease.value),
                 );
             }
         }
         _ if volatile_gap => {
-            let (code, name) = rule("RC027");
             let span = server
                 .store
                 .as_ref()
                 .map_or_else(|| server.name.span.clone(), |s| s.span.clone());
             return (
-                code,
-                name,
+                rule("RC027"),
                 span,
                 "records live in volatile memory".to_string(),
             );
@@ -441,34 +435,32 @@ fn classify(
         _ => {}
     }
     (
-        SIMULATED_VIOLATION.0,
-        SIMULATED_VIOLATION.1,
-        client.name.span.clone(),
+        &SIMULATED_VIOLATION,
+        pair.client.name.span.clone(),
         "the simulated client".to_string(),
     )
 }
 
-fn diagnostic(
+/// A counterexample as a finding of the rule it proves.
+fn finding(
     pair: &Pair<'_>,
     volatile_gap: bool,
     cx: &Counterexample,
     replay_path: &str,
-) -> Diagnostic {
+) -> (&'static Lint, Finding) {
     let client = pair.client.name.value.as_str();
     let server = pair.server.name.value.as_str();
-    let (code, name, span, label) = classify(pair, volatile_gap, cx.violation.class);
-    let mut d = Diagnostic::new(
-        code,
-        name,
-        Severity::Error,
+    let (lint, span, label) = classify(pair, volatile_gap, cx.violation.class);
+    let mut f = Finding::new(
         format!(
             "simulating `{client}` -> `{server}` violates `{}`: {}",
             cx.property, cx.violation.class
         ),
-    )
-    .with_primary(span, label);
-    if d.primary.as_ref().map(|p| &p.span) != Some(&pair.client.name.span) {
-        d = d.with_secondary(pair.client.name.span.clone(), "the simulated client");
+        span.clone(),
+        label,
+    );
+    if span != pair.client.name.span {
+        f = f.secondary(pair.client.name.span.clone(), "the simulated client");
     }
     let mut timeline = format!(
         "counterexample (seed {}, {}):\n{}",
@@ -483,12 +475,15 @@ fn diagnostic(
             timeline.push_str(b);
         }
     }
-    d.with_note(timeline)
-        .with_help(format!(
+    let f = f
+        .note(timeline)
+        .help(format!(
             "re-run it step by step: cargo retry-check replay {replay_path}"
         ))
         // The markdown report draws it, as `replay --format markdown` does.
-        .with_diagram(cx.timeline.to_mermaid())
+        .diagram(cx.timeline.to_mermaid());
+    let [client_item, server_item] = pair.items;
+    (lint, f.item(client_item).item(server_item))
 }
 
 fn plural(n: u64, word: &str) -> String {

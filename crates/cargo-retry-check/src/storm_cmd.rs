@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use retry_check_contract::Duration;
 use retry_check_diagnostics::{render, SourceMap};
+use retry_check_rules::Engine;
 use retry_check_storm::{chart, json_summary, Incident, Scenario, StormReport};
 use serde_json::json;
 
@@ -63,7 +64,7 @@ pub(crate) fn scenario(args: &StormArgs) -> Result<Scenario, String> {
     })
 }
 
-pub fn run(args: &StormArgs) -> Result<Exit, String> {
+pub fn run(args: &StormArgs, matches: &clap::ArgMatches) -> Result<Exit, String> {
     let scenario = scenario(args)?;
     let Loaded {
         sources,
@@ -88,7 +89,10 @@ pub fn run(args: &StormArgs) -> Result<Exit, String> {
         )?;
         return Ok(Exit::Findings);
     };
-    let report = retry_check_storm::simulate(&set, &scenario)?;
+    let levels = lint::levels(&config, &args.levels, matches)?;
+    let mut engine = Engine::new(&levels, retry_check_catalog::all()).with_contracts(&set);
+    let mut report = retry_check_storm::simulate_with(&set, &scenario, &mut engine)?;
+    report.diagnostics.extend(engine.allow_diagnostics());
     let charts = write_charts(&report, args)?;
     let text = match args.format {
         StormFormat::Human => human(&report, &sources, lint::use_color(args.color)),
@@ -96,11 +100,7 @@ pub fn run(args: &StormArgs) -> Result<Exit, String> {
         StormFormat::Markdown => markdown(&report, &sources, &charts)?,
     };
     crate::output::deliver(&text, &summary_line(&report), args.output.as_deref())?;
-    Ok(if report.diagnostics.is_empty() {
-        Exit::Clean
-    } else {
-        Exit::Findings
-    })
+    Ok(lint::exit_code(&report.diagnostics))
 }
 
 /// Where the SVG charts go: `--svg-dir`, else next to `-o`, else nowhere.

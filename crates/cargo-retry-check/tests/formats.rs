@@ -107,9 +107,7 @@ fn sarif_of_every_broken_contract_is_valid_and_complete() {
         |r: &&serde_json::Value| r["id"] != "RC000" && r["id"].as_str() < Some("RC100");
     assert!(rules.iter().any(|r| r["id"] == "RC109"));
     for rule in rules.iter().filter(contract_rule) {
-        let storm_only = retry_check_rules::rules::SIMULATED
-            .iter()
-            .any(|c| rule["id"] == *c);
+        let storm_only = storm_codes().iter().any(|c| rule["id"] == *c);
         assert!(
             storm_only || results.iter().any(|r| r["ruleId"] == rule["id"]),
             "no result for {}",
@@ -444,4 +442,12 @@ fn check_markdown_report_has_a_diagram_per_proof() {
     );
     let proof = md.find("simulating `").expect("a simulated finding");
     assert!(md[proof..].contains("```mermaid\n"), "{md}");
+}
+
+/// The codes only `storm` reports.
+fn storm_codes() -> Vec<&'static str> {
+    retry_check_storm::rules::ALL
+        .iter()
+        .map(|r| r.lint.code)
+        .collect()
 }

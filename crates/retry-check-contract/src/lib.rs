@@ -25,6 +25,7 @@ pub mod derive;
 mod duration;
 pub mod model;
 pub mod parse;
+mod rc000_invalid_contract;
 pub mod schema;
 mod status;
 mod suggest;
@@ -32,6 +33,7 @@ mod suggest;
 pub use duration::{Duration, DurationError};
 pub use model::*;
 pub use parse::{load, INVALID_CONTRACT};
+pub use rc000_invalid_contract::LINT as INVALID_CONTRACT_LINT;
 pub use status::{GrpcCode, Status, Transport};
 pub use suggest::did_you_mean;
 

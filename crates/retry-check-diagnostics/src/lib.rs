@@ -1,5 +1,5 @@
 //! Diagnostics shared by every part of retry-check: the contract parser, the
-//! rules, and (later) the source scanner and the model checker.
+//! rules, the source scanner, the simulators and the model checker.
 //!
 //! * [`SourceMap`] owns the text of every file we report on and turns byte
 //!   offsets into 1-based line and column numbers (columns count Unicode
@@ -10,12 +10,17 @@
 //!   `annotate-snippets`), short (`file:line:col: level[code]: message`) and
 //!   JSON Lines formats; [`sarif`] writes SARIF 2.1.0 and [`github`] GitHub
 //!   Actions annotations and step summaries.
+//! * [`Lint`] declares a code (name, group, default level, the job that
+//!   reports it, summary and explain text); [`Level`] and [`Group`] are what
+//!   users configure.
 
 mod diagnostic;
 pub mod github;
+mod lint;
 pub mod render;
 pub mod sarif;
 mod source_map;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
+pub use lint::{find_lint, Group, Job, Level, Lint};
 pub use source_map::{LineCol, SourceFile, SourceId, SourceMap, Span};

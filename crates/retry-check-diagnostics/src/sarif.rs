@@ -1,7 +1,7 @@
 //! SARIF 2.1.0 output for GitHub code scanning and other SARIF viewers.
 //!
-//! The rule catalogue comes from the caller as [`RuleMeta`] so this crate
-//! stays independent of the rules crate. Every field GitHub code scanning
+//! The rule catalogue comes from the caller (every declared [`Lint`], as
+//! [`RuleMeta::of`] describes it). Every field GitHub code scanning
 //! requires is written: the driver's `rules` (id, name, short and full
 //! description, help text and markdown, default level), and for each result
 //! `ruleId`, `ruleIndex`, `level`, `message.text`, a repo-relative
@@ -11,7 +11,7 @@
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::{Diagnostic, Label, Severity, SourceMap, Span};
+use crate::{Diagnostic, Label, Lint, Severity, SourceMap, Span};
 
 /// The key under which our fingerprint is stored in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "retryCheck/v1";
@@ -34,6 +34,21 @@ pub struct RuleMeta {
     pub default_level: Option<Severity>,
     /// `properties.tags` (the rule's group, for instance).
     pub tags: Vec<String>,
+}
+
+impl RuleMeta {
+    /// The SARIF description of a declared code.
+    pub fn of(lint: &Lint) -> RuleMeta {
+        RuleMeta {
+            id: lint.code.to_string(),
+            name: lint.name.to_string(),
+            short_description: lint.summary.to_string(),
+            full_description: lint.what_it_does(),
+            help_markdown: lint.explain.to_string(),
+            default_level: lint.default_level.severity(),
+            tags: vec![lint.group.to_string(), "retry".to_string()],
+        }
+    }
 }
 
 /// The analysis tool, for `tool.driver`.

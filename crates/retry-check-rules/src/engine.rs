@@ -1,149 +1,304 @@
-//! Runs every rule over a contract set and turns findings into diagnostics:
-//! applies levels, escalation, `warnings`, per-item `allow`, and reports
-//! unknown and unused suppressions.
+//! The one path from a finding to a diagnostic, for every job (lint, scan,
+//! storm, simulate, model): suppressions, the configured level, escalation,
+//! `warnings`, the level note and the pointer to `explain`; then the
+//! contract's unknown and unused `allow` entries of the jobs that ran.
 
 use std::collections::HashSet;
 
 use retry_check_contract::{ContractSet, ItemId, INVALID_CONTRACT};
-use retry_check_diagnostics::{Diagnostic, Severity};
+use retry_check_diagnostics::{find_lint, Diagnostic, Job, Lint, Severity};
 
-use crate::level::{Level, LevelSource, LintLevels};
-use crate::{all_rules, find_rule, Context, Escalation, Finding, Rule};
+use crate::level::{LevelSource, LintLevels};
+use crate::Level;
+use crate::{all_rules, Context, Escalation, Finding};
 
-/// Run all rules and return the diagnostics to show, sorted by location.
-pub fn lint(set: &ContractSet, levels: &LintLevels) -> Vec<Diagnostic> {
+/// Suppressions other than a contract's `allow` entries (the scanner's
+/// `// retry-check: allow(..)` comments), asked before a finding is
+/// reported.
+pub trait Suppressions {
+    /// Does a suppression cover this finding of `lint`? Marks it used.
+    fn suppresses(&mut self, lint: &Lint, finding: &Finding) -> bool;
+}
+
+/// The jobs whose findings a contract's `allow` entries may suppress.
+const ALLOWABLE_BY_ITEM: &[Job] = &[Job::Lint, Job::Storm, Job::Simulate];
+
+/// One run's levels and suppressions.
+pub struct Engine<'a> {
+    levels: &'a LintLevels,
+    /// Every lint an `allow` entry may name; others are `unknown_rule`.
+    known: &'a [&'static Lint],
+    /// The contracts whose `allow` entries apply, when the run has them.
+    set: Option<&'a ContractSet>,
+    /// `allow` entries that suppressed something: (item, index).
+    used: HashSet<(ItemId, usize)>,
+    /// The jobs that ran: only their lints' `allow` entries are judged.
+    ran: Vec<Job>,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(levels: &'a LintLevels, known: &'a [&'static Lint]) -> Self {
+        Engine {
+            levels,
+            known,
+            set: None,
+            used: HashSet::new(),
+            ran: Vec::new(),
+        }
+    }
+
+    /// Honour the `allow` entries of `set`'s servers, operations and clients.
+    pub fn with_contracts(mut self, set: &'a ContractSet) -> Self {
+        self.set = Some(set);
+        self
+    }
+
+    pub fn levels(&self) -> &LintLevels {
+        self.levels
+    }
+
+    /// Record that `job` ran, so that the `allow` entries naming its lints
+    /// are judged by [`Engine::allow_diagnostics`].
+    pub fn ran(&mut self, job: Job) {
+        if !self.ran.contains(&job) {
+            self.ran.push(job);
+        }
+    }
+
+    /// Whether `lint` is reported at all (its level is not `allow`): a job
+    /// may skip a check that would only produce allowed findings.
+    pub fn is_enabled(&self, lint: &Lint) -> bool {
+        self.levels.level_of(lint).0 != Level::Allow
+    }
+
+    /// The diagnostic for `finding` of `lint`, or `None` when an `allow`
+    /// entry of one of its items suppresses it or its level is `allow`.
+    pub fn report(&mut self, lint: &'static Lint, finding: Finding) -> Option<Diagnostic> {
+        if let Some(hit) = self.allowed_by_item(lint, &finding) {
+            self.used.insert(hit);
+            return None;
+        }
+        self.to_diagnostic(lint, finding)
+    }
+
+    /// [`Engine::report`], after asking `other` suppressions first.
+    pub fn report_unless(
+        &mut self,
+        lint: &'static Lint,
+        finding: Finding,
+        other: &mut dyn Suppressions,
+    ) -> Option<Diagnostic> {
+        if other.suppresses(lint, &finding) {
+            return None;
+        }
+        self.report(lint, finding)
+    }
+
+    /// Does `allow = [...]` on one of the finding's items name this lint?
+    fn allowed_by_item(&self, lint: &Lint, f: &Finding) -> Option<(ItemId, usize)> {
+        let set = self.set?;
+        for item in &f.items {
+            for (i, entry) in set.allows(*item).iter().enumerate() {
+                if lint.is_named(&entry.rule.value) {
+                    return Some((*item, i));
+                }
+            }
+        }
+        None
+    }
+
+    /// The severity a finding is reported at and the note that says why,
+    /// or `None` when it is allowed.
+    fn effective(&self, lint: &Lint, escalation: Escalation) -> Option<(Severity, String)> {
+        let (configured, source) = self.levels.level_of(lint);
+        let mut level = configured;
+        match (escalation, configured) {
+            (Escalation::Raise, Level::Warn) => level = Level::Deny,
+            (Escalation::Lower, Level::Deny) => level = Level::Warn,
+            _ => {}
+        }
+        let mut note = match &source {
+            LevelSource::Default => {
+                format!("`{}` is set to `{}` by default", lint.name, configured)
+            }
+            LevelSource::Config => format!(
+                "`{}` is set to `{}` in [workspace.metadata.retry-check.lints]",
+                lint.name, configured
+            ),
+            LevelSource::CommandLine(flag) => {
+                format!("`{}` is set to `{}` by `{flag}`", lint.name, configured)
+            }
+        };
+        if configured == Level::Allow {
+            return None;
+        }
+        if escalation == Escalation::Info {
+            note.push_str(", and this case is `info`");
+            return Some((Severity::Info, note));
+        }
+        if level != configured {
+            note.push_str(&format!(", and this case is `{level}`"));
+        }
+        if level == Level::Warn {
+            match self.levels.warnings() {
+                Some((Level::Allow, _)) => return None,
+                Some((Level::Deny, src)) => {
+                    level = Level::Deny;
+                    if let LevelSource::CommandLine(flag) = src {
+                        note.push_str(&format!("; `{flag}` turns warnings into errors"));
+                    } else {
+                        note.push_str("; `warnings` is set to `deny`");
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some((level.severity()?, note))
+    }
+
+    fn to_diagnostic(&self, lint: &Lint, f: Finding) -> Option<Diagnostic> {
+        let (severity, level_note) = self.effective(lint, f.escalation)?;
+        let mut d = Diagnostic::new(lint.code, lint.name, severity, f.message)
+            .with_primary(f.primary.span, f.primary.message);
+        d.secondary = f.secondary;
+        d.notes = f.notes;
+        d.help = f.help;
+        d.diagram = f.diagram;
+        Some(finish(lint, d, level_note))
+    }
+
+    /// Apply `lint`'s level to a diagnostic a job built itself (the
+    /// scanner's RC100, made on a worker thread); `None` when allowed.
+    pub fn level_diagnostic(&self, lint: &Lint, mut d: Diagnostic) -> Option<Diagnostic> {
+        let (severity, level_note) = self.effective(lint, Escalation::AsConfigured)?;
+        d.severity = severity;
+        Some(finish(lint, d, level_note))
+    }
+
+    /// The contract's `allow` entries that name no lint a contract can
+    /// suppress (`RC000 unknown_rule`, when lint ran), and those naming a
+    /// lint of a job that ran that suppressed nothing (`RC099
+    /// unused_suppression`).
+    pub fn allow_diagnostics(&self) -> Vec<Diagnostic> {
+        let Some(set) = self.set else {
+            return Vec::new();
+        };
+        let allowable: Vec<&'static Lint> = self
+            .known
+            .iter()
+            .copied()
+            .filter(|l| ALLOWABLE_BY_ITEM.contains(&l.job))
+            .collect();
+        let mut out = Vec::new();
+        for item in set.items() {
+            for (i, entry) in set.allows(item).iter().enumerate() {
+                let written = &entry.rule.value;
+                let Some(lint) = find_lint(&allowable, written) else {
+                    // A contract error: the run that lints the contracts says so.
+                    if self.ran.contains(&Job::Lint) {
+                        out.push(unknown_rule(entry, &allowable, self.known));
+                    }
+                    continue;
+                };
+                if !self.ran.contains(&lint.job) || self.used.contains(&(item, i)) {
+                    continue;
+                }
+                let f = Finding::new(
+                    format!("unused suppression of `{written}`"),
+                    entry.rule.span.clone(),
+                    "nothing here triggers this rule",
+                )
+                .help("remove it, so that a future regression is reported");
+                out.extend(self.to_diagnostic(crate::rules::UNUSED_SUPPRESSION.lint, f));
+            }
+        }
+        out
+    }
+}
+
+/// The level note, and where to read more.
+fn finish(lint: &Lint, mut d: Diagnostic, level_note: String) -> Diagnostic {
+    d.notes.push(level_note);
+    d.help.push(format!(
+        "for more information, run `cargo retry-check explain {}`",
+        lint.code
+    ));
+    d
+}
+
+/// `allow` names a lint no contract entry can suppress.
+fn unknown_rule(
+    entry: &retry_check_contract::AllowEntry,
+    allowable: &[&'static Lint],
+    known: &[&'static Lint],
+) -> Diagnostic {
+    let written = &entry.rule.value;
+    let (message, label) = match find_lint(known, written) {
+        Some(other) => (
+            format!(
+                "`allow` names `{written}`, which a contract cannot suppress ({} is reported by {})",
+                other.code,
+                job_name(other.job)
+            ),
+            match other.job {
+                Job::Scan => format!(
+                    "suppress it in the code: `// retry-check: allow({})`",
+                    other.code
+                ),
+                _ => "not a rule an `allow` entry applies to".to_string(),
+            },
+        ),
+        None => {
+            let names: Vec<&str> = allowable.iter().flat_map(|l| [l.code, l.name]).collect();
+            (
+                format!("`allow` names unknown rule `{written}`"),
+                match retry_check_contract::did_you_mean(written, &names) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "not a retry-check rule".to_string(),
+                },
+            )
+        }
+    };
+    Diagnostic::new(INVALID_CONTRACT, "unknown_rule", Severity::Error, message)
+        .with_primary(entry.rule.span.clone(), label)
+        .with_help("run `cargo retry-check rules` for the list of codes and names")
+}
+
+fn job_name(job: Job) -> &'static str {
+    match job {
+        Job::Parse => "the contract parser",
+        Job::Lint => "`lint`",
+        Job::Scan => "`scan`",
+        Job::Simulate => "`simulate`",
+        Job::Storm => "`storm`",
+        Job::Model => "`model`",
+    }
+}
+
+/// Run every contract rule through `engine` (which marks [`Job::Lint`] as
+/// run); diagnostics in rule order, unsorted, without the `allow` report.
+pub fn lint_with(set: &ContractSet, engine: &mut Engine<'_>) -> Vec<Diagnostic> {
+    engine.ran(Job::Lint);
     let cx = Context::new(set);
-    let mut used: HashSet<(ItemId, usize)> = HashSet::new();
     let mut out = Vec::new();
     for rule in all_rules() {
         let mut findings = Vec::new();
         (rule.check)(&cx, &mut findings);
         for f in findings {
-            if let Some(hit) = suppressed_by(set, rule, &f) {
-                used.insert(hit);
-                continue;
-            }
-            if let Some(d) = to_diagnostic(rule, f, levels) {
-                out.push(d);
-            }
+            out.extend(engine.report(rule.lint, f));
         }
     }
-    check_suppressions(set, levels, &used, &mut out);
-    out.sort_by(Diagnostic::cmp_by_location);
     out
 }
 
-/// Does `allow = [...]` on one of the finding's items name this rule?
-fn suppressed_by(set: &ContractSet, rule: &Rule, f: &Finding) -> Option<(ItemId, usize)> {
-    for item in &f.items {
-        for (i, entry) in set.allows(*item).iter().enumerate() {
-            if find_rule(&entry.rule.value).is_some_and(|r| r.code == rule.code) {
-                return Some((*item, i));
-            }
-        }
-    }
-    None
-}
-
-/// The level a finding is reported at, or `None` when it is allowed.
-fn effective(
-    rule: &Rule,
-    escalation: Escalation,
-    levels: &LintLevels,
-) -> Option<(Severity, String)> {
-    let (configured, source) = levels.level_of(rule);
-    let mut level = configured;
-    match (escalation, configured) {
-        (Escalation::Raise, Level::Warn) => level = Level::Deny,
-        (Escalation::Lower, Level::Deny) => level = Level::Warn,
-        _ => {}
-    }
-    let mut note = match &source {
-        LevelSource::Default => format!("`{}` is set to `{}` by default", rule.name, configured),
-        LevelSource::Config => format!(
-            "`{}` is set to `{}` in [workspace.metadata.retry-check.lints]",
-            rule.name, configured
-        ),
-        LevelSource::CommandLine(flag) => {
-            format!("`{}` is set to `{}` by `{flag}`", rule.name, configured)
-        }
-    };
-    if level != configured {
-        note.push_str(&format!(", and this case is `{level}`"));
-    }
-    if level == Level::Warn {
-        match levels.warnings() {
-            Some((Level::Allow, _)) => return None,
-            Some((Level::Deny, src)) => {
-                level = Level::Deny;
-                if let LevelSource::CommandLine(flag) = src {
-                    note.push_str(&format!("; `{flag}` turns warnings into errors"));
-                } else {
-                    note.push_str("; `warnings` is set to `deny`");
-                }
-            }
-            _ => {}
-        }
-    }
-    let severity = match level {
-        Level::Allow => return None,
-        Level::Warn => Severity::Warning,
-        Level::Deny => Severity::Error,
-    };
-    Some((severity, note))
-}
-
-fn to_diagnostic(rule: &Rule, f: Finding, levels: &LintLevels) -> Option<Diagnostic> {
-    let (severity, level_note) = effective(rule, f.escalation, levels)?;
-    let mut d = Diagnostic::new(rule.code, rule.name, severity, f.message)
-        .with_primary(f.primary.span, f.primary.message);
-    d.secondary = f.secondary;
-    d.notes = f.notes;
-    d.notes.push(level_note);
-    d.help = f.help;
-    d.help.push(format!(
-        "for more information, run `cargo retry-check explain {}`",
-        rule.code
-    ));
-    Some(d)
-}
-
-fn check_suppressions(
-    set: &ContractSet,
-    levels: &LintLevels,
-    used: &HashSet<(ItemId, usize)>,
-    out: &mut Vec<Diagnostic>,
-) {
-    let unused_rule = crate::rules::UNUSED_SUPPRESSION;
-    for item in set.items() {
-        for (i, entry) in set.allows(item).iter().enumerate() {
-            if find_rule(&entry.rule.value).is_none() {
-                let names: Vec<&str> = all_rules().iter().flat_map(|r| [r.code, r.name]).collect();
-                let label = match retry_check_contract::did_you_mean(&entry.rule.value, &names) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "not a retry-check rule".to_string(),
-                };
-                out.push(
-                    Diagnostic::new(
-                        INVALID_CONTRACT,
-                        "unknown_rule",
-                        Severity::Error,
-                        format!("`allow` names unknown rule `{}`", entry.rule.value),
-                    )
-                    .with_primary(entry.rule.span.clone(), label)
-                    .with_help("run `cargo retry-check rules` for the list of codes and names"),
-                );
-            } else if !used.contains(&(item, i)) {
-                let f = Finding::new(
-                    format!("unused suppression of `{}`", entry.rule.value),
-                    entry.rule.span.clone(),
-                    "nothing here triggers this rule",
-                )
-                .help("remove it, so that a future regression is reported");
-                if let Some(d) = to_diagnostic(unused_rule, f, levels) {
-                    out.push(d);
-                }
-            }
-        }
-    }
+/// Run all contract rules and return the diagnostics to show, sorted by
+/// location, with the unknown and unused `allow` entries. `allow` entries
+/// may name the contract rules only; the CLI's engine knows every lint.
+pub fn lint(set: &ContractSet, levels: &LintLevels) -> Vec<Diagnostic> {
+    let known = crate::lints();
+    let mut engine = Engine::new(levels, &known).with_contracts(set);
+    let mut out = lint_with(set, &mut engine);
+    out.extend(engine.allow_diagnostics());
+    out.sort_by(Diagnostic::cmp_by_location);
+    out
 }

@@ -1,19 +1,22 @@
-//! What a rule's check function produces.
+//! What a check function produces, whichever job runs it.
 
 use retry_check_contract::ItemId;
 use retry_check_diagnostics::{Label, Span};
 
 /// Some rules are more serious in some cases (RC004 on a non-idempotent
-/// operation, RC018 above 1.0, RC019 at 27x) and milder in others (RC011
-/// between 0 and 1). The engine applies this on top of the configured
-/// level: `Raise` turns warn into deny, `Lower` turns deny into warn; allow
-/// always stays allow.
+/// operation, RC018 above 1.0, RC019 at 27x, a simulated counterexample)
+/// and milder in others (RC011 between 0 and 1). The engine applies this on
+/// top of the configured level: `Raise` turns warn into deny, `Lower` turns
+/// deny into warn; allow always stays allow. `Info` is a case the check
+/// could not decide (the scanner met a value it cannot evaluate): reported
+/// as `info` whatever the level, unless the rule is at allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Escalation {
     #[default]
     AsConfigured,
     Raise,
     Lower,
+    Info,
 }
 
 /// One instance of a rule firing.
@@ -27,6 +30,9 @@ pub struct Finding {
     /// Items whose `allow = [...]` may suppress this finding.
     pub items: Vec<ItemId>,
     pub escalation: Escalation,
+    /// A Mermaid diagram for reports that draw one (a counterexample's
+    /// timeline).
+    pub diagram: Option<String>,
 }
 
 impl Finding {
@@ -39,6 +45,7 @@ impl Finding {
             help: Vec::new(),
             items: Vec::new(),
             escalation: Escalation::AsConfigured,
+            diagram: None,
         }
     }
 
@@ -69,6 +76,17 @@ impl Finding {
 
     pub fn lower(mut self) -> Self {
         self.escalation = Escalation::Lower;
+        self
+    }
+
+    /// Report at `info`: the check could not decide.
+    pub fn info(mut self) -> Self {
+        self.escalation = Escalation::Info;
+        self
+    }
+
+    pub fn diagram(mut self, mermaid: impl Into<String>) -> Self {
+        self.diagram = Some(mermaid.into());
         self
     }
 }

@@ -1,91 +1,7 @@
-//! Lint levels and groups, and how defaults, workspace configuration and
-//! command-line flags combine into one level per rule.
+//! How defaults, workspace configuration and command-line flags combine
+//! into one level per lint.
 
-use std::fmt;
-
-use crate::Rule;
-
-/// What happens when a rule fires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Level {
-    Allow,
-    Warn,
-    Deny,
-}
-
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Allow => "allow",
-            Level::Warn => "warn",
-            Level::Deny => "deny",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Level> {
-        match s {
-            "allow" => Some(Level::Allow),
-            "warn" => Some(Level::Warn),
-            "deny" => Some(Level::Deny),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Rule groups, as in clippy: each has a default level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Group {
-    /// Contracts that will double-execute or misbehave: deny.
-    Correctness,
-    /// Probably wrong or dangerous under load: warn.
-    Suspicious,
-    /// Missing safety nets and conventions: warn.
-    Style,
-    /// Opinionated checks, off by default: allow.
-    Pedantic,
-}
-
-impl Group {
-    pub const ALL: &'static [Group] = &[
-        Group::Correctness,
-        Group::Suspicious,
-        Group::Style,
-        Group::Pedantic,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Group::Correctness => "correctness",
-            Group::Suspicious => "suspicious",
-            Group::Style => "style",
-            Group::Pedantic => "pedantic",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Group> {
-        Group::ALL.iter().copied().find(|g| g.as_str() == s)
-    }
-
-    pub fn default_level(self) -> Level {
-        match self {
-            Group::Correctness => Level::Deny,
-            Group::Suspicious | Group::Style => Level::Warn,
-            Group::Pedantic => Level::Allow,
-        }
-    }
-}
-
-impl fmt::Display for Group {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use retry_check_diagnostics::{find_lint, Group, Level, Lint};
 
 /// What a level setting applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,14 +15,9 @@ pub enum Selector {
 
 impl Selector {
     /// Parse `RC001`, `key_ttl_shorter_than_retry_window`, a group name, or
-    /// `warnings`. Codes are case-insensitive; `-` may stand for `_`.
-    pub fn parse(s: &str) -> Result<Selector, String> {
-        Selector::parse_with(s, &[])
-    }
-
-    /// [`Selector::parse`] that also knows the rules of other catalogues
-    /// (the code rules of the scanner), given as `(code, name)` pairs.
-    pub fn parse_with(s: &str, extra: &[(&'static str, &'static str)]) -> Result<Selector, String> {
+    /// `warnings`, naming one of `known` (the catalogue). Codes are
+    /// case-insensitive; `-` may stand for `_`.
+    pub fn parse(s: &str, known: &[&'static Lint]) -> Result<Selector, String> {
         let norm = s.trim().replace('-', "_");
         if norm == "warnings" {
             return Ok(Selector::Warnings);
@@ -114,17 +25,21 @@ impl Selector {
         if let Some(g) = Group::parse(&norm) {
             return Ok(Selector::Group(g));
         }
-        if let Some(rule) = crate::find_rule(&norm) {
-            return Ok(Selector::Rule(rule.code));
+        if let Some(lint) = find_lint(known, &norm) {
+            if !lint.is_configurable() {
+                return Err(format!(
+                    "`{s}` ({} {}) is an error of the contract files, not a lint: \
+                     no level applies to it",
+                    lint.code, lint.name
+                ));
+            }
+            return Ok(Selector::Rule(lint.code));
         }
-        if let Some((code, _)) = extra
+        let mut candidates: Vec<&str> = known
             .iter()
-            .find(|(code, name)| code.eq_ignore_ascii_case(&norm) || *name == norm)
-        {
-            return Ok(Selector::Rule(code));
-        }
-        let mut candidates: Vec<&str> = crate::all_rules().iter().map(|r| r.name).collect();
-        candidates.extend(extra.iter().map(|(_, name)| *name));
+            .filter(|l| l.is_configurable())
+            .map(|l| l.name)
+            .collect();
         candidates.extend(Group::ALL.iter().map(|g| g.as_str()));
         candidates.push("warnings");
         let hint = retry_check_contract::did_you_mean(&norm, &candidates)
@@ -176,20 +91,14 @@ impl LintLevels {
         }
     }
 
-    /// The configured level of a rule and where it came from.
-    pub fn level_of(&self, rule: &Rule) -> (Level, LevelSource) {
-        self.level_for(rule.code, rule.group, rule.default_level)
-    }
-
-    /// The configured level of any rule given by code, group and default
-    /// level (code rules of the scanner use this).
-    pub fn level_for(&self, code: &str, group: Group, default: Level) -> (Level, LevelSource) {
-        let mut level = default;
+    /// The configured level of a lint and where it came from.
+    pub fn level_of(&self, lint: &Lint) -> (Level, LevelSource) {
+        let mut level = lint.default_level;
         let mut source = LevelSource::Default;
         for (sel, l, src) in &self.settings {
             let applies = match sel {
-                Selector::Rule(c) => *c == code,
-                Selector::Group(g) => *g == group,
+                Selector::Rule(c) => *c == lint.code,
+                Selector::Group(g) => *g == lint.group,
                 Selector::Warnings => false,
             };
             if applies {

@@ -1,13 +1,20 @@
-//! The retry-check rule catalog and lint engine.
+//! The contract rules and the one engine that turns every job's findings
+//! into diagnostics.
 //!
-//! Each rule lives in its own file under [`rules`] (clippy and ruff style):
-//! a static [`Rule`] with its code, name, group, default level, a one-line
-//! summary, the long `explain` text (What it does / Why it matters / Example
-//! / How to fix / Source), and a `check` function over a [`Context`].
+//! * Each contract rule lives in its own file under [`rules`] (clippy and
+//!   ruff style): a static [`Rule`] with its declaration ([`Lint`]: code,
+//!   name, group, default level, summary, the long `explain` text) and a
+//!   `check` function over a [`Context`]. `rules/mod.rs` lists them; a test
+//!   keeps that list equal to the directory.
+//! * [`Engine`] applies levels ([`LintLevels`]: defaults, configuration,
+//!   `-A/-W/-D` in order, `warnings`), escalation and suppressions (a
+//!   contract's per-item `allow`, and any other [`Suppressions`] such as the
+//!   scanner's comments) to the findings of lint, scan, storm and simulate
+//!   alike, and reports unknown and unused `allow` entries of the jobs that
+//!   ran.
 //!
-//! [`lint`] runs them all and applies [`LintLevels`] and per-item `allow`
-//! suppressions. The crate knows nothing of the CLI, so the scanner and the
-//! model checker can reuse it.
+//! [`lint`] runs every contract rule through the engine. The crate knows
+//! nothing of the CLI.
 
 mod context;
 mod engine;
@@ -17,37 +24,34 @@ pub mod rules;
 mod text;
 
 pub use context::{Context, Target};
-pub use engine::lint;
+pub use engine::{lint, lint_with, Engine, Suppressions};
 pub use finding::{Escalation, Finding};
-pub use level::{Group, Level, LevelSource, LintLevels, Selector};
+pub use level::{LevelSource, LintLevels, Selector};
+pub use retry_check_diagnostics::{find_lint, Group, Job, Level, Lint};
 
-/// A lint rule.
+/// A contract rule: its declaration and its check.
 #[derive(Debug)]
 pub struct Rule {
-    /// Stable code, `RC001`.
-    pub code: &'static str,
-    /// snake_case name, usable wherever a code is.
-    pub name: &'static str,
-    pub group: Group,
-    pub default_level: Level,
-    /// One line for `rules` and SARIF short descriptions.
-    pub summary: &'static str,
-    /// Markdown: What it does / Why it matters / Example / How to fix / Source.
-    pub explain: &'static str,
+    pub lint: &'static Lint,
     /// Push a [`Finding`] for every instance.
     pub check: fn(&Context<'_>, &mut Vec<Finding>),
 }
 
-/// Every rule, in code order.
+/// Every contract rule, in code order.
 pub fn all_rules() -> &'static [&'static Rule] {
     rules::ALL
 }
 
-/// A rule by code (`RC001`, any case) or name (`key_ttl_shorter_than_retry_window`).
+/// The declarations of the contract rules, in code order.
+pub fn lints() -> Vec<&'static Lint> {
+    all_rules().iter().map(|r| r.lint).collect()
+}
+
+/// A contract rule by code (`RC001`, any case) or name
+/// (`key_ttl_shorter_than_retry_window`, `-` for `_`).
 pub fn find_rule(code_or_name: &str) -> Option<&'static Rule> {
-    let s = code_or_name.trim();
     all_rules()
         .iter()
         .copied()
-        .find(|r| r.code.eq_ignore_ascii_case(s) || r.name == s || r.name == s.replace('-', "_"))
+        .find(|r| r.lint.is_named(code_or_name))
 }

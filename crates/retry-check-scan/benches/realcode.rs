@@ -32,8 +32,8 @@ use std::time::Instant;
 
 use retry_check_diagnostics::{Diagnostic, SourceMap};
 use retry_check_scan::{
-    lint_scan_with, scan_file_with, scan_manifest, Attempts, FileScan, Jitter, OptDur, Policy,
-    Predicate, ScanOptions, Val,
+    lint_scan_at_defaults, scan_file_with, scan_manifest, Attempts, FileScan, Jitter, OptDur,
+    Policy, Predicate, ScanOptions, Val,
 };
 
 struct Args {
@@ -209,7 +209,7 @@ fn scan_all(inputs: &[Input], sources: &mut SourceMap, options: &ScanOptions) ->
         };
         let (scan, diagnostics) = match result {
             Ok(scan) => {
-                let d = lint_scan_with(&scan, None, |r| r.default_level);
+                let d = lint_scan_at_defaults(&scan);
                 (Some(scan), d)
             }
             Err(d) => (None, vec![*d]),

@@ -10,7 +10,8 @@
 //! source text, never guessed.
 //!
 //! [`lint_scan`] runs the code rules (RC101 and up, one file each under
-//! [`rules`]) over a [`FileScan`] and returns [`Diagnostic`]s.
+//! [`rules`]) over a [`FileScan`] through the run's lint engine and returns
+//! [`Diagnostic`]s.
 //!
 //! A file that does not parse yields an `RC100 unparsable_source`
 //! diagnostic; no input panics.
@@ -21,15 +22,19 @@ mod extract;
 mod manifest;
 mod options;
 pub mod policy;
+mod rc100_unparsable_source;
 pub mod rules;
 mod suppress;
 
-use retry_check_diagnostics::{Diagnostic, SourceId, SourceMap, Span};
+use retry_check_diagnostics::{Diagnostic, Severity, SourceId, SourceMap, Span};
 
 pub use manifest::scan_manifest;
-pub use options::{ScanOptions, Unparsable};
+pub use options::ScanOptions;
 pub use policy::{Attempts, Dur, Jitter, OptDur, Policy, Predicate, RetryCrate, Schedule, Val};
-pub use rules::{all_code_rules, find_code_rule, lint_scan, lint_scan_with, CodeContext, CodeRule};
+pub use rc100_unparsable_source::UNPARSABLE_SOURCE;
+pub use rules::{
+    all_code_rules, find_code_rule, lint_scan, lint_scan_at_defaults, lints, CodeContext, CodeRule,
+};
 pub use suppress::{Binding, Suppression};
 
 /// Everything the scanner learnt about one file.
@@ -140,11 +145,13 @@ pub fn scan_file_with(
             let end = r.end.min(text.len());
             let start = r.start.min(end);
             Err(Box::new(
-                options
-                    .unparsable_diagnostic(format!(
-                        "could not parse `{path}`: {what}; the file was not checked"
-                    ))
-                    .with_primary(Span::new(id, start..end), what),
+                Diagnostic::new(
+                    UNPARSABLE_SOURCE.code,
+                    UNPARSABLE_SOURCE.name,
+                    Severity::Error,
+                    format!("could not parse `{path}`: {what}; the file was not checked"),
+                )
+                .with_primary(Span::new(id, start..end), what),
             ))
         }
     };

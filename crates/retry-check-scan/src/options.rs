@@ -1,40 +1,45 @@
-//! What a scan looks at and how strict it is: test code, files that do not
-//! parse, and notes about code the scanner could not analyse. The CLI maps
-//! its flags and `[workspace.metadata.retry-check]` keys onto
-//! [`ScanOptions`]; everything they mean is decided here.
+//! What a scan looks at: test code, and notes about code the scanner could
+//! not analyse. The CLI maps its flags and `[workspace.metadata.retry-check]`
+//! keys onto [`ScanOptions`]; everything they mean is decided here. (How a
+//! file that does not parse is reported is RC100's level: `deny` by
+//! default, `-W unparsable_source` downgrades it.)
 
 use std::path::{Component, Path};
 
-use retry_check_diagnostics::{Diagnostic, Severity};
-
-/// How a scan treats test code and files it cannot check.
+/// What a scan looks at beyond production code.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ScanOptions {
-    /// Also scan test code: `#[cfg(test)]` items, `#[test]`-style
+    /// Also scan test code: items under `#[cfg(test)]`, `#[test]`-style
     /// functions, and files under a `tests/` directory or named `tests.rs`.
     pub include_tests: bool,
     /// Report code the scanner saw but did not analyse (RC119, `info`),
     /// such as retry loops inside `macro_rules!` bodies.
     pub verbose: bool,
-    /// How a file that cannot be read or parsed is reported (RC100).
-    pub unparsable: Unparsable,
-}
-
-/// The severity of `RC100 unparsable_source`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Unparsable {
-    /// An error: the run exits 1, as a linter does on a syntax error (the
-    /// file was not checked, so the run cannot say it is clean).
-    #[default]
-    Error,
-    /// A warning: reported, but the run's exit code ignores it.
-    Warn,
 }
 
 impl ScanOptions {
-    /// Whether a file at `rel` (relative to the workspace or scan root) is
-    /// test code that the scan skips: a `tests` directory anywhere on the
-    /// path, or a file named `tests.rs`.
+    /// Whether the file at `path` is test code that the scan skips: judged
+    /// by [`Self::skips_path`] on its path inside its package (the nearest
+    /// directory above it with a Cargo.toml), so that a package that sits
+    /// under a `tests/` directory (a fixture workspace) is not test code
+    /// itself.
+    pub fn skips_file(&self, path: &Path) -> bool {
+        if self.include_tests {
+            return false;
+        }
+        let package = path
+            .ancestors()
+            .skip(1)
+            .find(|d| d.join("Cargo.toml").is_file());
+        let rel = package
+            .and_then(|p| path.strip_prefix(p).ok())
+            .unwrap_or(path);
+        self.skips_path(rel)
+    }
+
+    /// Whether a file at `rel` (relative to its package) is test code that
+    /// the scan skips: a `tests` directory anywhere on the path, or a file
+    /// named `tests.rs`.
     pub fn skips_path(&self, rel: &Path) -> bool {
         if self.include_tests {
             return false;
@@ -45,15 +50,6 @@ impl ScanOptions {
             Component::Normal(s) => s == "tests.rs",
             _ => false,
         })
-    }
-
-    /// The `RC100` diagnostic for a file that could not be checked.
-    pub fn unparsable_diagnostic(&self, message: impl Into<String>) -> Diagnostic {
-        let severity = match self.unparsable {
-            Unparsable::Error => Severity::Error,
-            Unparsable::Warn => Severity::Warning,
-        };
-        Diagnostic::new("RC100", "unparsable_source", severity, message)
     }
 }
 

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use retry_check_diagnostics::{render, SourceMap};
 use retry_check_scan::{
-    lint_scan, scan_source, Attempts, Dur, FileScan, Jitter, OptDur, Predicate, RetryCrate, Val,
+    lint_scan_at_defaults, scan_source, Attempts, Dur, FileScan, Jitter, OptDur, Predicate,
+    RetryCrate, Val,
 };
 
 fn scan(name: &str) -> (SourceMap, FileScan) {
@@ -32,7 +33,7 @@ fn render_policies(sources: &SourceMap, scan: &FileScan) -> String {
             lc.column
         ));
     }
-    let diags = lint_scan(scan, |r| r.default_level);
+    let diags = lint_scan_at_defaults(scan);
     out.push_str("--- findings ---\n");
     out.push_str(&render::short_report(&diags, sources, 1));
     out

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use retry_check_diagnostics::{render, Diagnostic, Severity, SourceMap};
-use retry_check_scan::{lint_scan, scan_file_with, FileScan, ScanOptions};
+use retry_check_scan::{lint_scan_at_defaults, scan_file_with, FileScan, ScanOptions};
 use syn::spanned::Spanned;
 
 struct Pattern {
@@ -92,7 +92,7 @@ fn render(sources: &SourceMap, scan: &FileScan, diags: &[Diagnostic]) -> String 
 
 fn check_pattern(name: &str) {
     let (sources, scan, pattern) = scan(name);
-    let diags = lint_scan(&scan, |r| r.default_level);
+    let diags = lint_scan_at_defaults(&scan);
     let fns = functions(sources.text(scan.source));
     let hits: Vec<usize> = diags
         .iter()

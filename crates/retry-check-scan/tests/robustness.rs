@@ -3,14 +3,14 @@
 
 use proptest::prelude::*;
 use retry_check_diagnostics::SourceMap;
-use retry_check_scan::{lint_scan, scan_source};
+use retry_check_scan::{lint_scan_at_defaults, scan_source};
 
 fn scan_text(text: &str) {
     let mut sources = SourceMap::new();
     let id = sources.add("fuzz.rs", text.to_string());
     match scan_source(&sources, id) {
         Ok(scan) => {
-            let _ = lint_scan(&scan, |r| r.default_level);
+            let _ = lint_scan_at_defaults(&scan);
         }
         Err(d) => {
             assert_eq!(d.code, "RC100");

@@ -35,14 +35,17 @@
 //!
 //! Each scenario runs twice: with the contracts as written and with the
 //! recommended fix ([`policy::Fix`]: full jitter where there is none, a
-//! 10% retry budget where there is neither budget nor breaker).
+//! 10% retry budget where there is neither budget nor breaker). The storm
+//! rules (RC034-RC036, [`rules`]) judge the two runs.
 
 pub mod chart;
 pub mod policy;
+pub mod rules;
 pub mod sim;
 
-use retry_check_contract::{ContractSet, ItemId};
-use retry_check_diagnostics::{Diagnostic, Severity};
+use retry_check_contract::ContractSet;
+use retry_check_diagnostics::Diagnostic;
+use retry_check_rules::{Engine, LintLevels};
 use serde_json::{json, Value};
 
 pub use policy::{Fix, Policy};
@@ -196,8 +199,21 @@ impl StormReport {
     }
 }
 
-/// Simulate `scenario` on the contract set, with and without the fix.
+/// [`simulate_with`] at the default levels.
 pub fn simulate(set: &ContractSet, scenario: &Scenario) -> Result<StormReport, String> {
+    let levels = LintLevels::new();
+    let known = rules::lints();
+    let mut engine = Engine::new(&levels, &known).with_contracts(set);
+    simulate_with(set, scenario, &mut engine)
+}
+
+/// Simulate `scenario` on the contract set, with and without the fix; the
+/// storm rules' findings go through `engine` (levels, `allow` entries).
+pub fn simulate_with(
+    set: &ContractSet,
+    scenario: &Scenario,
+    engine: &mut Engine<'_>,
+) -> Result<StormReport, String> {
     let topo = Topology::new(set, scenario.target.as_deref())?;
     if topo.roots.is_empty() {
         return Err(
@@ -255,7 +271,12 @@ pub fn simulate(set: &ContractSet, scenario: &Scenario) -> Result<StormReport, S
         runs: (without, with_fix),
         diagnostics: Vec::new(),
     };
-    report.diagnostics = diagnostics(set, &topo, &report);
+    let cx = rules::StormContext {
+        set,
+        topo: &topo,
+        report: &report,
+    };
+    report.diagnostics = rules::findings(&cx, engine);
     Ok(report)
 }
 
@@ -311,219 +332,6 @@ fn recovery(s: &ServerSeries, scenario: &Scenario) -> Option<usize> {
         let until = (k + RECOVERY_HOLD_S).min(secs);
         (until - k == RECOVERY_HOLD_S && (k..until).all(healthy)).then_some(k - end)
     })
-}
-
-fn allowed(set: &ContractSet, item: ItemId, code: &str, name: &str) -> bool {
-    set.allows(item)
-        .iter()
-        .any(|a| a.rule.value.eq_ignore_ascii_case(code) || a.rule.value == name)
-}
-
-fn rule(code: &str) -> (&'static str, &'static str, Severity) {
-    match retry_check_rules::find_rule(code) {
-        Some(r) => (
-            r.code,
-            r.name,
-            match r.default_level {
-                retry_check_rules::Level::Deny => Severity::Error,
-                _ => Severity::Warning,
-            },
-        ),
-        None => ("RC900", "simulated_violation", Severity::Error),
-    }
-}
-
-/// Code of the storm rules (registered in the rules crate for `rules` and
-/// `explain`; only this crate produces them).
-pub const STORM_OVERLOAD: &str = "RC034";
-pub const RETRY_HERD: &str = "RC035";
-pub const UNBOUNDED_STORM_AMPLIFICATION: &str = "RC036";
-
-fn diagnostics(set: &ContractSet, topo: &Topology, report: &StormReport) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let sc = &report.scenario;
-    for s in &report.servers {
-        let server = &set.servers[s.index];
-        let item = ItemId::Server(s.index);
-        // RC034: overload beyond the declared bound.
-        let (code, name, sev) = rule(STORM_OVERLOAD);
-        if s.capacity_declared
-            && s.without.peak_load_factor > s.max_load_factor
-            && !allowed(set, item, code, name)
-        {
-            let span = server
-                .max_load_factor
-                .as_ref()
-                .map(|m| (m.span.clone(), format!("at most {}x capacity", m.value)))
-                .or_else(|| {
-                    server.capacity_per_sec.as_ref().map(|c| {
-                        (
-                            c.span.clone(),
-                            format!(
-                                "capacity {}/s, default bound {}x",
-                                c.value, DEFAULT_MAX_LOAD_FACTOR
-                            ),
-                        )
-                    })
-                })
-                .unwrap_or_else(|| (server.name.span.clone(), "this server".into()));
-            let mut d = Diagnostic::new(
-                code,
-                name,
-                sev,
-                format!(
-                    "in a simulated {}, retries drive `{}` to {:.2}x its capacity (bound {}x)",
-                    incident_word(sc),
-                    s.name,
-                    s.without.peak_load_factor,
-                    s.max_load_factor
-                ),
-            )
-            .with_primary(span.0, span.1);
-            for (ci, c) in set.clients.iter().enumerate() {
-                if topo.reaches[ci].contains(&(s.index as u32)) && topo.policies[ci].retries() {
-                    d = d.with_secondary(c.retry_span(), format!("`{}` retries", c.name.value));
-                }
-            }
-            d = d
-                .with_note(format!(
-                    "peak {:.0} attempts/s at {}s against {:.0}/s; {}; {}",
-                    s.without.peak_load_factor * s.capacity,
-                    s.without.peak_at_s,
-                    s.capacity,
-                    recovery_text(s.without.recovery_s),
-                    sc.describe()
-                ))
-                .with_help(fix_help(report, topo, s.index, |f| {
-                    format!("{:.2}x", f.peak_load_factor)
-                }));
-            out.push(d);
-        }
-        // RC035: synchronised retries.
-        let (code, name, sev) = rule(RETRY_HERD);
-        if s.incident && s.without.herd_spike >= HERD_SPIKE {
-            for (ci, c) in set.clients.iter().enumerate() {
-                let p = &topo.policies[ci];
-                if !topo.targets[ci].contains(&(s.index as u32))
-                    || !p.fix().full_jitter
-                    || allowed(set, ItemId::Client(ci), code, name)
-                {
-                    continue;
-                }
-                let span = c
-                    .backoff
-                    .as_ref()
-                    .map(|b| b.jitter.as_ref().map_or(b.span.clone(), |j| j.span.clone()))
-                    .unwrap_or_else(|| c.retry_span());
-                out.push(
-                    Diagnostic::new(
-                        code,
-                        name,
-                        sev,
-                        format!(
-                            "`{}`'s un-jittered retries reach `{}` as a herd: {:.1}x the second's mean in 100 ms",
-                            c.name.value, s.name, s.without.herd_spike
-                        ),
-                    )
-                    .with_primary(span, "no jitter")
-                    .with_note(format!(
-                        "the {} failed every instance's request at once; each retry wave repeats it ({} instances); with full jitter the peak is {:.1}x",
-                        incident_word(sc),
-                        p.fleet_clients,
-                        s.with_fix.herd_spike
-                    ))
-                    .with_help("add `jitter = \"full\"` to `backoff`"),
-                );
-            }
-        }
-        // RC036: amplification with nothing to bound it.
-        let (code, name, sev) = rule(UNBOUNDED_STORM_AMPLIFICATION);
-        if s.incident && s.without.incident_amplification > AMPLIFICATION_BOUND {
-            for (ci, c) in set.clients.iter().enumerate() {
-                let p = &topo.policies[ci];
-                if !topo.reaches[ci].contains(&(s.index as u32))
-                    || !p.retries()
-                    || !p.fix().budget
-                    || allowed(set, ItemId::Client(ci), code, name)
-                {
-                    continue;
-                }
-                out.push(
-                    Diagnostic::new(
-                        code,
-                        name,
-                        sev,
-                        format!(
-                            "`{}` retries with neither budget nor breaker, and `{}` receives {:.1} attempts per request during the {} (bound {})",
-                            c.name.value,
-                            s.name,
-                            s.without.incident_amplification,
-                            incident_word(sc),
-                            AMPLIFICATION_BOUND
-                        ),
-                    )
-                    .with_primary(c.retry_span(), format!("up to {} attempts", p.max_attempts))
-                    .with_note(format!(
-                        "with a 10% retry budget: {:.1} attempts per request",
-                        s.with_fix.incident_amplification
-                    ))
-                    .with_help("add `budget = { ratio = 0.1 }` (or a `breaker`), and retry at one layer of the stack only"),
-                );
-            }
-        }
-    }
-    for d in &mut out {
-        d.help.push(format!(
-            "for more information, run `cargo retry-check explain {}`",
-            d.code
-        ));
-    }
-    out.sort_by_key(|d| d.sort_key());
-    out
-}
-
-fn incident_word(sc: &Scenario) -> &'static str {
-    match sc.incident {
-        Incident::Outage => "outage",
-        Incident::Brownout(_) => "brownout",
-        Incident::Slowdown(_) => "slowdown",
-    }
-}
-
-fn recovery_text(r: Option<usize>) -> String {
-    match r {
-        Some(s) => format!("recovered {s}s after the incident"),
-        None => "did not recover within the scenario".to_string(),
-    }
-}
-
-fn fix_help(
-    report: &StormReport,
-    topo: &Topology,
-    server: usize,
-    figure: impl Fn(&Figures) -> String,
-) -> String {
-    let fixes: Vec<String> = report
-        .fixes
-        .iter()
-        .enumerate()
-        .filter(|(ci, (_, f))| !f.is_empty() && topo.reaches[*ci].contains(&(server as u32)))
-        .map(|(_, (name, f))| format!("`{name}`: {}", f.describe()))
-        .collect();
-    let with = report
-        .servers
-        .iter()
-        .find(|s| s.index == server)
-        .map(|s| figure(&s.with_fix))
-        .unwrap_or_default();
-    if fixes.is_empty() {
-        "lower the attempts, add a retry budget or a breaker, or raise `capacity_per_sec`".into()
-    } else {
-        format!(
-            "with the recommended fix ({}), the peak is {with}",
-            fixes.join("; ")
-        )
-    }
 }
 
 /// The report as one JSON object (the `storm` summary).

@@ -2,8 +2,10 @@
 //! diagnostics are snapshotted), `fixtures/<code>_good.toml` does not.
 
 use retry_check_contract::load;
-use retry_check_diagnostics::{render, Diagnostic, SourceMap};
+use retry_check_diagnostics::{Diagnostic, SourceMap};
 use retry_check_storm::{simulate, Scenario};
+use retry_check_test_support::fixtures::Fixture;
+use retry_check_test_support::rule_tests;
 
 fn run(file: &str) -> (SourceMap, Vec<Diagnostic>) {
     let path = format!("{}/tests/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -20,54 +22,12 @@ fn run(file: &str) -> (SourceMap, Vec<Diagnostic>) {
     (sources, report.diagnostics)
 }
 
-fn check(code: &str) {
-    let lower = code.to_lowercase();
-    let (sources, diags) = run(&format!("{lower}_bad.toml"));
-    let hits: Vec<&Diagnostic> = diags.iter().filter(|d| d.code == code).collect();
-    assert!(
-        !hits.is_empty(),
-        "{code}: the bad fixture does not trigger it"
-    );
-    let rendered: String = hits
-        .iter()
-        .map(|d| render::human(d, &sources, false) + "\n\n")
-        .collect();
-    insta::assert_snapshot!(lower.clone(), rendered);
-    let (sources, diags) = run(&format!("{lower}_good.toml"));
-    let hits: Vec<String> = diags
-        .iter()
-        .filter(|d| d.code == code)
-        .map(|d| render::human(d, &sources, false))
-        .collect();
-    assert!(
-        hits.is_empty(),
-        "{code}: the good fixture triggers it:\n{}",
-        hits.join("\n")
-    );
-}
-
-#[test]
-fn rc034_storm_overload() {
-    check("RC034");
-}
-
-#[test]
-fn rc035_retry_herd() {
-    check("RC035");
-}
-
-#[test]
-fn rc036_unbounded_storm_amplification() {
-    check("RC036");
-}
-
-#[test]
-fn every_simulated_rule_is_tested_here() {
-    let tested = ["RC034", "RC035", "RC036"];
-    assert_eq!(retry_check_rules::rules::SIMULATED, tested);
-    for code in tested {
-        assert!(retry_check_rules::find_rule(code).is_some());
-    }
+rule_tests! {
+    codes: retry_check_storm::rules::ALL.iter().map(|r| r.lint.code).collect(),
+    lint: |code: &str, fixture: Fixture| {
+        run(&format!("{}_{}.toml", code.to_lowercase(), fixture.as_str()))
+    },
+    registry: "StormRule",
 }
 
 #[test]

@@ -1,42 +1,45 @@
-//! The rule catalog: one file per rule.
-use crate::{Context, Finding, Rule};
-mod rc001_key_ttl_shorter_than_retry_window;
-mod rc002_retry_without_idempotency_key;
-mod rc003_retry_on_permanent_code;
-mod rc004_retry_on_doubtful_code;
-mod rc005_retry_on_client_error;
-mod rc006_too_many_attempts;
-mod rc007_invalid_attempts;
-mod rc008_no_backoff;
-mod rc009_backoff_bounds_inverted;
-mod rc010_no_backoff_cap;
-mod rc011_bad_multiplier;
-mod rc012_no_jitter;
-mod rc013_unbounded_retries;
-mod rc014_no_deadline;
-mod rc015_per_attempt_timeout_ineffective;
-mod rc016_unreachable_attempts;
-mod rc017_no_retry_budget;
-mod rc018_budget_too_generous;
-mod rc019_retry_amplification;
-mod rc020_ignores_retry_after;
-mod rc021_no_in_progress_state;
-mod rc022_lease_shorter_than_handler;
-mod rc023_child_deadline_exceeds_parent;
-mod rc024_no_fingerprint;
-mod rc025_nonstandard_idempotency_status;
-mod rc026_key_optional_for_unsafe_op;
-mod rc027_volatile_key_store;
-mod rc028_key_not_scoped;
-mod rc029_no_exhausted_state;
-mod rc030_hedging_non_idempotent;
-mod rc031_unknown_reference;
-mod rc032_breaker_counts_client_errors;
-mod rc033_breaker_open_shorter_than_backoff;
-mod rc034_storm_overload;
-mod rc035_retry_herd;
-mod rc036_unbounded_storm_amplification;
-mod rc099_unused_suppression;
+//! The contract rules, one file per rule (`rcNNN_<name>.rs`, each a
+//! `pub static RULE: Rule`). The list below is generated from the files of
+//! this directory: `cargo test` rewrites it when a file is added or removed
+//! (`registry_lists_every_rule_file`), so a new rule is one new file.
+
+use crate::Rule;
+
+// @generated registry: begin
+pub mod rc001_key_ttl_shorter_than_retry_window;
+pub mod rc002_retry_without_idempotency_key;
+pub mod rc003_retry_on_permanent_code;
+pub mod rc004_retry_on_doubtful_code;
+pub mod rc005_retry_on_client_error;
+pub mod rc006_too_many_attempts;
+pub mod rc007_invalid_attempts;
+pub mod rc008_no_backoff;
+pub mod rc009_backoff_bounds_inverted;
+pub mod rc010_no_backoff_cap;
+pub mod rc011_bad_multiplier;
+pub mod rc012_no_jitter;
+pub mod rc013_unbounded_retries;
+pub mod rc014_no_deadline;
+pub mod rc015_per_attempt_timeout_ineffective;
+pub mod rc016_unreachable_attempts;
+pub mod rc017_no_retry_budget;
+pub mod rc018_budget_too_generous;
+pub mod rc019_retry_amplification;
+pub mod rc020_ignores_retry_after;
+pub mod rc021_no_in_progress_state;
+pub mod rc022_lease_shorter_than_handler;
+pub mod rc023_child_deadline_exceeds_parent;
+pub mod rc024_no_fingerprint;
+pub mod rc025_nonstandard_idempotency_status;
+pub mod rc026_key_optional_for_unsafe_op;
+pub mod rc027_volatile_key_store;
+pub mod rc028_key_not_scoped;
+pub mod rc029_no_exhausted_state;
+pub mod rc030_hedging_non_idempotent;
+pub mod rc031_unknown_reference;
+pub mod rc032_breaker_counts_client_errors;
+pub mod rc033_breaker_open_shorter_than_backoff;
+pub mod rc099_unused_suppression;
 
 /// Every rule, in code order.
 pub static ALL: &[&Rule] = &[
@@ -73,19 +76,9 @@ pub static ALL: &[&Rule] = &[
     &rc031_unknown_reference::RULE,
     &rc032_breaker_counts_client_errors::RULE,
     &rc033_breaker_open_shorter_than_backoff::RULE,
-    &rc034_storm_overload::RULE,
-    &rc035_retry_herd::RULE,
-    &rc036_unbounded_storm_amplification::RULE,
     &rc099_unused_suppression::RULE,
 ];
+// @generated registry: end
 
 /// Reported by the engine itself for `allow` entries that suppress nothing.
 pub static UNUSED_SUPPRESSION: &Rule = &rc099_unused_suppression::RULE;
-
-/// Rules only the storm simulation (`cargo retry-check storm`, crate
-/// `retry-check-storm`) reports. They are listed here so that `rules`,
-/// `explain`, SARIF and lint levels know them; `lint` never produces them.
-pub static SIMULATED: &[&str] = &["RC034", "RC035", "RC036"];
-
-/// The `check` of a simulated rule: static linting finds nothing.
-pub(crate) fn simulated_only(_: &Context<'_>, _: &mut Vec<Finding>) {}

@@ -4,15 +4,18 @@ use retry_check_contract::derive::{RetryWindow, WindowSource};
 use retry_check_contract::ItemId;
 use retry_check_diagnostics::Span;
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC001",
-    name: "key_ttl_shorter_than_retry_window",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary: "a server forgets idempotency keys before a client stops retrying them",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC001",
+        name: "key_ttl_shorter_than_retry_window",
+        group: Group::Correctness,
+        default_level: Level::Deny,
+        job: Job::Lint,
+        summary: "a server forgets idempotency keys before a client stops retrying them",
+        explain: EXPLAIN,
+    },
     check,
 };
 

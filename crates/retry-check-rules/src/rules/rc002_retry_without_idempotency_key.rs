@@ -4,15 +4,18 @@ use retry_check_contract::{Client, Idempotency, ItemId, SideEffects, Status};
 use retry_check_diagnostics::Span;
 
 use crate::text::join_and;
-use crate::{Context, Finding, Group, Level, Rule, Target};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule, Target};
 
 pub static RULE: Rule = Rule {
-    code: "RC002",
-    name: "retry_without_idempotency_key",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary: "a client repeats a non-idempotent operation without an idempotency key that makes the repeat safe",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC002",
+        name: "retry_without_idempotency_key",
+        group: Group::Correctness,
+        default_level: Level::Deny,
+        job: Job::Lint,
+        summary: "a client repeats a non-idempotent operation without an idempotency key that makes the repeat safe",
+        explain: EXPLAIN,
+    },
     check,
 };
 

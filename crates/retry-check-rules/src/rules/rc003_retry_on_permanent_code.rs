@@ -2,15 +2,18 @@
 
 use retry_check_contract::{GrpcCode, ItemId, Status};
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC003",
-    name: "retry_on_permanent_code",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary: "a client retries on a gRPC code that repeating the same request cannot fix",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC003",
+        name: "retry_on_permanent_code",
+        group: Group::Correctness,
+        default_level: Level::Deny,
+        job: Job::Lint,
+        summary: "a client retries on a gRPC code that repeating the same request cannot fix",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -3,15 +3,18 @@
 use retry_check_contract::{GrpcCode, ItemId, Status};
 use retry_check_diagnostics::Span;
 
-use crate::{Context, Finding, Group, Level, Rule, Target};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule, Target};
 
 pub static RULE: Rule = Rule {
-    code: "RC004",
-    name: "retry_on_doubtful_code",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary: "a client retries on a gRPC code that may follow a completed operation or need a different response",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC004",
+        name: "retry_on_doubtful_code",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary: "a client retries on a gRPC code that may follow a completed operation or need a different response",
+        explain: EXPLAIN,
+    },
     check,
 };
 

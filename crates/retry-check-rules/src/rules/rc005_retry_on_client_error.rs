@@ -2,15 +2,18 @@
 
 use retry_check_contract::{ItemId, Sp, Status};
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC005",
-    name: "retry_on_client_error",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary: "a client retries on an HTTP 4xx status that the same request will get again",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC005",
+        name: "retry_on_client_error",
+        group: Group::Correctness,
+        default_level: Level::Deny,
+        job: Job::Lint,
+        summary: "a client retries on an HTTP 4xx status that the same request will get again",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -2,15 +2,18 @@
 
 use retry_check_contract::ItemId;
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC006",
-    name: "too_many_attempts",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary: "a live, deadline-bound client makes more than three attempts per request",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC006",
+        name: "too_many_attempts",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary: "a live, deadline-bound client makes more than three attempts per request",
+        explain: EXPLAIN,
+    },
     check,
 };
 

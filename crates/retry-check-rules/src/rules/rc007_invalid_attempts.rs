@@ -4,15 +4,18 @@ use retry_check_contract::{Client, ItemId};
 use retry_check_diagnostics::Span;
 
 use crate::text::join_and;
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC007",
-    name: "invalid_attempts",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary: "an attempt count that is invalid, or that makes the other retry settings dead",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC007",
+        name: "invalid_attempts",
+        group: Group::Correctness,
+        default_level: Level::Deny,
+        job: Job::Lint,
+        summary: "an attempt count that is invalid, or that makes the other retry settings dead",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -2,15 +2,18 @@
 
 use retry_check_contract::ItemId;
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC008",
-    name: "no_backoff",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary: "a client retries immediately, with no backoff delay",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC008",
+        name: "no_backoff",
+        group: Group::Correctness,
+        default_level: Level::Deny,
+        job: Job::Lint,
+        summary: "a client retries immediately, with no backoff delay",
+        explain: EXPLAIN,
+    },
     check,
 };
 

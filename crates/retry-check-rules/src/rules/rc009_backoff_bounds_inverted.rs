@@ -2,15 +2,18 @@
 
 use retry_check_contract::ItemId;
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC009",
-    name: "backoff_bounds_inverted",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary: "the backoff cap `max` is smaller than the `initial` delay",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC009",
+        name: "backoff_bounds_inverted",
+        group: Group::Correctness,
+        default_level: Level::Deny,
+        job: Job::Lint,
+        summary: "the backoff cap `max` is smaller than the `initial` delay",
+        explain: EXPLAIN,
+    },
     check,
 };
 

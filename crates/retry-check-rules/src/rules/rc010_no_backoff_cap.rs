@@ -3,15 +3,18 @@
 use retry_check_contract::derive::{attempts, backoff_upper_bounds};
 use retry_check_contract::{ItemId, Jitter};
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC010",
-    name: "no_backoff_cap",
-    group: Group::Style,
-    default_level: Level::Warn,
-    summary: "exponential backoff with no `max`: delays grow without a cap",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC010",
+        name: "no_backoff_cap",
+        group: Group::Style,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary: "exponential backoff with no `max`: delays grow without a cap",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -2,15 +2,18 @@
 
 use retry_check_contract::{Duration, ItemId};
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC011",
-    name: "bad_multiplier",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary: "a backoff multiplier that is not positive, or below 1 so that delays shrink",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC011",
+        name: "bad_multiplier",
+        group: Group::Correctness,
+        default_level: Level::Deny,
+        job: Job::Lint,
+        summary: "a backoff multiplier that is not positive, or below 1 so that delays shrink",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -2,15 +2,18 @@
 
 use retry_check_contract::{ItemId, Jitter};
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC012",
-    name: "no_jitter",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary: "a client retries more than once on a fixed, unrandomised schedule",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC012",
+        name: "no_jitter",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary: "a client retries more than once on a fixed, unrandomised schedule",
+        explain: EXPLAIN,
+    },
     check,
 };
 

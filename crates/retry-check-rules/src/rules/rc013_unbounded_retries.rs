@@ -2,15 +2,18 @@
 
 use retry_check_contract::ItemId;
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC013",
-    name: "unbounded_retries",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary: "a client retries with no attempt limit, no deadline and no retry window",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC013",
+        name: "unbounded_retries",
+        group: Group::Correctness,
+        default_level: Level::Deny,
+        job: Job::Lint,
+        summary: "a client retries with no attempt limit, no deadline and no retry window",
+        explain: EXPLAIN,
+    },
     check,
 };
 

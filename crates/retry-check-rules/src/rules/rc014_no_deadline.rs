@@ -3,15 +3,18 @@
 use retry_check_contract::derive::schedule_span;
 use retry_check_contract::ItemId;
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC014",
-    name: "no_deadline",
-    group: Group::Style,
-    default_level: Level::Warn,
-    summary: "a retrying client has no overall deadline across its attempts",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC014",
+        name: "no_deadline",
+        group: Group::Style,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary: "a retrying client has no overall deadline across its attempts",
+        explain: EXPLAIN,
+    },
     check,
 };
 

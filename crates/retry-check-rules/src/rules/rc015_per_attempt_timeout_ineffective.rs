@@ -3,15 +3,18 @@
 use retry_check_contract::derive::attempts;
 use retry_check_contract::{Duration, ItemId};
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC015",
-    name: "per_attempt_timeout_ineffective",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary: "a retrying client's per-attempt timeout is not shorter than its overall deadline",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC015",
+        name: "per_attempt_timeout_ineffective",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary: "a retrying client's per-attempt timeout is not shorter than its overall deadline",
+        explain: EXPLAIN,
+    },
     check,
 };
 

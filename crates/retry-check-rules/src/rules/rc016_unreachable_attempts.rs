@@ -2,15 +2,19 @@
 
 use retry_check_contract::{derive, Client, Duration, ItemId};
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC016",
-    name: "unreachable_attempts",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary: "the timeouts and backoff delays cannot fit the declared attempts inside the deadline",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC016",
+        name: "unreachable_attempts",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary:
+            "the timeouts and backoff delays cannot fit the declared attempts inside the deadline",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -3,15 +3,18 @@
 use retry_check_contract::{Client, ItemId};
 use retry_check_diagnostics::Span;
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC017",
-    name: "no_retry_budget",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary: "a client retries (or hedges) with no retry budget limiting the extra load",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC017",
+        name: "no_retry_budget",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary: "a client retries (or hedges) with no retry budget limiting the extra load",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -2,15 +2,18 @@
 
 use retry_check_contract::ItemId;
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC018",
-    name: "budget_too_generous",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary: "a client's retry budget lets retries add more than 20% to its load",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC018",
+        name: "budget_too_generous",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary: "a client's retry budget lets retries add more than 20% to its load",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -4,15 +4,19 @@ use retry_check_contract::derive::attempts;
 use retry_check_contract::{Client, ItemId};
 
 use crate::text::join_and;
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC019",
-    name: "retry_amplification",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary: "more than one layer of a call path retries, multiplying the load on the bottom layer",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC019",
+        name: "retry_amplification",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary:
+            "more than one layer of a call path retries, multiplying the load on the bottom layer",
+        explain: EXPLAIN,
+    },
     check,
 };
 

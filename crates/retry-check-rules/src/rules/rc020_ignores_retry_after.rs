@@ -3,15 +3,18 @@
 use retry_check_contract::{GrpcCode, ItemId, Status};
 
 use crate::text::join_and;
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC020",
-    name: "ignores_retry_after",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary: "a client retries overload answers (429, 503, RESOURCE_EXHAUSTED) without honouring Retry-After",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC020",
+        name: "ignores_retry_after",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary: "a client retries overload answers (429, 503, RESOURCE_EXHAUSTED) without honouring Retry-After",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -2,16 +2,19 @@
 
 use retry_check_contract::ItemId;
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC021",
-    name: "no_in_progress_state",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary:
-        "a keyed server declares no in-progress state (`in_progress_lease`) for running requests",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC021",
+        name: "no_in_progress_state",
+        group: Group::Correctness,
+        default_level: Level::Deny,
+        job: Job::Lint,
+        summary:
+            "a keyed server declares no in-progress state (`in_progress_lease`) for running requests",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -2,15 +2,18 @@
 
 use retry_check_contract::ItemId;
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC022",
-    name: "lease_shorter_than_handler",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary: "an in-progress lease can expire while the handler still runs, and no fencing stops the old owner",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC022",
+        name: "lease_shorter_than_handler",
+        group: Group::Correctness,
+        default_level: Level::Deny,
+        job: Job::Lint,
+        summary: "an in-progress lease can expire while the handler still runs, and no fencing stops the old owner",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -2,15 +2,18 @@
 
 use retry_check_contract::ItemId;
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC023",
-    name: "child_deadline_exceeds_parent",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary: "a client inside a handler keeps retrying after the caller above it has given up",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC023",
+        name: "child_deadline_exceeds_parent",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary: "a client inside a handler keeps retrying after the caller above it has given up",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -2,15 +2,18 @@
 
 use retry_check_contract::{ItemId, SideEffects};
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC024",
-    name: "no_fingerprint",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary: "a keyed server does not check that a reused key comes with the same request",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC024",
+        name: "no_fingerprint",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary: "a keyed server does not check that a reused key comes with the same request",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -2,16 +2,19 @@
 
 use retry_check_contract::{GrpcCode, ItemId, Server, Sp, Status};
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC025",
-    name: "nonstandard_idempotency_status",
-    group: Group::Pedantic,
-    default_level: Level::Allow,
-    summary:
-        "a keyed server answers key errors with other statuses than the IETF draft's 400/422/409",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC025",
+        name: "nonstandard_idempotency_status",
+        group: Group::Pedantic,
+        default_level: Level::Allow,
+        job: Job::Lint,
+        summary:
+            "a keyed server answers key errors with other statuses than the IETF draft's 400/422/409",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -3,16 +3,19 @@
 use retry_check_contract::{Client, ItemId};
 use retry_check_diagnostics::Span;
 
-use crate::{Context, Finding, Group, Level, Rule, Target};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule, Target};
 
 pub static RULE: Rule = Rule {
-    code: "RC026",
-    name: "key_optional_for_unsafe_op",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary:
-        "a server accepts requests without an idempotency key for an operation that clients retry",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC026",
+        name: "key_optional_for_unsafe_op",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary:
+            "a server accepts requests without an idempotency key for an operation that clients retry",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -2,16 +2,19 @@
 
 use retry_check_contract::{Durability, ItemId, StoreKind};
 
-use crate::{Context, Finding, Group, Level, Rule, Target};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule, Target};
 
 pub static RULE: Rule = Rule {
-    code: "RC027",
-    name: "volatile_key_store",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary:
-        "idempotency records of a side-effecting operation are kept in a store that forgets them",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC027",
+        name: "volatile_key_store",
+        group: Group::Correctness,
+        default_level: Level::Deny,
+        job: Job::Lint,
+        summary:
+            "idempotency records of a side-effecting operation are kept in a store that forgets them",
+        explain: EXPLAIN,
+    },
     check,
 };
 

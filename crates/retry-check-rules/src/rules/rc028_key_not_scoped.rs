@@ -2,15 +2,18 @@
 
 use retry_check_contract::{ItemId, KeyScope};
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC028",
-    name: "key_not_scoped",
-    group: Group::Style,
-    default_level: Level::Warn,
-    summary: "idempotency keys are looked up globally, not per tenant or user",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC028",
+        name: "key_not_scoped",
+        group: Group::Style,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary: "idempotency keys are looked up globally, not per tenant or user",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -3,16 +3,19 @@
 use retry_check_contract::ItemId;
 use retry_check_diagnostics::Span;
 
-use crate::{Context, Finding, Group, Level, Rule, Target};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule, Target};
 
 pub static RULE: Rule = Rule {
-    code: "RC029",
-    name: "no_exhausted_state",
-    group: Group::Style,
-    default_level: Level::Warn,
-    summary:
-        "a client retries a side-effecting operation but names no state for when retries run out",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC029",
+        name: "no_exhausted_state",
+        group: Group::Style,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary:
+            "a client retries a side-effecting operation but names no state for when retries run out",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -2,15 +2,18 @@
 
 use retry_check_contract::{Idempotency, ItemId};
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC030",
-    name: "hedging_non_idempotent",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary: "a client hedges an operation that declares it is not safe to run twice",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC030",
+        name: "hedging_non_idempotent",
+        group: Group::Correctness,
+        default_level: Level::Deny,
+        job: Job::Lint,
+        summary: "a client hedges an operation that declares it is not safe to run twice",
+        explain: EXPLAIN,
+    },
     check,
 };
 

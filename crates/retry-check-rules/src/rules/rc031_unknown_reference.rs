@@ -2,15 +2,18 @@
 
 use retry_check_contract::{did_you_mean, CallRef, Client, ContractSet, ItemId, Server, Sp};
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC031",
-    name: "unknown_reference",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary: "a client calls, or runs in, a server or operation that no contract defines",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC031",
+        name: "unknown_reference",
+        group: Group::Correctness,
+        default_level: Level::Deny,
+        job: Job::Lint,
+        summary: "a client calls, or runs in, a server or operation that no contract defines",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -2,15 +2,18 @@
 
 use retry_check_contract::{GrpcCode, ItemId, Status};
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC032",
-    name: "breaker_counts_client_errors",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary: "a circuit breaker counts client errors (4xx, INVALID_ARGUMENT) as failures of the dependency",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC032",
+        name: "breaker_counts_client_errors",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary: "a circuit breaker counts client errors (4xx, INVALID_ARGUMENT) as failures of the dependency",
+        explain: EXPLAIN,
+    },
     check,
 };
 

@@ -3,15 +3,19 @@
 use retry_check_contract::derive::nominal_delay;
 use retry_check_contract::ItemId;
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC033",
-    name: "breaker_open_shorter_than_backoff",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary: "a circuit breaker reopens for traffic before the client's first retry is even due",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC033",
+        name: "breaker_open_shorter_than_backoff",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary:
+            "a circuit breaker reopens for traffic before the client's first retry is even due",
+        explain: EXPLAIN,
+    },
     check,
 };
 

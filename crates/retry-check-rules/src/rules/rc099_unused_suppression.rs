@@ -1,14 +1,17 @@
 //! RC099 `unused_suppression`: reported by the engine, not by a check.
 
-use crate::{Context, Finding, Group, Level, Rule};
+use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
-    code: "RC099",
-    name: "unused_suppression",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary: "an `allow` entry suppresses nothing",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC099",
+        name: "unused_suppression",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Lint,
+        summary: "an `allow` entry suppresses nothing",
+        explain: EXPLAIN,
+    },
     check,
 };
 

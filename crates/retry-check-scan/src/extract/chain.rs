@@ -34,6 +34,19 @@ pub(super) fn chain_root(mut e: &Expr) -> &Expr {
     }
 }
 
+/// What a caller can add to a function's policy besides classification.
+fn schedule_of(p: &crate::Policy) -> impl PartialEq {
+    (
+        p.schedule,
+        p.max_attempts.clone(),
+        p.initial_delay.clone(),
+        p.max_delay.clone(),
+        p.multiplier.clone(),
+        p.jitter.clone(),
+        p.max_elapsed.clone(),
+    )
+}
+
 /// A closure that runs on a thread of its own (not an async one).
 fn sync_closure(e: &Expr) -> bool {
     matches!(e, Expr::Closure(c) if c.asyncness.is_none() && !matches!(&*c.body, Expr::Async(_)))
@@ -366,11 +379,12 @@ impl<'ast> Scanner<'ast, '_> {
         let before = self
             .instance_sites
             .contains_key(&pid)
-            .then(|| self.policies[pid].clone());
+            .then(|| schedule_of(&self.policies[pid]));
         self.apply(pid, &name, &args, sp, false);
-        // A caller that goes on building a function's policy owns this copy:
-        // it is reported where the caller builds it.
-        if before.is_some_and(|b| b != self.policies[pid]) {
+        // A caller that goes on building a function's schedule owns this
+        // copy: it is reported where the caller builds it. (`.when(..)`
+        // only classifies: the policy stays the function's.)
+        if before.is_some_and(|b| b != schedule_of(&self.policies[pid])) {
             if let Some(site) = self.instance_sites.remove(&pid) {
                 self.policies[pid].span = site;
             }

@@ -1,88 +1,30 @@
-//! Code rules, one file per rule (RC101 and up).
+//! Code rules, one file per rule (`rcNNN_<name>.rs`, RC101 and up, each a
+//! `pub static RULE: CodeRule`). The registry below is generated from the
+//! files of this directory: `cargo test` rewrites it when a file is added
+//! or removed (`registry_lists_every_rule_file`). `window_rc001.rs` is
+//! RC001 over a window derived from code, with RC001's own declaration.
 
 use retry_check_contract::ContractSet;
-use retry_check_diagnostics::{Diagnostic, Label, Severity, Span};
-use retry_check_rules::{Group, Level};
+use retry_check_diagnostics::Diagnostic;
+use retry_check_rules::{Engine, Finding, Job, Lint, Suppressions};
 
-use crate::FileScan;
+use crate::{FileScan, Suppression};
 
-mod rc101_unbounded_retries;
-mod rc102_no_jitter;
-mod rc103_no_delay_cap;
-mod rc104_retry_every_error;
-mod rc105_blocking_sleep_in_async_retry;
-mod rc106_retry_unsafe_method_without_key;
-mod rc107_unmaintained_retry_crate;
-mod rc108_unused_code_suppression;
-mod rc109_policy_drift;
-mod rc110_immediate_retry;
-mod rc119_retry_code_not_analysed;
-mod window_rc001;
+// @generated registry: begin
+pub mod rc101_unbounded_retries;
+pub mod rc102_no_jitter;
+pub mod rc103_no_delay_cap;
+pub mod rc104_retry_every_error;
+pub mod rc105_blocking_sleep_in_async_retry;
+pub mod rc106_retry_unsafe_method_without_key;
+pub mod rc107_unmaintained_retry_crate;
+pub mod rc108_unused_code_suppression;
+pub mod rc109_policy_drift;
+pub mod rc110_immediate_retry;
+pub mod rc119_retry_code_not_analysed;
 
-/// What a code rule looks at: one scanned file, and the contracts of the
-/// run when there are any (drift, RC109; RC001 from code).
-#[derive(Debug, Clone, Copy)]
-pub struct CodeContext<'a> {
-    pub scan: &'a FileScan,
-    pub contracts: Option<&'a ContractSet>,
-}
-
-/// A rule over scanned Rust code.
-#[derive(Debug)]
-pub struct CodeRule {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub group: Group,
-    pub default_level: Level,
-    pub summary: &'static str,
-    /// Markdown: What it does / Why it matters / Example / How to fix / Source.
-    pub explain: &'static str,
-    pub check: fn(&CodeContext<'_>, &mut Vec<CodeFinding>),
-}
-
-/// One instance of a code rule firing.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CodeFinding {
-    pub message: String,
-    pub primary: Label,
-    pub secondary: Vec<Label>,
-    pub notes: Vec<String>,
-    pub help: Vec<String>,
-    /// Reported at `info` whatever the rule's level (a rule at `allow`
-    /// still drops it): something the scanner could not decide.
-    pub info: bool,
-}
-
-impl CodeFinding {
-    pub fn new(message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
-        CodeFinding {
-            message: message.into(),
-            primary: Label::new(span, label),
-            secondary: Vec::new(),
-            notes: Vec::new(),
-            help: Vec::new(),
-            info: false,
-        }
-    }
-    pub fn info(mut self) -> Self {
-        self.info = true;
-        self
-    }
-    pub fn secondary(mut self, span: Span, label: impl Into<String>) -> Self {
-        self.secondary.push(Label::new(span, label));
-        self
-    }
-    pub fn note(mut self, n: impl Into<String>) -> Self {
-        self.notes.push(n.into());
-        self
-    }
-    pub fn help(mut self, h: impl Into<String>) -> Self {
-        self.help.push(h.into());
-        self
-    }
-}
-
-static ALL: &[&CodeRule] = &[
+/// Every rule, in code order.
+pub static ALL: &[&CodeRule] = &[
     &rc101_unbounded_retries::RULE,
     &rc102_no_jitter::RULE,
     &rc103_no_delay_cap::RULE,
@@ -95,19 +37,28 @@ static ALL: &[&CodeRule] = &[
     &rc110_immediate_retry::RULE,
     &rc119_retry_code_not_analysed::RULE,
 ];
+// @generated registry: end
+mod window_rc001;
+
+/// What a code rule looks at: one scanned file, and the contracts of the
+/// run when there are any (drift, RC109; RC001 from code).
+#[derive(Debug, Clone, Copy)]
+pub struct CodeContext<'a> {
+    pub scan: &'a FileScan,
+    pub contracts: Option<&'a ContractSet>,
+}
+
+/// A rule over scanned Rust code: its declaration and its check.
+#[derive(Debug)]
+pub struct CodeRule {
+    pub lint: &'static Lint,
+    pub check: fn(&CodeContext<'_>, &mut Vec<Finding>),
+}
 
 /// Rules that run over code but belong to the contract catalogue (RC001:
-/// a window derived from code against the server's key TTL). Not listed
-/// by [`all_code_rules`]; their level is the contract rule's.
+/// a window derived from code against the server's key TTL, with RC001's
+/// own declaration). Not listed by [`all_code_rules`].
 static BORROWED: &[&CodeRule] = &[&window_rc001::RULE];
-
-impl CodeRule {
-    /// Does a code or name written in an `allow(..)` comment mean this rule?
-    pub fn is_named(&self, written: &str) -> bool {
-        let w = written.trim();
-        self.code.eq_ignore_ascii_case(w) || self.name == w.replace('-', "_")
-    }
-}
 
 /// Every code rule, in code order.
 pub fn all_code_rules() -> &'static [&'static CodeRule] {
@@ -116,91 +67,95 @@ pub fn all_code_rules() -> &'static [&'static CodeRule] {
 
 /// A code rule by code (any case) or name (`-` may stand for `_`).
 pub fn find_code_rule(code_or_name: &str) -> Option<&'static CodeRule> {
-    let s = code_or_name.trim();
-    let n = s.replace('-', "_");
-    ALL.iter()
-        .copied()
-        .find(|r| r.code.eq_ignore_ascii_case(s) || r.name == n)
+    ALL.iter().copied().find(|r| r.lint.is_named(code_or_name))
 }
 
-fn severity(level: Level) -> Option<Severity> {
-    match level {
-        Level::Allow => None,
-        Level::Warn => Some(Severity::Warning),
-        Level::Deny => Some(Severity::Error),
+/// The declarations of the scanner: RC100 and the code rules, in code order.
+pub fn lints() -> Vec<&'static Lint> {
+    std::iter::once(&crate::UNPARSABLE_SOURCE)
+        .chain(ALL.iter().map(|r| r.lint))
+        .collect()
+}
+
+/// The `// retry-check: allow(..)` comments of one file, and which of them
+/// suppressed something.
+struct CommentAllows<'a> {
+    comments: &'a [Suppression],
+    used: Vec<bool>,
+}
+
+impl Suppressions for CommentAllows<'_> {
+    fn suppresses(&mut self, lint: &Lint, finding: &Finding) -> bool {
+        let start = finding.primary.span.range.start;
+        let hit = self
+            .comments
+            .iter()
+            .position(|s| s.covers.contains(&start) && s.codes.iter().any(|c| lint.is_named(c)));
+        if let Some(i) = hit {
+            self.used[i] = true;
+        }
+        hit.is_some()
     }
 }
 
-/// [`lint_scan_with`] without contracts.
-pub fn lint_scan(scan: &FileScan, level_of: impl Fn(&CodeRule) -> Level) -> Vec<Diagnostic> {
-    lint_scan_with(scan, None, level_of)
-}
-
-/// Run every code rule at the level `level_of` gives it; findings of rules
-/// at `allow` are dropped, findings covered by a
-/// `// retry-check: allow(..)` comment are suppressed, and comments that
-/// suppress nothing are reported (RC108). Output is sorted by position.
-/// With `contracts`, policies bound to a contract client are compared with
-/// it (RC109) and their windows with the servers' key TTLs (RC001).
-pub fn lint_scan_with(
+/// Run every code rule over one file through `engine` (levels,
+/// `warnings`); findings covered by a `// retry-check: allow(..)` comment
+/// are suppressed, and comments that suppress nothing are reported (RC108).
+/// Output is sorted by position. With `contracts`, policies bound to a
+/// contract client are compared with it (RC109) and their windows with the
+/// servers' key TTLs (RC001).
+pub fn lint_scan(
     scan: &FileScan,
     contracts: Option<&ContractSet>,
-    level_of: impl Fn(&CodeRule) -> Level,
+    engine: &mut Engine<'_>,
 ) -> Vec<Diagnostic> {
+    engine.ran(Job::Scan);
     let cx = CodeContext { scan, contracts };
+    let mut allows = CommentAllows {
+        comments: &scan.suppressions,
+        used: vec![false; scan.suppressions.len()],
+    };
     let mut out = Vec::new();
-    let mut used = vec![false; scan.suppressions.len()];
     for rule in ALL.iter().chain(BORROWED) {
-        let Some(severity) = severity(level_of(rule)) else {
+        if !engine.is_enabled(rule.lint) {
             continue;
-        };
+        }
         let mut findings = Vec::new();
         (rule.check)(&cx, &mut findings);
         for f in findings {
-            let start = f.primary.span.range.start;
-            let suppressed = scan.suppressions.iter().enumerate().find(|(_, s)| {
-                s.covers.contains(&start) && s.codes.iter().any(|c| rule.is_named(c))
-            });
-            if let Some((i, _)) = suppressed {
-                used[i] = true;
-                continue;
-            }
-            let severity = if f.info { Severity::Info } else { severity };
-            let mut d = Diagnostic::new(rule.code, rule.name, severity, f.message);
-            d.primary = Some(f.primary);
-            d.secondary = f.secondary;
-            d.notes = f.notes;
-            d.help = f.help;
-            out.push(d);
+            out.extend(engine.report_unless(rule.lint, f, &mut allows));
         }
     }
-    let unused_rule = &rc108_unused_code_suppression::RULE;
-    if let Some(severity) = severity(level_of(unused_rule)) {
-        for (s, used) in scan.suppressions.iter().zip(used) {
-            if used {
-                continue;
-            }
-            let unknown: Vec<&str> = s
-                .codes
-                .iter()
-                .filter(|c| !ALL.iter().chain(BORROWED).any(|r| r.is_named(c)))
-                .map(String::as_str)
-                .collect();
-            let message = if unknown.is_empty() {
-                format!("`allow({})` suppresses nothing", s.codes.join(", "))
-            } else {
-                format!("`allow` names unknown code rules: {}", unknown.join(", "))
-            };
-            out.push(
-                Diagnostic::new(unused_rule.code, unused_rule.name, severity, message)
-                    .with_primary(s.span.clone(), "unused suppression")
-                    .with_help("remove the comment, or move it onto the statement it is meant for"),
-            );
+    let unused = rc108_unused_code_suppression::RULE.lint;
+    for (s, used) in scan.suppressions.iter().zip(allows.used) {
+        if used {
+            continue;
         }
+        let unknown: Vec<&str> = s
+            .codes
+            .iter()
+            .filter(|c| !ALL.iter().chain(BORROWED).any(|r| r.lint.is_named(c)))
+            .map(String::as_str)
+            .collect();
+        let message = if unknown.is_empty() {
+            format!("`allow({})` suppresses nothing", s.codes.join(", "))
+        } else {
+            format!("`allow` names unknown code rules: {}", unknown.join(", "))
+        };
+        let f = Finding::new(message, s.span.clone(), "unused suppression")
+            .help("remove the comment, or move it onto the statement it is meant for");
+        out.extend(engine.report(unused, f));
     }
     out.sort_by(Diagnostic::cmp_by_location);
     // Copies of one policy (a function's result used twice) report the
     // same finding at the same place once.
     out.dedup_by(|a, b| a.code == b.code && a.primary == b.primary && a.message == b.message);
     out
+}
+
+/// [`lint_scan`] at the default levels, without contracts (tests, benches).
+pub fn lint_scan_at_defaults(scan: &FileScan) -> Vec<Diagnostic> {
+    let levels = retry_check_rules::LintLevels::new();
+    let known = lints();
+    lint_scan(scan, None, &mut Engine::new(&levels, &known))
 }

@@ -1,17 +1,20 @@
 //! RC101 `unbounded_retries`.
 
-use retry_check_rules::{Group, Level};
+use retry_check_rules::{Finding, Group, Job, Level, Lint};
 
-use super::{CodeContext, CodeFinding, CodeRule};
+use super::{CodeContext, CodeRule};
 use crate::{Attempts, OptDur, RetryCrate, Val};
 
 pub static RULE: CodeRule = CodeRule {
-    code: "RC101",
-    name: "code_unbounded_retries",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary: "a retry policy in code has no attempt limit and no total-time limit",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC101",
+        name: "code_unbounded_retries",
+        group: Group::Correctness,
+        default_level: Level::Deny,
+        job: Job::Scan,
+        summary: "a retry policy in code has no attempt limit and no total-time limit",
+        explain: EXPLAIN,
+    },
     check,
 };
 
@@ -43,10 +46,10 @@ contract so the server keeps keys at least that long.
 ## Source
 AWS Builders' Library, "Timeouts, retries, and backoff with jitter" (limit
 the number of retries); tokio-retry and backoff crate docs (infinite
-iterator, `None` = retry forever); retry-semantics.md 12.2 RC013.
+iterator, `None` = retry forever); retry-semantics.md 12.2 (`unbounded-retries`).
 "#;
 
-fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<Finding>) {
     let scan = cx.scan;
     for p in &scan.policies {
         let unbounded = matches!(p.max_attempts.value(), Some(Attempts::Unbounded));
@@ -68,7 +71,7 @@ fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
             RetryCrate::Backon => p.span_of("max_attempts"),
             _ => p.span.clone(),
         };
-        let finding = CodeFinding::new(
+        let finding = Finding::new(
             format!("{} retry policy never gives up: {how}", p.krate.as_str()),
             span,
             "retries without limit",

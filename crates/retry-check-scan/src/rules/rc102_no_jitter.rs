@@ -1,17 +1,20 @@
 //! RC102 `code_no_jitter`.
 
-use retry_check_rules::{Group, Level};
+use retry_check_rules::{Finding, Group, Job, Level, Lint};
 
-use super::{CodeContext, CodeFinding, CodeRule};
+use super::{CodeContext, CodeRule};
 use crate::Jitter;
 
 pub static RULE: CodeRule = CodeRule {
-    code: "RC102",
-    name: "code_no_jitter",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary: "a retry policy in code retries more than once on an unrandomised schedule",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC102",
+        name: "code_no_jitter",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Scan,
+        summary: "a retry policy in code retries more than once on an unrandomised schedule",
+        explain: EXPLAIN,
+    },
     check,
 };
 
@@ -38,10 +41,10 @@ backon: `.with_jitter()`; tokio-retry: `.map(jitter)`; retry-policies:
 
 ## Source
 Marc Brooker, "Exponential Backoff And Jitter" (AWS Architecture Blog,
-2015); backon docs (jitter off by default); retry-semantics.md 12.2 RC012.
+2015); backon docs (jitter off by default); retry-semantics.md 12.2 (`no-jitter`).
 "#;
 
-fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<Finding>) {
     let scan = cx.scan;
     for p in &scan.policies {
         if p.jitter.value() != Some(&Jitter::None) || !p.retries_more_than_once() {
@@ -51,7 +54,7 @@ fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
             continue;
         }
         out.push(
-            CodeFinding::new(
+            Finding::new(
                 format!(
                     "{} retry policy retries on a fixed schedule (no jitter)",
                     p.krate.as_str()

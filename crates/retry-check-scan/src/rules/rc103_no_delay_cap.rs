@@ -1,17 +1,20 @@
 //! RC103 `code_no_delay_cap`.
 
-use retry_check_rules::{Group, Level};
+use retry_check_rules::{Finding, Group, Job, Level, Lint};
 
-use super::{CodeContext, CodeFinding, CodeRule};
+use super::{CodeContext, CodeRule};
 use crate::OptDur;
 
 pub static RULE: CodeRule = CodeRule {
-    code: "RC103",
-    name: "code_no_delay_cap",
-    group: Group::Style,
-    default_level: Level::Warn,
-    summary: "a growing backoff in code has no maximum delay",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC103",
+        name: "code_no_delay_cap",
+        group: Group::Style,
+        default_level: Level::Warn,
+        job: Job::Scan,
+        summary: "a growing backoff in code has no maximum delay",
+        explain: EXPLAIN,
+    },
     check,
 };
 
@@ -38,17 +41,17 @@ default or set `with_max_delay`; a loop: `delay = (delay * 2).min(CAP)`.
 
 ## Source
 AWS Builders' Library ("capped exponential backoff"); tokio-retry docs (no
-maximum by default); retry-semantics.md 12.2 RC010.
+maximum by default); retry-semantics.md 12.2 (`no-backoff-cap`).
 "#;
 
-fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<Finding>) {
     let scan = cx.scan;
     for p in &scan.policies {
         if !p.schedule.grows() || p.max_delay.value() != Some(&OptDur(None)) {
             continue;
         }
         out.push(
-            CodeFinding::new(
+            Finding::new(
                 format!(
                     "{} {} backoff has no maximum delay",
                     p.krate.as_str(),

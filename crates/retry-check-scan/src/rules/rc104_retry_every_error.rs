@@ -1,17 +1,20 @@
 //! RC104 `retry_every_error`.
 
-use retry_check_rules::{Group, Level};
+use retry_check_rules::{Finding, Group, Job, Level, Lint};
 
-use super::{CodeContext, CodeFinding, CodeRule};
+use super::{CodeContext, CodeRule};
 use crate::Predicate;
 
 pub static RULE: CodeRule = CodeRule {
-    code: "RC104",
-    name: "retry_every_error",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary: "a retry in code has no predicate, so every error is retried",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC104",
+        name: "retry_every_error",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Scan,
+        summary: "a retry in code has no predicate, so every error is retried",
+        explain: EXPLAIN,
+    },
     check,
 };
 
@@ -40,17 +43,17 @@ Classify: backon `.when(|e| e.is_transient())`; tokio-retry
 
 ## Source
 backon, tokio-retry and backoff sources (retry-all defaults); AIP-194;
-retry-semantics.md 12.2 RC036.
+retry-semantics.md 12.2 (`retry-all-errors-default`).
 "#;
 
-fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<Finding>) {
     let scan = cx.scan;
     for p in &scan.policies {
         if p.predicate.value() != Some(&Predicate::EveryError) {
             continue;
         }
         out.push(
-            CodeFinding::new(
+            Finding::new(
                 format!("{} retry retries every error", p.krate.as_str()),
                 p.span_of("predicate"),
                 "no retry predicate",

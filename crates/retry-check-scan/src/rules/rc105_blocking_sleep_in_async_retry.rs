@@ -1,16 +1,19 @@
 //! RC105 `blocking_sleep_in_async_retry`.
 
-use retry_check_rules::{Group, Level};
+use retry_check_rules::{Finding, Group, Job, Level, Lint};
 
-use super::{CodeContext, CodeFinding, CodeRule};
+use super::{CodeContext, CodeRule};
 
 pub static RULE: CodeRule = CodeRule {
-    code: "RC105",
-    name: "blocking_sleep_in_async_retry",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary: "`std::thread::sleep` in a retry loop of async code blocks the executor",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC105",
+        name: "blocking_sleep_in_async_retry",
+        group: Group::Correctness,
+        default_level: Level::Deny,
+        job: Job::Scan,
+        summary: "`std::thread::sleep` in a retry loop of async code blocks the executor",
+        explain: EXPLAIN,
+    },
     check,
 };
 
@@ -41,11 +44,11 @@ async fn fetch() -> Result<Body, Error> {
 tokio docs, "CPU-bound tasks and blocking code"; std::thread::sleep docs.
 "#;
 
-fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<Finding>) {
     let scan = cx.scan;
     for (sleep, lp) in &scan.blocking_sleeps {
         out.push(
-            CodeFinding::new(
+            Finding::new(
                 "`std::thread::sleep` blocks the async executor between retries",
                 sleep.clone(),
                 "blocking sleep",

@@ -1,17 +1,20 @@
 //! RC106 `retry_unsafe_method_without_key`.
 
-use retry_check_rules::{Group, Level};
+use retry_check_rules::{Finding, Group, Job, Level, Lint};
 
-use super::{CodeContext, CodeFinding, CodeRule};
+use super::{CodeContext, CodeRule};
 
 pub static RULE: CodeRule = CodeRule {
-    code: "RC106",
-    name: "retry_unsafe_method_without_key",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary:
-        "reqwest-retry middleware retries POST/PATCH requests and no idempotency key is in sight",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC106",
+        name: "retry_unsafe_method_without_key",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Scan,
+        summary:
+            "reqwest-retry middleware retries POST/PATCH requests and no idempotency key is in sight",
+        explain: EXPLAIN,
+    },
     check,
 };
 
@@ -41,10 +44,10 @@ a strategy that does not retry unsafe methods.
 
 ## Source
 reqwest-retry source (no method check); RFC 9110 9.2.2; IETF HTTPAPI
-"The Idempotency-Key HTTP Header Field"; retry-semantics.md 12.2 RC038.
+"The Idempotency-Key HTTP Header Field"; retry-semantics.md 12.2 (`reqwest-retry-method-blind`).
 "#;
 
-fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<Finding>) {
     let scan = cx.scan;
     if scan.idempotency_key_in_sight {
         return;
@@ -54,7 +57,7 @@ fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
     };
     for req in &scan.unsafe_requests {
         out.push(
-            CodeFinding::new(
+            Finding::new(
                 "POST/PATCH request sent through reqwest-retry with no idempotency key",
                 req.clone(),
                 "non-idempotent request",

@@ -1,17 +1,20 @@
 //! RC107 `unmaintained_retry_crate`.
 
-use retry_check_rules::{Group, Level};
+use retry_check_rules::{Finding, Group, Job, Level, Lint};
 
-use super::{CodeContext, CodeFinding, CodeRule};
+use super::{CodeContext, CodeRule};
 use crate::RetryCrate;
 
 pub static RULE: CodeRule = CodeRule {
-    code: "RC107",
-    name: "unmaintained_retry_crate",
-    group: Group::Style,
-    default_level: Level::Warn,
-    summary: "code or a Cargo.toml uses an unmaintained retry crate (`backoff`, `tokio-retry`)",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC107",
+        name: "unmaintained_retry_crate",
+        group: Group::Style,
+        default_level: Level::Warn,
+        job: Job::Scan,
+        summary: "code or a Cargo.toml uses an unmaintained retry crate (`backoff`, `tokio-retry`)",
+        explain: EXPLAIN,
+    },
     check,
 };
 
@@ -39,10 +42,10 @@ Move to `backon` (the replacement RUSTSEC-2025-0012 recommends), or
 
 ## Source
 RUSTSEC-2025-0012; crates.io release history of tokio-retry;
-retry-semantics.md 9.2, 9.3 and 12.2 RC039.
+retry-semantics.md 9.2, 9.3 and 12.2 (`unmaintained-retry-crate`).
 "#;
 
-fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<Finding>) {
     let scan = cx.scan;
     for (krate, span) in &scan.unmaintained {
         let (what, help) = match krate {
@@ -55,6 +58,6 @@ fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
                 "use `backon` or the `tokio-retry2` fork",
             ),
         };
-        out.push(CodeFinding::new(what, span.clone(), "unmaintained crate").help(help));
+        out.push(Finding::new(what, span.clone(), "unmaintained crate").help(help));
     }
 }

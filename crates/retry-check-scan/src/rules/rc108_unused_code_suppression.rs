@@ -1,16 +1,19 @@
 //! RC108 `unused_code_suppression`: reported by [`super::lint_scan`] itself.
 
-use retry_check_rules::{Group, Level};
+use retry_check_rules::{Finding, Group, Job, Level, Lint};
 
-use super::{CodeContext, CodeFinding, CodeRule};
+use super::{CodeContext, CodeRule};
 
 pub static RULE: CodeRule = CodeRule {
-    code: "RC108",
-    name: "unused_code_suppression",
-    group: Group::Style,
-    default_level: Level::Warn,
-    summary: "a `// retry-check: allow(..)` comment suppresses nothing",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC108",
+        name: "unused_code_suppression",
+        group: Group::Style,
+        default_level: Level::Warn,
+        job: Job::Scan,
+        summary: "a `// retry-check: allow(..)` comment suppresses nothing",
+        explain: EXPLAIN,
+    },
     check,
 };
 
@@ -40,4 +43,4 @@ contract-side `unused_suppression` (RC099).
 
 /// Unused suppressions need every other finding first, so the engine
 /// reports them; this check adds nothing.
-fn check(_: &CodeContext<'_>, _: &mut Vec<CodeFinding>) {}
+fn check(_: &CodeContext<'_>, _: &mut Vec<Finding>) {}

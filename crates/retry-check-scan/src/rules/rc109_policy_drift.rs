@@ -1,17 +1,20 @@
 //! RC109 `policy_drift`.
 
-use retry_check_rules::{Group, Level};
+use retry_check_rules::{Finding, Group, Job, Level, Lint};
 
-use super::{CodeContext, CodeFinding, CodeRule};
+use super::{CodeContext, CodeRule};
 use crate::drift::{bound, compare};
 
 pub static RULE: CodeRule = CodeRule {
-    code: "RC109",
-    name: "policy_drift",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary: "a retry policy in code differs from the contract client it is bound to",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC109",
+        name: "policy_drift",
+        group: Group::Correctness,
+        default_level: Level::Deny,
+        job: Job::Scan,
+        summary: "a retry policy in code differs from the contract client it is bound to",
+        explain: EXPLAIN,
+    },
     check,
 };
 
@@ -47,11 +50,11 @@ PRODUCT.md section 6 (drift); retry-semantics.md 12.1 (attempts are
 retries + 1 in backon, tokio-retry, retry-policies and reqwest).
 "#;
 
-fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<Finding>) {
     for b in &cx.scan.bindings {
         if b.client.is_empty() {
             out.push(
-                CodeFinding::new(
+                Finding::new(
                     "malformed client binding",
                     b.span.clone(),
                     "expected `client = \"NAME\"`",
@@ -63,7 +66,7 @@ fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
         let policies = bound(cx.scan, b);
         if policies.is_empty() {
             out.push(
-                CodeFinding::new(
+                Finding::new(
                     format!("binding to client `{}` covers no retry policy", b.client),
                     b.span.clone(),
                     "no retry policy in the next statement or item",
@@ -74,7 +77,7 @@ fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
         }
         let Some(set) = cx.contracts else {
             out.push(
-                CodeFinding::new(
+                Finding::new(
                     format!(
                         "no contracts loaded: the policy bound to client `{}` was not compared",
                         b.client
@@ -92,7 +95,7 @@ fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
             out.push(
-                CodeFinding::new(
+                Finding::new(
                     format!("no contract defines client `{}`{hint}", b.client),
                     b.span.clone(),
                     "unknown client",
@@ -116,7 +119,7 @@ fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
             if cmp.mismatches.is_empty() {
                 if let Some(note) = unknown_note {
                     out.push(
-                        CodeFinding::new(
+                        Finding::new(
                             format!(
                                 "{} retry policy bound to client `{}` could not be fully compared",
                                 p.krate.as_str(),
@@ -132,7 +135,7 @@ fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
                 continue;
             }
             let fields: Vec<&str> = cmp.mismatches.iter().map(|m| m.field).collect();
-            let mut f = CodeFinding::new(
+            let mut f = Finding::new(
                 format!(
                     "{} retry policy drifts from contract client `{}`: {}",
                     p.krate.as_str(),

@@ -1,17 +1,20 @@
 //! RC110 `immediate_retry`.
 
-use retry_check_rules::{Group, Level};
+use retry_check_rules::{Finding, Group, Job, Level, Lint};
 
-use super::{CodeContext, CodeFinding, CodeRule};
+use super::{CodeContext, CodeRule};
 use crate::{OptDur, RetryCrate};
 
 pub static RULE: CodeRule = CodeRule {
-    code: "RC110",
-    name: "immediate_retry",
-    group: Group::Suspicious,
-    default_level: Level::Warn,
-    summary: "a retry in code has no delay between attempts",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC110",
+        name: "immediate_retry",
+        group: Group::Suspicious,
+        default_level: Level::Warn,
+        job: Job::Scan,
+        summary: "a retry in code has no delay between attempts",
+        explain: EXPLAIN,
+    },
     check,
 };
 
@@ -49,7 +52,7 @@ Google SRE book, "Handling Overload" (retry budgets); tryhard docs
 (`NoBackoff` is the default); retry-semantics.md 12.2.
 "#;
 
-fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<Finding>) {
     for p in &cx.scan.policies {
         let zero = p.initial_delay.value().is_some_and(|d| d.is_zero())
             && !matches!(p.max_delay.value(), Some(OptDur(Some(d))) if !d.is_zero());
@@ -63,7 +66,7 @@ fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
             _ => "the delay between attempts is zero",
         };
         out.push(
-            CodeFinding::new(
+            Finding::new(
                 format!("{} retry has no delay between attempts: {how}", p.krate.as_str()),
                 p.span_of("initial_delay"),
                 "retried immediately",

@@ -1,16 +1,19 @@
 //! RC119 `retry_code_not_analysed`.
 
-use retry_check_rules::{Group, Level};
+use retry_check_rules::{Finding, Group, Job, Level, Lint};
 
-use super::{CodeContext, CodeFinding, CodeRule};
+use super::{CodeContext, CodeRule};
 
 pub static RULE: CodeRule = CodeRule {
-    code: "RC119",
-    name: "retry_code_not_analysed",
-    group: Group::Style,
-    default_level: Level::Warn,
-    summary: "retry code the scanner saw but could not analyse (reported with `--verbose`)",
-    explain: EXPLAIN,
+    lint: &Lint {
+        code: "RC119",
+        name: "retry_code_not_analysed",
+        group: Group::Style,
+        default_level: Level::Warn,
+        job: Job::Scan,
+        summary: "retry code the scanner saw but could not analyse (reported with `--verbose`)",
+        explain: EXPLAIN,
+    },
     check,
 };
 
@@ -42,10 +45,10 @@ The Rust Reference, "Macros By Example" (a macro body is a token tree);
 ruff's handling of code it cannot parse.
 "#;
 
-fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<Finding>) {
     for (span, what) in &cx.scan.not_analysed {
         out.push(
-            CodeFinding::new(
+            Finding::new(
                 format!("not analysed: {what}"),
                 span.clone(),
                 "retry code not analysed",

@@ -2,24 +2,20 @@
 //! a policy in code that is bound to a contract client.
 
 use retry_check_contract::derive::RetryWindow;
-use retry_check_rules::{Group, Level};
+use retry_check_rules::rules::rc001_key_ttl_shorter_than_retry_window as rc001;
+use retry_check_rules::Finding;
 
-use super::{CodeContext, CodeFinding, CodeRule};
+use super::{CodeContext, CodeRule};
 use crate::drift::{bound, code_window};
 
-/// Same code, name and level as the contract rule (`cargo retry-check
-/// explain RC001`); not listed among the code rules.
+/// RC001's declaration (code, name, level, `explain`); run with the code
+/// rules but not listed among them.
 pub static RULE: CodeRule = CodeRule {
-    code: "RC001",
-    name: "key_ttl_shorter_than_retry_window",
-    group: Group::Correctness,
-    default_level: Level::Deny,
-    summary: "a server forgets idempotency keys before a client stops retrying them",
-    explain: "See `cargo retry-check explain RC001`: here the client's window is derived from its policy in code.",
+    lint: rc001::RULE.lint,
     check,
 };
 
-fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
+fn check(cx: &CodeContext<'_>, out: &mut Vec<Finding>) {
     let Some(set) = cx.contracts else { return };
     for b in &cx.scan.bindings {
         let Some((_, client)) = set.client(&b.client) else {
@@ -45,7 +41,7 @@ fn check(cx: &CodeContext<'_>, out: &mut Vec<CodeFinding>) {
                     };
                     seen.push(si);
                     out.push(
-                        CodeFinding::new(
+                        Finding::new(
                             format!(
                                 "server `{}` forgets keys after {} but the code of client `{}` retries {text}",
                                 server.name.value, ttl.value, b.client

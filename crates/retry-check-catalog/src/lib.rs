@@ -1,0 +1,233 @@
+//! Every code retry-check can print, in one catalogue.
+//!
+//! Each code is declared once, as a [`Lint`], next to the logic that
+//! reports it: contract rules in `retry-check-rules`, code rules and RC100
+//! in `retry-check-scan`, storm rules in `retry-check-storm`, RC000 with the
+//! contract parser, RC900/RC901 with the simulators. This crate sits above
+//! all of them and lists their declarations; `rules`, `explain`, the SARIF
+//! rule list, the README table, `-A/-W/-D` and `[lints]` all read it.
+
+mod rc900_simulated_violation;
+mod rc901_model_test_failed;
+
+use std::sync::OnceLock;
+
+use retry_check_diagnostics::sarif::RuleMeta;
+use retry_check_diagnostics::{find_lint, Lint};
+use retry_check_rules::Selector;
+
+pub use rc900_simulated_violation::SIMULATED_VIOLATION;
+pub use rc901_model_test_failed::MODEL_TEST_FAILED;
+
+/// Every declared code, in code order.
+pub fn all() -> &'static [&'static Lint] {
+    static ALL: OnceLock<Vec<&'static Lint>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut all = vec![&retry_check_contract::INVALID_CONTRACT_LINT];
+        all.extend(retry_check_rules::lints());
+        all.extend(retry_check_scan::lints());
+        all.extend(retry_check_storm::rules::lints());
+        all.push(&SIMULATED_VIOLATION);
+        all.push(&MODEL_TEST_FAILED);
+        all.sort_by_key(|l| l.code);
+        all
+    })
+}
+
+/// A code by code (any case) or name (`-` may stand for `_`).
+pub fn find(code_or_name: &str) -> Option<&'static Lint> {
+    find_lint(all(), code_or_name)
+}
+
+/// Parse a lint selector (`-A/-W/-D` value or a `lints` key).
+pub fn selector(s: &str) -> Result<Selector, String> {
+    Selector::parse(s, all())
+}
+
+/// "no rule `X` (did you mean `Y`?)" for `explain`; lints are suggested
+/// before the parser's errors.
+pub fn unknown(written: &str) -> String {
+    let mut lints: Vec<&Lint> = all().to_vec();
+    lints.sort_by_key(|l| !l.is_configurable());
+    let names: Vec<&str> = lints.iter().flat_map(|r| [r.code, r.name]).collect();
+    let hint = retry_check_contract::did_you_mean(written, &names)
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default();
+    format!("no rule `{written}`{hint}; run `cargo retry-check rules` for the list")
+}
+
+/// The SARIF rule list.
+pub fn sarif_rules() -> Vec<RuleMeta> {
+    all().iter().map(|l| RuleMeta::of(l)).collect()
+}
+
+/// `explain`: the whole declaration as markdown.
+pub fn explain(lint: &Lint) -> String {
+    format!(
+        "# {} {}\n\ngroup: {}, default level: {}\n\n{}\n\n{}",
+        lint.code, lint.name, lint.group, lint.default_level, lint.summary, lint.explain
+    )
+}
+
+/// `rules`: an aligned table.
+pub fn table() -> String {
+    let width = all().iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let mut out = format!(
+        "{:<6} {:<width$} {:<11} {:<5} summary\n",
+        "code", "name", "group", "level"
+    );
+    for r in all() {
+        out.push_str(&format!(
+            "{:<6} {:<width$} {:<11} {:<5} {}\n",
+            r.code,
+            r.name,
+            r.group.as_str(),
+            r.default_level.as_str(),
+            r.summary
+        ));
+    }
+    out
+}
+
+/// `rules --format json`: JSON Lines, one object per code.
+pub fn json_lines() -> String {
+    let mut out = String::new();
+    for r in all() {
+        let line = serde_json::json!({
+            "code": r.code,
+            "name": r.name,
+            "group": r.group.as_str(),
+            "level": r.default_level.as_str(),
+            "summary": r.summary,
+        });
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+/// `rules --format markdown`; the README embeds exactly this (a test checks).
+pub fn markdown_table() -> String {
+    let mut out =
+        String::from("| code | name | group | default | what it flags |\n|---|---|---|---|---|\n");
+    for r in all() {
+        out.push_str(&format!(
+            "| {} | `{}` | {} | {} | {} |\n",
+            r.code,
+            r.name,
+            r.group.as_str(),
+            r.default_level.as_str(),
+            r.summary.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique() {
+        let mut codes: Vec<&str> = all().iter().map(|l| l.code).collect();
+        let mut names: Vec<&str> = all().iter().map(|l| l.name).collect();
+        codes.dedup();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(codes.len(), all().len(), "a code is declared twice");
+        assert_eq!(names.len(), all().len(), "a name is declared twice");
+    }
+
+    #[test]
+    fn every_code_has_its_explain_sections() {
+        for lint in all() {
+            for heading in [
+                "## What it does",
+                "## Why it matters",
+                "## Example",
+                "## How to fix",
+                "## Source",
+            ] {
+                assert!(
+                    lint.explain.contains(heading),
+                    "{}: explain lacks `{heading}`",
+                    lint.code
+                );
+            }
+            assert!(!lint.summary.is_empty(), "{}: no summary", lint.code);
+            assert_eq!(
+                lint.default_level,
+                lint.group.default_level(),
+                "{}: level differs from its group",
+                lint.code
+            );
+        }
+    }
+
+    #[test]
+    fn full_description_is_the_first_section() {
+        let rc001 = sarif_rules().into_iter().find(|r| r.id == "RC001").unwrap();
+        assert!(rc001
+            .full_description
+            .starts_with("Compares each keyed server's `key_ttl`"));
+        assert!(!rc001.full_description.contains('\n'));
+        assert!(!rc001.full_description.contains("Why it matters"));
+        assert!(rc001.help_markdown.contains("## How to fix"));
+    }
+
+    /// Every `RCnnn` the sources of the workspace mention (codes they
+    /// print, codes their docs cite) is a declared code, with `explain`.
+    #[test]
+    fn every_code_in_the_sources_is_declared() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        let crates = std::fs::read_dir(root.join("crates")).unwrap();
+        for krate in crates {
+            collect_rs(&krate.unwrap().path().join("src"), &mut files);
+        }
+        assert!(files.len() > 50, "found only {} source files", files.len());
+        let mut undeclared = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let bytes = text.as_bytes();
+            for (at, _) in text.match_indices("RC") {
+                let digits = bytes.get(at + 2..at + 5).unwrap_or_default();
+                let word_end = !bytes.get(at + 5).is_some_and(u8::is_ascii_alphanumeric);
+                let word_start = at == 0 || !bytes[at - 1].is_ascii_alphanumeric();
+                if digits.len() == 3
+                    && digits.iter().all(u8::is_ascii_digit)
+                    && word_end
+                    && word_start
+                {
+                    let code = &text[at..at + 5];
+                    if find(code).is_none() {
+                        undeclared.push(format!("{}: {code}", file.display()));
+                    }
+                }
+            }
+        }
+        assert!(undeclared.is_empty(), "undeclared codes: {undeclared:#?}");
+    }
+
+    fn collect_rs(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                collect_rs(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+
+    #[test]
+    fn parse_errors_take_no_level() {
+        let e = selector("RC000").unwrap_err();
+        assert!(e.contains("not a lint"), "{e}");
+        assert!(selector("storm_overload").is_ok());
+        assert!(selector("RC901").is_ok());
+    }
+}

@@ -1,0 +1,44 @@
+//! What the workspace's tests share (a dev-dependency only).
+//!
+//! * [`fixtures`]: the rule-fixture runner. Every rule has a fixture that
+//!   triggers it (its diagnostics are snapshotted under the rule's code)
+//!   and one that does not; [`fixture_tests!`] runs them all for a crate's
+//!   registry, snapshotting at the caller so insta files the snapshots next
+//!   to the caller's test.
+//! * [`registry`]: the list of rule files in a crate's `src/rules/mod.rs`
+//!   is generated from the directory; the check rewrites a stale list.
+//! * [`cli`]: the `cargo-retry-check` binary as the tests run it.
+//! * [`postgres_url`]: the database a test may use, or a skip note.
+
+pub mod cli;
+pub mod fixtures;
+pub mod registry;
+
+/// The variable `.ci/postgres.sh` sets to the URL of a throwaway server.
+pub const PG_URL_ENV: &str = "RETRY_CHECK_PG_URL";
+
+/// The PostgreSQL URL for `test`, or `None` (after printing why the test
+/// is skipped) when no server is configured.
+pub fn postgres_url(test: &str, rerun: &str) -> Option<String> {
+    match std::env::var(PG_URL_ENV) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!(
+                "SKIPPED {test}: {PG_URL_ENV} is not set (no PostgreSQL server); \
+                 run `bash .ci/postgres.sh {rerun}`"
+            );
+            None
+        }
+    }
+}
+
+/// The workspace root (for paths in tests).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Whether the tests run under CI (`CI=true`): generated files are then
+/// checked, never rewritten.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
