@@ -89,11 +89,9 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
+    /// `check`'s arguments, for the default with no subcommand.
     #[command(flatten)]
-    pub lint: LintArgs,
-
-    #[command(flatten)]
-    pub sim: CheckSimArgs,
+    pub check: CheckArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -141,8 +139,9 @@ pub enum Command {
     Explain(ExplainArgs),
 }
 
+/// Which contracts a run reads.
 #[derive(Args, Debug, Default, Clone)]
-pub struct LintArgs {
+pub struct ContractArgs {
     /// Contract files or directories (searched for *.toml recursively).
     /// Default: the `contracts` globs of [workspace.metadata.retry-check],
     /// else contracts/**/*.toml under the workspace root.
@@ -152,22 +151,6 @@ pub struct LintArgs {
     /// Path to Cargo.toml, to find the workspace root and its configuration.
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
-
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-
-    /// When to use colours (also CARGO_TERM_COLOR; NO_COLOR disables).
-    #[arg(long, value_enum, value_name = "WHEN")]
-    pub color: Option<ColorChoice>,
-
-    #[command(flatten)]
-    pub levels: LevelArgs,
-
-    /// Write the report to FILE instead of stdout; the summary line still
-    /// goes to the terminal (stderr).
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
 }
 
 /// `-A/-W/-D`: lint levels on the command line, applied in order after the
@@ -185,6 +168,36 @@ pub struct LevelArgs {
     /// Set a rule, a group or `warnings` to deny (`-D warnings` fails on warnings).
     #[arg(short = 'D', long = "deny", value_name = "LINT", action = clap::ArgAction::Append)]
     pub deny: Vec<String>,
+}
+
+/// How a run's diagnostics are reported, at which levels, and where.
+#[derive(Args, Debug, Default, Clone)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// When to use colours (also CARGO_TERM_COLOR; NO_COLOR disables).
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+
+    #[command(flatten)]
+    pub levels: LevelArgs,
+
+    /// Write the report to FILE instead of stdout; the summary line still
+    /// goes to the terminal (stderr).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `lint`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub contracts: ContractArgs,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// `scan`.
@@ -217,39 +230,16 @@ pub struct ScanArgs {
     #[arg(short, long)]
     pub verbose: bool,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-
-    /// When to use colours (also CARGO_TERM_COLOR; NO_COLOR disables).
-    #[arg(long, value_enum, value_name = "WHEN")]
-    pub color: Option<ColorChoice>,
-
     #[command(flatten)]
-    pub levels: LevelArgs,
-
-    /// Write the report to FILE instead of stdout; the summary line still
-    /// goes to the terminal (stderr).
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub report: ReportArgs,
 }
 
 /// Default number of simulated cases per client -> server pair.
 pub const DEFAULT_SIM_CASES: u32 = 256;
 
-/// `check`: the lint arguments and the simulation's.
+/// How the contract simulation runs.
 #[derive(Args, Debug, Clone)]
-pub struct CheckArgs {
-    #[command(flatten)]
-    pub lint: LintArgs,
-
-    #[command(flatten)]
-    pub sim: CheckSimArgs,
-}
-
-/// The simulation half of `check` (and of the default with no subcommand).
-#[derive(Args, Debug, Clone)]
-pub struct CheckSimArgs {
+pub struct SimArgs {
     /// Seed of the simulation: the same seed gives the same output.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
@@ -267,6 +257,23 @@ pub struct CheckSimArgs {
     /// jobs with 1/N .. N/N together run exactly the cases of one job.
     #[arg(long, value_name = "K/N", value_parser = parse_partition)]
     pub partition: Option<Partition>,
+}
+
+/// `check`: the lint arguments and the simulation's.
+#[derive(Args, Debug, Clone)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub lint: LintArgs,
+
+    #[command(flatten)]
+    pub sim: CheckSimArgs,
+}
+
+/// The simulation half of `check` (and of the default with no subcommand).
+#[derive(Args, Debug, Clone)]
+pub struct CheckSimArgs {
+    #[command(flatten)]
+    pub sim: SimArgs,
 
     /// Lint only: do not simulate.
     #[arg(long)]
@@ -282,51 +289,17 @@ pub struct CheckSimArgs {
     pub no_model: bool,
 }
 
+/// `simulate`.
 #[derive(Args, Debug, Clone)]
 pub struct SimulateArgs {
-    /// Contract files or directories (searched for *.toml recursively).
-    /// Default: the `contracts` globs of [workspace.metadata.retry-check],
-    /// else contracts/**/*.toml under the workspace root.
-    #[arg(value_name = "PATHS")]
-    pub paths: Vec<PathBuf>,
-
-    /// Path to Cargo.toml, to find the workspace root and its configuration.
-    #[arg(long, value_name = "PATH")]
-    pub manifest_path: Option<PathBuf>,
-
-    /// Seed of the simulation: the same seed gives the same output.
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub seed: u64,
-
-    /// Cases to simulate per client -> server pair.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_SIM_CASES)]
-    pub cases: u32,
-
-    /// Where to write replay files of counterexamples.
-    /// Default: target/retry-check/ under the workspace root.
-    #[arg(long, value_name = "DIR")]
-    pub replay_dir: Option<PathBuf>,
-
-    /// Run only partition K of N of the cases (1-based, e.g. `2/3`): N CI
-    /// jobs with 1/N .. N/N together run exactly the cases of one job.
-    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
-    pub partition: Option<Partition>,
-
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-
-    /// When to use colours (also CARGO_TERM_COLOR; NO_COLOR disables).
-    #[arg(long, value_enum, value_name = "WHEN")]
-    pub color: Option<ColorChoice>,
+    #[command(flatten)]
+    pub contracts: ContractArgs,
 
     #[command(flatten)]
-    pub levels: LevelArgs,
+    pub sim: SimArgs,
 
-    /// Write the report to FILE instead of stdout; the summary line still
-    /// goes to the terminal (stderr).
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// `model`: run the user's harness tests.
@@ -380,38 +353,19 @@ pub struct ModelArgs {
     #[arg(long)]
     pub locked: bool,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-
-    /// When to use colours (also CARGO_TERM_COLOR; NO_COLOR disables).
-    #[arg(long, value_enum, value_name = "WHEN")]
-    pub color: Option<ColorChoice>,
-
     #[command(flatten)]
-    pub levels: LevelArgs,
-
-    /// Write the report to FILE instead of stdout; the summary line still
-    /// goes to the terminal (stderr).
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub report: ReportArgs,
 }
 
 fn parse_partition(s: &str) -> Result<Partition, String> {
     s.parse()
 }
 
+/// `storm`.
 #[derive(Args, Debug, Clone)]
 pub struct StormArgs {
-    /// Contract files or directories (searched for *.toml recursively).
-    /// Default: the `contracts` globs of [workspace.metadata.retry-check],
-    /// else contracts/**/*.toml under the workspace root.
-    #[arg(value_name = "PATHS")]
-    pub paths: Vec<PathBuf>,
-
-    /// Path to Cargo.toml, to find the workspace root and its configuration.
-    #[arg(long, value_name = "PATH")]
-    pub manifest_path: Option<PathBuf>,
+    #[command(flatten)]
+    pub contracts: ContractArgs,
 
     /// How long the incident lasts (a full outage unless --brownout or
     /// --slowdown).
@@ -511,6 +465,15 @@ pub enum ReplayFormat {
     Markdown,
 }
 
+impl From<ReplayFormat> for retry_check_simulate::replay::Format {
+    fn from(f: ReplayFormat) -> Self {
+        match f {
+            ReplayFormat::Human => Self::Human,
+            ReplayFormat::Markdown => Self::Markdown,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct RulesArgs {
     /// Output format.
@@ -550,6 +513,20 @@ pub enum Format {
     /// Markdown for a pull-request comment: a summary table by rule and
     /// level, then each finding with its snippet.
     Markdown,
+}
+
+impl From<Format> for retry_check_diagnostics::report::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Human => Self::Human,
+            Format::Short => Self::Short,
+            Format::Json => Self::Json,
+            Format::Sarif => Self::Sarif,
+            Format::Github => Self::Github,
+            Format::Junit => Self::Junit,
+            Format::Markdown => Self::Markdown,
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,20 +1,12 @@
-//! `cargo-retry-check`: the command-line front end. Parsing of arguments
-//! and configuration lives here; everything else is in the library crates.
+//! `cargo-retry-check`: the command-line front end. `cli.rs` defines the
+//! arguments, `context.rs` what every command shares (workspace, levels,
+//! contracts, report, exit code), `commands/` one module per command; the
+//! work itself is done by the library crates (the workspace and its
+//! configuration: `retry-check-workspace`).
 
-mod check;
 mod cli;
-mod config;
-mod discover;
-mod init;
-mod lint;
-mod model;
-mod output;
-mod replay_cmd;
-mod rules_cmd;
-mod scan_cmd;
-mod schema_cmd;
-mod simulate;
-mod storm_cmd;
+mod commands;
+mod context;
 
 use std::process::ExitCode;
 
@@ -46,25 +38,21 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let sub = |name: &str| matches.subcommand_matches(name).unwrap_or(&matches);
+    use commands::*;
     let result = match &cli.command {
-        None => check::run(
-            &cli::CheckArgs {
-                lint: cli.lint.clone(),
-                sim: cli.sim.clone(),
-            },
-            &matches,
-        ),
-        Some(Command::Check(args)) => check::run(args, sub(&matches, "check")),
-        Some(Command::Lint(args)) => lint::run(args, sub(&matches, "lint")),
-        Some(Command::Scan(args)) => scan_cmd::run(args, sub(&matches, "scan")),
-        Some(Command::Simulate(args)) => simulate::run(args, sub(&matches, "simulate")),
-        Some(Command::Storm(args)) => storm_cmd::run(args, sub(&matches, "storm")),
-        Some(Command::Model(args)) => model::run(args, sub(&matches, "model")),
-        Some(Command::Replay(args)) => replay_cmd::run(args),
+        None => check::run(&cli.check, &matches),
+        Some(Command::Check(args)) => check::run(args, sub("check")),
+        Some(Command::Lint(args)) => lint::run(args, sub("lint")),
+        Some(Command::Scan(args)) => scan::run(args, sub("scan")),
+        Some(Command::Simulate(args)) => simulate::run(args, sub("simulate")),
+        Some(Command::Storm(args)) => storm::run(args, sub("storm")),
+        Some(Command::Model(args)) => model::run(args, sub("model")),
+        Some(Command::Replay(args)) => replay::run(args),
         Some(Command::Init(args)) => init::run(args),
-        Some(Command::Rules(args)) => rules_cmd::rules(args),
-        Some(Command::Schema(args)) => schema_cmd::run(args),
-        Some(Command::Explain(args)) => rules_cmd::explain(args),
+        Some(Command::Rules(args)) => rules::rules(args),
+        Some(Command::Schema(args)) => schema::run(args),
+        Some(Command::Explain(args)) => rules::explain(args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),
@@ -73,8 +61,4 @@ fn main() -> ExitCode {
             ExitCode::from(Exit::Usage as u8)
         }
     }
-}
-
-fn sub<'a>(matches: &'a clap::ArgMatches, name: &str) -> &'a clap::ArgMatches {
-    matches.subcommand_matches(name).unwrap_or(matches)
 }

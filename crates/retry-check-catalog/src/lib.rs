@@ -3,21 +3,16 @@
 //! Each code is declared once, as a [`Lint`], next to the logic that
 //! reports it: contract rules in `retry-check-rules`, code rules and RC100
 //! in `retry-check-scan`, storm rules in `retry-check-storm`, RC000 with the
-//! contract parser, RC900/RC901 with the simulators. This crate sits above
+//! contract parser, RC900 in `retry-check-simulate`, RC901 in
+//! `retry-check-model-tests`. This crate sits above
 //! all of them and lists their declarations; `rules`, `explain`, the SARIF
 //! rule list, the README table, `-A/-W/-D` and `[lints]` all read it.
-
-mod rc900_simulated_violation;
-mod rc901_model_test_failed;
 
 use std::sync::OnceLock;
 
 use retry_check_diagnostics::sarif::RuleMeta;
 use retry_check_diagnostics::{find_lint, Lint};
 use retry_check_rules::Selector;
-
-pub use rc900_simulated_violation::SIMULATED_VIOLATION;
-pub use rc901_model_test_failed::MODEL_TEST_FAILED;
 
 /// Every declared code, in code order.
 pub fn all() -> &'static [&'static Lint] {
@@ -27,8 +22,8 @@ pub fn all() -> &'static [&'static Lint] {
         all.extend(retry_check_rules::lints());
         all.extend(retry_check_scan::lints());
         all.extend(retry_check_storm::rules::lints());
-        all.push(&SIMULATED_VIOLATION);
-        all.push(&MODEL_TEST_FAILED);
+        all.extend(retry_check_simulate::lints());
+        all.extend(retry_check_model_tests::lints());
         all.sort_by_key(|l| l.code);
         all
     })
@@ -69,58 +64,53 @@ pub fn explain(lint: &Lint) -> String {
     )
 }
 
-/// `rules`: an aligned table.
-pub fn table() -> String {
-    let width = all().iter().map(|r| r.name.len()).max().unwrap_or(0);
-    let mut out = format!(
-        "{:<6} {:<width$} {:<11} {:<5} summary\n",
-        "code", "name", "group", "level"
-    );
-    for r in all() {
-        out.push_str(&format!(
-            "{:<6} {:<width$} {:<11} {:<5} {}\n",
+/// What `rules` shows of each code: code, name, group, level, summary.
+fn rows() -> impl Iterator<Item = [&'static str; 5]> {
+    all().iter().map(|r| {
+        [
             r.code,
             r.name,
             r.group.as_str(),
             r.default_level.as_str(),
-            r.summary
-        ));
-    }
-    out
+            r.summary,
+        ]
+    })
+}
+
+/// `rules`: an aligned table.
+pub fn table() -> String {
+    let width = all().iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let line = |[code, name, group, level, summary]: [&str; 5]| {
+        format!("{code:<6} {name:<width$} {group:<11} {level:<5} {summary}\n")
+    };
+    let header = line(["code", "name", "group", "level", "summary"]);
+    std::iter::once(header).chain(rows().map(line)).collect()
 }
 
 /// `rules --format json`: JSON Lines, one object per code.
 pub fn json_lines() -> String {
-    let mut out = String::new();
-    for r in all() {
-        let line = serde_json::json!({
-            "code": r.code,
-            "name": r.name,
-            "group": r.group.as_str(),
-            "level": r.default_level.as_str(),
-            "summary": r.summary,
-        });
-        out.push_str(&line.to_string());
-        out.push('\n');
-    }
-    out
+    rows()
+        .map(|[code, name, group, level, summary]| {
+            let line = serde_json::json!({
+                "code": code,
+                "name": name,
+                "group": group,
+                "level": level,
+                "summary": summary,
+            });
+            format!("{line}\n")
+        })
+        .collect()
 }
 
 /// `rules --format markdown`; the README embeds exactly this (a test checks).
 pub fn markdown_table() -> String {
-    let mut out =
-        String::from("| code | name | group | default | what it flags |\n|---|---|---|---|---|\n");
-    for r in all() {
-        out.push_str(&format!(
-            "| {} | `{}` | {} | {} | {} |\n",
-            r.code,
-            r.name,
-            r.group.as_str(),
-            r.default_level.as_str(),
-            r.summary.replace('|', "\\|")
-        ));
-    }
-    out
+    let header = "| code | name | group | default | what it flags |\n|---|---|---|---|---|\n";
+    let rows = rows().map(|[code, name, group, level, summary]| {
+        let summary = summary.replace('|', "\\|");
+        format!("| {code} | `{name}` | {group} | {level} | {summary} |\n")
+    });
+    std::iter::once(header.to_string()).chain(rows).collect()
 }
 
 #[cfg(test)]
@@ -183,7 +173,9 @@ mod tests {
         let mut files = Vec::new();
         let crates = std::fs::read_dir(root.join("crates")).unwrap();
         for krate in crates {
-            collect_rs(&krate.unwrap().path().join("src"), &mut files);
+            files.extend(retry_check_test_support::rust_files(
+                &krate.unwrap().path().join("src"),
+            ));
         }
         assert!(files.len() > 50, "found only {} source files", files.len());
         let mut undeclared = Vec::new();
@@ -207,20 +199,6 @@ mod tests {
             }
         }
         assert!(undeclared.is_empty(), "undeclared codes: {undeclared:#?}");
-    }
-
-    fn collect_rs(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                collect_rs(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                out.push(p);
-            }
-        }
     }
 
     #[test]

@@ -10,6 +10,9 @@
 //!   `annotate-snippets`), short (`file:line:col: level[code]: message`) and
 //!   JSON Lines formats; [`sarif`] writes SARIF 2.1.0 and [`github`] GitHub
 //!   Actions annotations and step summaries.
+//! * [`report::render`] writes a whole run's report in any output format
+//!   (the human, short and JSON reports with the run's closing summary,
+//!   SARIF, JUnit XML, GitHub annotations, markdown).
 //! * [`Lint`] declares a code (name, group, default level, the job that
 //!   reports it, summary and explain text); [`Level`] and [`Group`] are what
 //!   users configure.
@@ -18,6 +21,7 @@ mod diagnostic;
 pub mod github;
 mod lint;
 pub mod render;
+pub mod report;
 pub mod sarif;
 mod source_map;
 

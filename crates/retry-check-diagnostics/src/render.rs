@@ -33,22 +33,35 @@ impl Summary {
 
     /// `checked 3 files: 2 errors, 1 warning` (or `no findings`).
     pub fn line(&self) -> String {
-        let files = plural(self.files, "file");
+        let files = plural(self.files as u64, "file");
         if self.errors + self.warnings + self.infos == 0 {
             return format!("checked {files}: no findings");
         }
         let mut parts = vec![
-            plural(self.errors, "error"),
-            plural(self.warnings, "warning"),
+            plural(self.errors as u64, "error"),
+            plural(self.warnings as u64, "warning"),
         ];
         if self.infos > 0 {
-            parts.push(plural(self.infos, "info"));
+            parts.push(plural(self.infos as u64, "info"));
         }
         format!("checked {files}: {}", parts.join(", "))
     }
+
+    /// The `summary` object that ends a JSON Lines report.
+    pub fn json(&self) -> Value {
+        json!({
+            "reason": "summary",
+            "files": self.files,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "infos": self.infos,
+            "success": self.errors == 0,
+        })
+    }
 }
 
-fn plural(n: usize, word: &str) -> String {
+/// `1 file`, `2 files`.
+pub fn plural(n: u64, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
     } else {
@@ -229,16 +242,7 @@ pub fn json_report(diags: &[Diagnostic], sources: &SourceMap, files: usize) -> S
         out.push_str(&json_value(d, sources).to_string());
         out.push('\n');
     }
-    let s = Summary::of(diags, files);
-    let summary = json!({
-        "reason": "summary",
-        "files": s.files,
-        "errors": s.errors,
-        "warnings": s.warnings,
-        "infos": s.infos,
-        "success": s.errors == 0,
-    });
-    out.push_str(&summary.to_string());
+    out.push_str(&Summary::of(diags, files).json().to_string());
     out.push('\n');
     out
 }

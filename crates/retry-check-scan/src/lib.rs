@@ -19,6 +19,7 @@
 pub mod drift;
 mod eval;
 mod extract;
+mod files;
 mod manifest;
 mod options;
 pub mod policy;
@@ -28,13 +29,12 @@ mod suppress;
 
 use retry_check_diagnostics::{Diagnostic, Severity, SourceId, SourceMap, Span};
 
+pub use files::scan_files;
 pub use manifest::scan_manifest;
 pub use options::ScanOptions;
 pub use policy::{Attempts, Dur, Jitter, OptDur, Policy, Predicate, RetryCrate, Schedule, Val};
 pub use rc100_unparsable_source::UNPARSABLE_SOURCE;
-pub use rules::{
-    all_code_rules, find_code_rule, lint_scan, lint_scan_at_defaults, lints, CodeContext, CodeRule,
-};
+pub use rules::{all_code_rules, lint_scan, lint_scan_at_defaults, lints, CodeContext, CodeRule};
 pub use suppress::{Binding, Suppression};
 
 /// Everything the scanner learnt about one file.

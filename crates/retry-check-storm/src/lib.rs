@@ -34,22 +34,27 @@
 //!   divides capacity and multiplies latency.
 //!
 //! Each scenario runs twice: with the contracts as written and with the
-//! recommended fix ([`policy::Fix`]: full jitter where there is none, a
+//! recommended fix ([`profile::Fix`]: full jitter where there is none, a
 //! 10% retry budget where there is neither budget nor breaker). The storm
 //! rules (RC034-RC036, [`rules`]) judge the two runs.
 
 pub mod chart;
-pub mod policy;
+pub mod profile;
+pub mod report;
 pub mod rules;
+mod scenario;
 pub mod sim;
+pub mod topology;
 
 use retry_check_contract::ContractSet;
 use retry_check_diagnostics::Diagnostic;
 use retry_check_rules::{Engine, LintLevels};
 use serde_json::{json, Value};
 
-pub use policy::{Fix, Policy};
-pub use sim::{ClientTotals, Run, ServerSeries, Topology};
+pub use profile::{Fix, RetryProfile};
+pub use scenario::{Incident, Scenario, ScenarioSpec};
+pub use sim::{ClientTotals, Run, ServerSeries};
+pub use topology::Topology;
 
 /// `max_load_factor` of a server that declares a capacity but no bound.
 pub const DEFAULT_MAX_LOAD_FACTOR: f64 = 1.5;
@@ -61,72 +66,6 @@ pub const AMPLIFICATION_BOUND: f64 = 3.0;
 pub const HERD_SPIKE: f64 = 2.0;
 /// Seconds the dependency must stay healthy to count as recovered.
 pub const RECOVERY_HOLD_S: usize = 5;
-
-/// What goes wrong with the dependency.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Incident {
-    /// Every attempt is refused.
-    Outage,
-    /// This share of attempts fails.
-    Brownout(f64),
-    /// Capacity times this factor (0, 1]; latency divided by it.
-    Slowdown(f64),
-}
-
-/// The scenario: how long, what incident, when, and the seed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Scenario {
-    pub duration_ms: u64,
-    pub incident: Incident,
-    pub incident_start_ms: u64,
-    pub incident_len_ms: u64,
-    pub seed: u64,
-    /// The server the incident hits; default: every dependency.
-    pub target: Option<String>,
-}
-
-impl Default for Scenario {
-    fn default() -> Self {
-        Scenario {
-            duration_ms: 120_000,
-            incident: Incident::Outage,
-            incident_start_ms: 30_000,
-            incident_len_ms: 30_000,
-            seed: 1,
-            target: None,
-        }
-    }
-}
-
-impl Scenario {
-    pub fn incident_end_ms(&self) -> u64 {
-        self.incident_start_ms + self.incident_len_ms
-    }
-
-    pub fn describe(&self) -> String {
-        let what = match self.incident {
-            Incident::Outage => "outage".to_string(),
-            Incident::Brownout(p) => format!("brownout ({:.0}% of attempts fail)", p * 100.0),
-            Incident::Slowdown(f) => format!("slowdown (capacity x{f})"),
-        };
-        format!(
-            "{} of {} at {}, {} simulated, seed {}",
-            what,
-            secs(self.incident_len_ms),
-            secs(self.incident_start_ms),
-            secs(self.duration_ms),
-            self.seed
-        )
-    }
-}
-
-fn secs(ms: u64) -> String {
-    if ms.is_multiple_of(1000) {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{:.1}s", ms as f64 / 1000.0)
-    }
-}
 
 /// The figures of one run at one server.
 #[derive(Debug, Clone, PartialEq)]
@@ -223,8 +162,8 @@ pub fn simulate_with(
     if !topo.incident.iter().any(|&i| i) {
         return Err("no server is called: there is no dependency to take down".into());
     }
-    let fixed: Vec<Policy> = topo.policies.iter().map(Policy::fixed).collect();
-    let without = sim::run(set, &topo, &topo.policies, scenario);
+    let fixed: Vec<RetryProfile> = topo.profiles.iter().map(RetryProfile::fixed).collect();
+    let without = sim::run(set, &topo, &topo.profiles, scenario);
     let with_fix = sim::run(set, &topo, &fixed, scenario);
     let mut servers = Vec::new();
     for (si, server) in set.servers.iter().enumerate() {
@@ -253,13 +192,13 @@ pub fn simulate_with(
         .map(|(i, &r)| ClientReport {
             index: r as usize,
             name: set.clients[r as usize].name.value.clone(),
-            fix: topo.policies[r as usize].fix(),
+            fix: topo.profiles[r as usize].fix(),
             without: without.roots[i].clone(),
             with_fix: with_fix.roots[i].clone(),
         })
         .collect();
     let fixes = topo
-        .policies
+        .profiles
         .iter()
         .map(|p| (p.name.clone(), p.fix()))
         .collect();

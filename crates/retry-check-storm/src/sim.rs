@@ -8,20 +8,16 @@ use std::collections::BinaryHeap;
 use retry_check_contract::derive::jittered_delay_ms;
 use retry_check_contract::ContractSet;
 
-use crate::policy::Policy;
+use crate::profile::RetryProfile;
+use crate::topology::{capacity, Topology, MAX_DEPTH};
 use crate::{Incident, Scenario};
 
 /// Response time of a healthy server.
 pub const BASE_LATENCY_MS: u64 = 20;
-/// Capacity assumed for a server without `capacity_per_sec`: its steady
-/// first-attempt load plus this headroom.
-pub const ASSUMED_HEADROOM: f64 = 1.25;
 /// Retry-After a shedding server sends with its 503 / 429.
 pub const RETRY_AFTER_MS: u64 = 1_000;
 /// Fine buckets (for herds) are this long.
 pub const FINE_BUCKET_MS: u64 = 100;
-/// Call depth at which `runs_in` chains stop (cycles, pathological stacks).
-const MAX_DEPTH: u8 = 8;
 
 /// SplitMix64: small, fast, and the same on every platform.
 #[derive(Debug, Clone)]
@@ -123,7 +119,7 @@ struct Budget {
 
 /// Per-client simulation state.
 struct ClientSim {
-    policy: Policy,
+    profile: RetryProfile,
     targets: Vec<u32>,
     budgets: Vec<Budget>,
     breakers: Vec<BreakerState>,
@@ -184,164 +180,6 @@ struct ServerSim {
     inner: Vec<u32>,
 }
 
-/// The static shape of a contract set: who calls whom.
-pub struct Topology {
-    pub policies: Vec<Policy>,
-    /// Resolved target servers of each client (indices into `set.servers`).
-    pub targets: Vec<Vec<u32>>,
-    pub roots: Vec<u32>,
-    /// Clients running in each server.
-    pub inner: Vec<Vec<u32>>,
-    /// Servers the incident hits.
-    pub incident: Vec<bool>,
-    /// Steady first-attempt load of each server, per second.
-    pub nominal_rate: Vec<f64>,
-    /// Which roots' requests can reach each server.
-    pub reached_by: Vec<Vec<u32>>,
-    /// Servers each client's requests can reach (directly or below).
-    pub reaches: Vec<Vec<u32>>,
-}
-
-impl Topology {
-    pub fn new(set: &ContractSet, target: Option<&str>) -> Result<Topology, String> {
-        let policies: Vec<Policy> = set.clients.iter().map(Policy::of).collect();
-        let targets: Vec<Vec<u32>> = set
-            .clients
-            .iter()
-            .map(|c| {
-                let mut t: Vec<u32> = Vec::new();
-                for call in &c.calls {
-                    if let Some((si, _)) = set.server(&call.value.server) {
-                        if !t.contains(&(si as u32)) {
-                            t.push(si as u32);
-                        }
-                    }
-                }
-                t
-            })
-            .collect();
-        let mut inner = vec![Vec::new(); set.servers.len()];
-        for (ci, c) in set.clients.iter().enumerate() {
-            if targets[ci].is_empty() {
-                continue;
-            }
-            if let Some(r) = &c.runs_in {
-                if let Some((si, _)) = set.server(&r.value) {
-                    inner[si].push(ci as u32);
-                }
-            }
-        }
-        let called = |si: usize| targets.iter().any(|t| t.contains(&(si as u32)));
-        let roots: Vec<u32> = set
-            .clients
-            .iter()
-            .enumerate()
-            .filter(|(ci, c)| {
-                !targets[*ci].is_empty()
-                    && match &c.runs_in {
-                        None => true,
-                        Some(r) => set.server(&r.value).is_none_or(|(si, _)| !called(si)),
-                    }
-            })
-            .map(|(ci, _)| ci as u32)
-            .collect();
-        let incident: Vec<bool> = match target {
-            Some(name) => {
-                let Some((si, _)) = set.server(name) else {
-                    let known: Vec<&str> =
-                        set.servers.iter().map(|s| s.name.value.as_str()).collect();
-                    return Err(format!(
-                        "no server `{name}` in the contracts (known: {})",
-                        known.join(", ")
-                    ));
-                };
-                (0..set.servers.len()).map(|i| i == si).collect()
-            }
-            // The dependencies: servers that are called and call nothing.
-            None => (0..set.servers.len())
-                .map(|si| called(si) && inner[si].is_empty())
-                .collect(),
-        };
-        let mut nominal_rate = vec![0.0; set.servers.len()];
-        let mut reached_by = vec![Vec::new(); set.servers.len()];
-        for &r in &roots {
-            let p = &policies[r as usize];
-            let rate = f64::from(p.fleet_clients) * p.rate_per_sec;
-            spread(
-                r,
-                rate,
-                r,
-                0,
-                &targets,
-                &inner,
-                &mut nominal_rate,
-                &mut reached_by,
-            );
-        }
-        let mut reaches = vec![Vec::new(); set.clients.len()];
-        for (ci, r) in reaches.iter_mut().enumerate() {
-            let mut rate = vec![0.0; set.servers.len()];
-            let mut by = vec![Vec::new(); set.servers.len()];
-            spread(ci as u32, 1.0, 0, 0, &targets, &inner, &mut rate, &mut by);
-            *r = (0..set.servers.len() as u32)
-                .filter(|&s| !by[s as usize].is_empty())
-                .collect();
-        }
-        Ok(Topology {
-            reaches,
-            policies,
-            targets,
-            roots,
-            inner,
-            incident,
-            nominal_rate,
-            reached_by,
-        })
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn spread(
-    client: u32,
-    rate: f64,
-    root: u32,
-    depth: u8,
-    targets: &[Vec<u32>],
-    inner: &[Vec<u32>],
-    nominal: &mut [f64],
-    reached: &mut [Vec<u32>],
-) {
-    if depth >= MAX_DEPTH {
-        return;
-    }
-    let t = &targets[client as usize];
-    if t.is_empty() {
-        return;
-    }
-    let share = rate / t.len() as f64;
-    for &s in t {
-        nominal[s as usize] += share;
-        if !reached[s as usize].contains(&root) {
-            reached[s as usize].push(root);
-        }
-        for &ic in &inner[s as usize] {
-            spread(ic, share, root, depth + 1, targets, inner, nominal, reached);
-        }
-    }
-}
-
-/// Capacity of a server: declared, or assumed from its steady load.
-pub fn capacity(set: &ContractSet, topo: &Topology, si: usize) -> (f64, bool) {
-    match set
-        .servers
-        .get(si)
-        .and_then(|s| s.capacity_per_sec.as_ref())
-    {
-        Some(c) => (c.value, true),
-        None => ((topo.nominal_rate[si] * ASSUMED_HEADROOM).max(1.0), false),
-    }
-}
-
 struct Sim<'a> {
     scenario: &'a Scenario,
     heap: BinaryHeap<Event>,
@@ -360,108 +198,125 @@ struct Sim<'a> {
     events: u64,
 }
 
-/// Run one scenario over `policies` (the contract's, or the fixed ones).
-pub fn run(set: &ContractSet, topo: &Topology, policies: &[Policy], scenario: &Scenario) -> Run {
-    let secs = scenario.duration_ms.div_ceil(1000) as usize;
-    let fine = scenario.duration_ms.div_ceil(FINE_BUCKET_MS) as usize;
-    let clients = policies
-        .iter()
-        .enumerate()
-        .map(|(ci, p)| {
-            let n = p.fleet_clients.max(1) as usize;
-            let (cap, start) = match p.budget {
-                // Ten seconds of deposits plus one second of free retries,
-                // at least one retry.
-                Some((ratio, min)) => {
-                    let cap = (ratio * p.rate_per_sec * 10.0 + min).max(1.0);
-                    (cap, cap)
+impl<'a> Sim<'a> {
+    /// A fleet per client, a token bucket per server, empty series.
+    fn new(
+        set: &ContractSet,
+        topo: &Topology,
+        profiles: &[RetryProfile],
+        scenario: &'a Scenario,
+    ) -> Sim<'a> {
+        let secs = scenario.duration_ms.div_ceil(1000) as usize;
+        let fine = scenario.duration_ms.div_ceil(FINE_BUCKET_MS) as usize;
+        let clients = profiles
+            .iter()
+            .enumerate()
+            .map(|(ci, p)| {
+                let n = p.fleet_clients.max(1) as usize;
+                let (cap, start) = match p.budget {
+                    // Ten seconds of deposits plus one second of free retries,
+                    // at least one retry.
+                    Some((ratio, min)) => {
+                        let cap = (ratio * p.rate_per_sec * 10.0 + min).max(1.0);
+                        (cap, cap)
+                    }
+                    None => (0.0, 0.0),
+                };
+                ClientSim {
+                    profile: p.clone(),
+                    targets: topo.targets[ci].clone(),
+                    budgets: if p.budget.is_some() {
+                        vec![
+                            Budget {
+                                tokens: start,
+                                last_ms: 0
+                            };
+                            n
+                        ]
+                    } else {
+                        Vec::new()
+                    },
+                    breakers: if p.breaker.is_some() {
+                        vec![BreakerState::default(); n]
+                    } else {
+                        Vec::new()
+                    },
+                    budget_cap: cap,
                 }
-                None => (0.0, 0.0),
-            };
-            ClientSim {
-                policy: p.clone(),
-                targets: topo.targets[ci].clone(),
-                budgets: if p.budget.is_some() {
-                    vec![
-                        Budget {
-                            tokens: start,
-                            last_ms: 0
-                        };
-                        n
-                    ]
-                } else {
-                    Vec::new()
-                },
-                breakers: if p.breaker.is_some() {
-                    vec![BreakerState::default(); n]
-                } else {
-                    Vec::new()
-                },
-                budget_cap: cap,
-            }
-        })
-        .collect();
-    let servers: Vec<ServerSim> = (0..set.servers.len())
-        .map(|si| {
-            let (cap, _) = capacity(set, topo, si);
-            ServerSim {
-                capacity: cap,
-                tokens: burst(cap),
-                last_ms: 0,
-                incident: topo.incident[si],
-                inner: topo.inner[si].clone(),
-            }
-        })
-        .collect();
-    let series = set
-        .servers
-        .iter()
-        .enumerate()
-        .map(|(si, s)| {
-            let (cap, declared) = capacity(set, topo, si);
-            ServerSeries {
-                name: s.name.value.clone(),
-                capacity: cap,
-                capacity_declared: declared,
-                incident: topo.incident[si],
-                offered: vec![0; secs],
-                succeeded: vec![0; secs],
-                offered_fine: vec![0; fine],
-                logical: 0,
-                logical_in_incident: 0,
-                attempts_in_incident: 0,
-            }
-        })
-        .collect();
-    let mut root_index = vec![NONE; set.clients.len()];
-    let roots = topo
-        .roots
-        .iter()
-        .enumerate()
-        .map(|(i, &r)| {
-            root_index[r as usize] = i as u32;
-            ClientTotals {
-                name: set.clients[r as usize].name.value.clone(),
-                ..ClientTotals::default()
-            }
-        })
-        .collect();
-    let mut sim = Sim {
-        scenario,
-        heap: BinaryHeap::with_capacity(1 << 16),
-        seq: 0,
-        rng: Rng::new(scenario.seed),
-        reqs: Vec::with_capacity(1 << 16),
-        free: Vec::new(),
-        clients,
-        servers,
-        series,
-        roots,
-        root_index,
-        reached_by: topo.reached_by.clone(),
-        next_arrival: vec![0.0; set.clients.len()],
-        events: 0,
-    };
+            })
+            .collect();
+        let servers: Vec<ServerSim> = (0..set.servers.len())
+            .map(|si| {
+                let (cap, _) = capacity(set, topo, si);
+                ServerSim {
+                    capacity: cap,
+                    tokens: burst(cap),
+                    last_ms: 0,
+                    incident: topo.incident[si],
+                    inner: topo.inner[si].clone(),
+                }
+            })
+            .collect();
+        let series = set
+            .servers
+            .iter()
+            .enumerate()
+            .map(|(si, s)| {
+                let (cap, declared) = capacity(set, topo, si);
+                ServerSeries {
+                    name: s.name.value.clone(),
+                    capacity: cap,
+                    capacity_declared: declared,
+                    incident: topo.incident[si],
+                    offered: vec![0; secs],
+                    succeeded: vec![0; secs],
+                    offered_fine: vec![0; fine],
+                    logical: 0,
+                    logical_in_incident: 0,
+                    attempts_in_incident: 0,
+                }
+            })
+            .collect();
+        let mut root_index = vec![NONE; set.clients.len()];
+        let roots = topo
+            .roots
+            .iter()
+            .enumerate()
+            .map(|(i, &r)| {
+                root_index[r as usize] = i as u32;
+                ClientTotals {
+                    name: set.clients[r as usize].name.value.clone(),
+                    ..ClientTotals::default()
+                }
+            })
+            .collect();
+        Sim {
+            scenario,
+            heap: BinaryHeap::with_capacity(1 << 16),
+            seq: 0,
+            rng: Rng::new(scenario.seed),
+            reqs: Vec::with_capacity(1 << 16),
+            free: Vec::new(),
+            clients,
+            servers,
+            series,
+            roots,
+            root_index,
+            reached_by: topo.reached_by.clone(),
+            next_arrival: vec![0.0; set.clients.len()],
+            events: 0,
+        }
+    }
+}
+
+/// Run one scenario over `profiles` (the contract's, or the fixed ones).
+pub fn run(
+    set: &ContractSet,
+    topo: &Topology,
+    profiles: &[RetryProfile],
+    scenario: &Scenario,
+) -> Run {
+    let mut sim = Sim::new(set, topo, profiles, scenario);
     let mut arrivals: Vec<(u64, u32)> = Vec::with_capacity(topo.roots.len());
     for &r in &topo.roots {
         let t = sim.next_arrival(r);
@@ -503,13 +358,13 @@ pub fn run(set: &ContractSet, topo: &Topology, policies: &[Policy], scenario: &S
         sim.events += 1;
         match e.ev {
             Ev::Arrive(r) => {
-                let p = &sim.clients[r as usize].policy;
+                let p = &sim.clients[r as usize].profile;
                 let instance = sim.rng.below(p.fleet_clients.max(1));
                 sim.start(r, instance, r, NONE, 0, e.at);
             }
             Ev::Reset(r) => {
                 // Every instance's in-flight request fails at the same instant.
-                let n = sim.clients[r as usize].policy.fleet_clients.max(1);
+                let n = sim.clients[r as usize].profile.fleet_clients.max(1);
                 for instance in 0..n {
                     // Sent before the incident: not counted as arriving load.
                     if let Some(id) = sim.start_request(r, instance, r, NONE, 0, e.at) {
@@ -545,7 +400,7 @@ impl Sim<'_> {
     /// (Poisson). The exact time is kept as a fraction so that fleets
     /// sending several requests per millisecond keep their rate.
     fn next_arrival(&mut self, root: u32) -> u64 {
-        let p = &self.clients[root as usize].policy;
+        let p = &self.clients[root as usize].profile;
         let rate = f64::from(p.fleet_clients.max(1)) * p.rate_per_sec;
         if rate <= 0.0 || !rate.is_finite() {
             return u64::MAX / 2;
@@ -647,7 +502,7 @@ impl Sim<'_> {
     /// half-open probe.
     fn breaker_admits(&mut self, client: u32, instance: u32, t: u64) -> bool {
         let c = &mut self.clients[client as usize];
-        let Some(bp) = &c.policy.breaker else {
+        let Some(bp) = &c.profile.breaker else {
             return true;
         };
         let Some(b) = c.breakers.get_mut(instance as usize) else {
@@ -673,7 +528,7 @@ impl Sim<'_> {
 
     fn breaker_record(&mut self, client: u32, instance: u32, failed: bool, t: u64) {
         let c = &mut self.clients[client as usize];
-        let Some(bp) = &c.policy.breaker else {
+        let Some(bp) = &c.profile.breaker else {
             return;
         };
         let Some(b) = c.breakers.get_mut(instance as usize) else {
@@ -746,7 +601,7 @@ impl Sim<'_> {
             (false, true)
         };
         let timeout = self.clients[r.client as usize]
-            .policy
+            .profile
             .per_attempt_timeout_ms;
         let (ok, latency) = match timeout {
             Some(to) if latency > to => (false, to),
@@ -758,7 +613,7 @@ impl Sim<'_> {
             let inner = server.inner.clone();
             let mut spawned = 0;
             for ic in inner {
-                let n = self.clients[ic as usize].policy.fleet_clients.max(1);
+                let n = self.clients[ic as usize].profile.fleet_clients.max(1);
                 let instance = self.rng.below(n);
                 if let Some(child) = self.start_request(ic, instance, r.root, id, r.depth + 1, t) {
                     spawned += 1;
@@ -791,7 +646,7 @@ impl Sim<'_> {
             return;
         }
         let c = &mut self.clients[r.client as usize];
-        let p = &c.policy;
+        let p = &c.profile;
         if !p.retries() || r.attempt >= p.max_attempts {
             self.end(id, End::Exhausted, t);
             return;
@@ -831,7 +686,7 @@ impl Sim<'_> {
         self.free.push(id);
         // Deposits: every logical request adds `ratio` tokens.
         let c = &mut self.clients[r.client as usize];
-        if let Some((ratio, _)) = c.policy.budget {
+        if let Some((ratio, _)) = c.profile.budget {
             let cap = c.budget_cap;
             if let Some(b) = c.budgets.get_mut(r.instance as usize) {
                 b.tokens = (b.tokens + ratio).min(cap);

@@ -134,7 +134,7 @@ macro_rules! fixture_tests {
 /// its fixtures ([`fixture_tests!`]), and the registry against the rule
 /// files ([`crate::registry::check`]).
 ///
-/// ```ignore
+/// ```text
 /// rule_tests! {
 ///     codes: all_rules().iter().map(|r| r.lint.code).collect(),
 ///     lint: lint_fixture,

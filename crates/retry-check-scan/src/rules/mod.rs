@@ -65,11 +65,6 @@ pub fn all_code_rules() -> &'static [&'static CodeRule] {
     ALL
 }
 
-/// A code rule by code (any case) or name (`-` may stand for `_`).
-pub fn find_code_rule(code_or_name: &str) -> Option<&'static CodeRule> {
-    ALL.iter().copied().find(|r| r.lint.is_named(code_or_name))
-}
-
 /// The declarations of the scanner: RC100 and the code rules, in code order.
 pub fn lints() -> Vec<&'static Lint> {
     std::iter::once(&crate::UNPARSABLE_SOURCE)

@@ -94,7 +94,7 @@ fn check(cx: &StormContext<'_>, out: &mut Vec<Finding>) {
             label,
         );
         for (ci, c) in set.clients.iter().enumerate() {
-            if cx.topo.reaches[ci].contains(&(s.index as u32)) && cx.topo.policies[ci].retries() {
+            if cx.topo.reaches[ci].contains(&(s.index as u32)) && cx.topo.profiles[ci].retries() {
                 f = f.secondary(c.retry_span(), format!("`{}` retries", c.name.value));
             }
         }

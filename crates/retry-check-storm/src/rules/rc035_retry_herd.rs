@@ -59,7 +59,7 @@ fn check(cx: &StormContext<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         for (ci, c) in set.clients.iter().enumerate() {
-            let p = &cx.topo.policies[ci];
+            let p = &cx.topo.profiles[ci];
             if !cx.topo.targets[ci].contains(&(s.index as u32)) || !p.fix().full_jitter {
                 continue;
             }

@@ -1,0 +1,126 @@
+//! `simulate`: every client -> server pair against its reference store
+//! (crate `retry-check-simulate`); `check` simulates through [`simulate`].
+
+use std::time::Duration;
+
+use clap::ArgMatches;
+use retry_check_contract::ContractSet;
+use retry_check_diagnostics::report::Closing;
+use retry_check_rules::Engine;
+use retry_check_simulate::{Outcome, Progress, Settings};
+
+use crate::cli::{Format, SimArgs, SimulateArgs};
+use crate::context::Run;
+use crate::Exit;
+
+pub fn run(args: &SimulateArgs, matches: &ArgMatches) -> Result<Exit, String> {
+    let run = Run::new(
+        args.contracts.manifest_path.as_deref(),
+        Some((&args.report.levels, matches)),
+    )?;
+    let c = run.load_contracts(
+        &args.contracts.paths,
+        "nothing was simulated because contract files have errors; fix them first",
+    )?;
+    let titles = ("retry-check simulate", "retry-check simulate");
+    let Some(set) = &c.set else {
+        let closing = Closing::of(&c.errors, c.files);
+        return run.finish(&args.report, titles, &c.errors, &c.sources, &closing);
+    };
+    let mut engine = run.engine().with_contracts(set);
+    let outcome = simulate(&run, set, &args.sim, args.report.format, &mut engine)?;
+    let mut diagnostics = outcome.diagnostics.clone();
+    diagnostics.extend(engine.allow_diagnostics());
+    let closing = Closing {
+        line: outcome.summary_line(),
+        json: outcome.summary_json(args.sim.seed),
+        files: c.sources.files().count(),
+        line_in_markdown: true,
+    };
+    run.finish(&args.report, titles, &diagnostics, &c.sources, &closing)
+}
+
+/// Simulate `set` as `sim` says, with a progress bar for a person at a
+/// terminal.
+pub fn simulate(
+    run: &Run,
+    set: &ContractSet,
+    sim: &SimArgs,
+    format: Format,
+    engine: &mut Engine<'_>,
+) -> Result<Outcome, String> {
+    let settings = Settings {
+        seed: sim.seed,
+        cases: sim.cases,
+        partition: sim.partition,
+        replay_dir: run.replay_dir(sim.replay_dir.as_deref()),
+        cwd: run.cwd.clone(),
+    };
+    let bar = progress_bar(set.clients.len(), format);
+    let progress = bar.as_ref().map(|b| b as &dyn Progress);
+    let outcome = retry_check_simulate::simulate_set(set, &settings, engine, progress);
+    if let Some(bar) = bar {
+        bar.0.finish_and_clear();
+    }
+    outcome
+}
+
+/// Progress is for a person watching: stderr is a terminal, `CI` is unset
+/// and the format is the human one.
+fn wants_progress(format: Format, ci: bool, terminal: bool) -> bool {
+    format == Format::Human && !ci && terminal
+}
+
+/// A bar over the pairs on stderr (cleared when done).
+struct Bar(indicatif::ProgressBar);
+
+impl Progress for Bar {
+    fn planned(&self, pairs: usize) {
+        self.0.set_length(pairs as u64);
+    }
+
+    fn started(&self, pair: &str) {
+        self.0.set_message(pair.to_string());
+    }
+
+    fn finished(&self, _pair: &str) {
+        self.0.inc(1);
+    }
+}
+
+/// A bar, or none.
+fn progress_bar(clients: usize, format: Format) -> Option<Bar> {
+    use std::io::IsTerminal;
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+    if clients == 0 || !wants_progress(format, ci, std::io::stderr().is_terminal()) {
+        return None;
+    }
+    let style = indicatif::ProgressStyle::with_template(
+        "simulating [{bar:30}] {pos}/{len} pairs ({elapsed}) {wide_msg}",
+    )
+    .ok()?
+    .progress_chars("=> ");
+    let bar = indicatif::ProgressBar::no_length().with_style(style);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Some(Bar(bar))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_only_for_a_person_at_a_terminal() {
+        assert!(wants_progress(Format::Human, false, true));
+        assert!(!wants_progress(Format::Human, true, true), "not under CI");
+        assert!(
+            !wants_progress(Format::Human, false, false),
+            "not when piped"
+        );
+        assert!(
+            !wants_progress(Format::Json, false, true),
+            "not for machines"
+        );
+        assert!(!wants_progress(Format::Short, false, true));
+    }
+}

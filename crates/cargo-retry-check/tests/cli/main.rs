@@ -1,0 +1,86 @@
+//! End-to-end tests of the binary, one module per command (lint, check,
+//! scan, simulate and replay, storm, model, init, rules and explain,
+//! schema), the output formats, and the catalogue. Snapshots hold exit
+//! code, stdout and stderr. One test binary, so the tests of every command
+//! run in parallel.
+
+mod catalogue;
+mod check;
+mod formats;
+mod init;
+mod lint;
+mod model;
+mod rules;
+mod scan;
+mod scan_options;
+mod schema;
+mod simulate;
+mod storm;
+
+pub(crate) use std::path::{Path, PathBuf};
+pub(crate) use std::process::{Command, Output};
+
+pub(crate) use insta_cmd::assert_cmd_snapshot;
+use retry_check_test_support::cli_command;
+
+/// The workspace root, where the tests run the binary.
+pub(crate) fn root() -> PathBuf {
+    retry_check_test_support::workspace_root()
+}
+
+/// The binary, run from the workspace root, colourless, as cargo runs it.
+pub(crate) fn cmd(args: &[&str]) -> Command {
+    cli_command!(args)
+}
+
+/// The binary, run in `dir`.
+pub(crate) fn cmd_in(dir: &Path, args: &[&str]) -> Command {
+    cli_command!(in dir, args)
+}
+
+pub(crate) const FIXTURES: &str = "crates/cargo-retry-check/tests/fixtures";
+
+pub(crate) const RC001: &str = "contracts/broken/rc001_key_ttl_shorter_than_retry_window.toml";
+pub(crate) const RC022: &str = "contracts/broken/rc022_lease_shorter_than_handler.toml";
+pub(crate) const RC027: &str = "contracts/broken/rc027_volatile_key_store.toml";
+
+/// A replay directory of its own per test (relative, so outputs that name
+/// replay files stay the same on every machine), emptied first.
+pub(crate) fn replay_dir(test: &str) -> String {
+    replay_dir_in("retry-check-cli-tests", test)
+}
+
+/// [`replay_dir`] under `target/<group>/`.
+pub(crate) fn replay_dir_in(group: &str, test: &str) -> String {
+    let dir = format!("target/{group}/{test}");
+    let _ = std::fs::remove_dir_all(root().join(&dir));
+    dir
+}
+
+/// The codes only `storm` reports.
+pub(crate) fn storm_codes() -> Vec<&'static str> {
+    retry_check_storm::rules::ALL
+        .iter()
+        .map(|r| r.lint.code)
+        .collect()
+}
+
+#[test]
+fn help_main() {
+    assert_cmd_snapshot!(cmd(&["--help"]));
+}
+
+#[test]
+fn bare_binary_works_too() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-retry-check"))
+        .current_dir(root())
+        .args(["lint", "contracts/payments.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

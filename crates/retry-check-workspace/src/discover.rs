@@ -1,0 +1,192 @@
+//! Which files a run reads: contract files (and parsing them), and the
+//! Rust sources and manifests a scan reads.
+
+use std::path::{Path, PathBuf};
+
+use retry_check_contract::parse::decode;
+use retry_check_contract::ContractSet;
+use retry_check_diagnostics::{Diagnostic, SourceMap};
+
+use crate::config::Config;
+
+/// Files to lint: explicit paths (directories searched recursively for
+/// `*.toml`), or the configured globs. Sorted and de-duplicated so output
+/// never depends on directory order.
+pub fn contract_files(paths: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    if paths.is_empty() {
+        for pattern in &config.contract_globs {
+            let full = config.root.join(pattern);
+            let full = full.to_string_lossy();
+            let entries =
+                glob::glob(&full).map_err(|e| format!("invalid contract glob `{pattern}`: {e}"))?;
+            for entry in entries {
+                let path = entry
+                    .map_err(|e| format!("cannot read `{}`: {}", e.path().display(), e.error()))?;
+                if path.is_file() {
+                    files.push(path);
+                }
+            }
+        }
+    } else {
+        given_paths(paths, &mut files, walk)?;
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+/// Paths given on the command line: files as they are, directories
+/// through `walk`; a path that does not exist is an error.
+fn given_paths(
+    paths: &[PathBuf],
+    out: &mut Vec<PathBuf>,
+    walk: fn(&Path, &mut Vec<PathBuf>) -> Result<(), String>,
+) -> Result<(), String> {
+    for p in paths {
+        if p.is_dir() {
+            walk(p, out)?;
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(format!("`{}` does not exist", p.display()));
+        }
+    }
+    Ok(())
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    walk_files(
+        dir,
+        out,
+        &|p| p.extension().is_some_and(|e| e == "toml"),
+        &|_| true,
+    )
+}
+
+/// Every file under `dir` that `keep` accepts, in sorted order, entering
+/// only the subdirectories `enter` accepts.
+pub fn walk_files(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    keep: &dyn Fn(&Path) -> bool,
+    enter: &dyn Fn(&Path) -> bool,
+) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
+    let mut children: Vec<PathBuf> = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
+        children.push(entry.path());
+    }
+    children.sort();
+    for child in children {
+        if child.is_dir() {
+            if enter(&child) {
+                walk_files(&child, out, keep, enter)?;
+            }
+        } else if keep(&child) {
+            out.push(child);
+        }
+    }
+    Ok(())
+}
+
+/// Read and parse `files` into `sources` (which must hold no other contract
+/// file): the set when every file is valid, else the errors.
+pub fn parse_contracts(
+    files: &[PathBuf],
+    cwd: &Path,
+    sources: &mut SourceMap,
+) -> Result<(Option<ContractSet>, Vec<Diagnostic>), String> {
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    for path in files {
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let (_, error) = decode(&display_path(path, cwd), &bytes, sources);
+        errors.extend(error);
+    }
+    if !errors.is_empty() {
+        return Ok((None, errors));
+    }
+    let (parsed, parse_errors) = retry_check_contract::load(sources);
+    if parse_errors.is_empty() {
+        Ok((Some(parsed), Vec::new()))
+    } else {
+        Ok((None, parse_errors))
+    }
+}
+
+/// Directories of a package that hold its Rust sources.
+const SOURCE_DIRS: &[&str] = &["src", "tests", "examples", "benches"];
+
+/// The files a scan reads: explicit paths (directories walked for `*.rs`
+/// and `Cargo.toml`), else every package's Cargo.toml and `src/`, `tests/`,
+/// `examples/` and `benches/` (and the workspace's own Cargo.toml), minus
+/// `scan-exclude`. `target/` and hidden directories are never entered.
+/// Sorted and de-duplicated.
+pub fn scan_targets(paths: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    if paths.is_empty() {
+        let root_manifest = config.root.join("Cargo.toml");
+        if root_manifest.is_file() {
+            files.push(root_manifest);
+        }
+        for member in &config.members {
+            files.push(member.join("Cargo.toml"));
+            for dir in SOURCE_DIRS {
+                let d = member.join(dir);
+                if d.is_dir() {
+                    walk_sources(&d, &mut files)?;
+                }
+            }
+        }
+    } else {
+        given_paths(paths, &mut files, walk_sources)?;
+    }
+    let excludes = config
+        .scan_exclude
+        .iter()
+        .map(|g| {
+            glob::Pattern::new(g).map_err(|e| format!("invalid `scan-exclude` glob `{g}`: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    files.retain(|f| {
+        let rel = f.strip_prefix(&config.root).unwrap_or(f);
+        !excludes.iter().any(|p| p.matches_path(rel))
+    });
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+/// `*.rs` and `Cargo.toml` under `dir`, never entering `target/` or a
+/// hidden directory.
+fn walk_sources(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let name = |p: &Path| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    walk_files(
+        dir,
+        out,
+        &|p| {
+            let n = name(p);
+            n.ends_with(".rs") || n == "Cargo.toml"
+        },
+        &|p| {
+            let n = name(p);
+            n != "target" && !n.starts_with('.')
+        },
+    )
+}
+
+/// The path as users should see it: relative to the current directory when
+/// it is under it, with `/` separators.
+pub fn display_path(path: &Path, cwd: &Path) -> String {
+    let shown = path.strip_prefix(cwd).unwrap_or(path);
+    let s = shown.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
