@@ -363,11 +363,6 @@ const PENDING_SPLITS: &[&str] = &[
     "crates/retry-check-harness/src/sim/runner.rs",
     "crates/retry-check-harness/src/sim/runner.rs::run",
     "crates/retry-check-harness/src/stores/zoo.rs",
-    "crates/retry-check-scan/src/extract.rs",
-    "crates/retry-check-scan/src/extract.rs::apply",
-    "crates/retry-check-scan/src/extract.rs::root",
-    "crates/retry-check-scan/src/extract.rs::loop_policy",
-    "crates/retry-check-scan/src/eval.rs::eval_depth",
 ];
 
 /// Every function of a file with its length in lines.

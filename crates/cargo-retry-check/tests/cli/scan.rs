@@ -175,13 +175,7 @@ fn rules_and_explain_know_code_rules() {
 /// without jitter, a `target/` file that must be skipped, and a test; `b`
 /// depends on `tokio-retry`.
 fn scratch(test: &str, metadata: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("retry-check-scan-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let write = |rel: &str, text: &str| {
-        let p = dir.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let (dir, write) = crate::scratch_dir("retry-check-scan", test);
     write(
         "Cargo.toml",
         &format!("[workspace]\nmembers = [\"crates/*\"]\n\n{metadata}"),

@@ -7,13 +7,7 @@ use crate::{cmd_in, Path, PathBuf};
 /// A scratch workspace with one package: production code with a finding,
 /// a unit-test module, an integration test, and a retry macro.
 fn workspace(name: &str, metadata: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rc-scan-options-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let write = |rel: &str, text: &str| {
-        let p = dir.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let (dir, write) = crate::scratch_dir("rc-scan-options", name);
     write(
         "Cargo.toml",
         &format!("[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n{metadata}"),

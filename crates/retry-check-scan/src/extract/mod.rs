@@ -127,6 +127,19 @@ const RETRY_WORDS: &[&str] = &[
     "macro_rules",
 ];
 
+/// An expression that may be, or start, a policy chain.
+fn may_start_chain(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::MethodCall(_)
+            | Expr::Call(_)
+            | Expr::Struct(_)
+            | Expr::Await(_)
+            | Expr::Try(_)
+            | Expr::Path(_)
+    )
+}
+
 /// A signature whose return type names a policy type (`ExponentialBuilder`,
 /// `Take<ExponentialBackoff>`, `impl Iterator<Item = Duration>`, ...).
 fn returns_policy(sig: &syn::Signature, text: &str) -> bool {
@@ -344,12 +357,7 @@ impl<'ast> Scanner<'ast, '_> {
 impl<'ast> Visit<'ast> for Scanner<'ast, '_> {
     fn visit_expr(&mut self, e: &'ast Expr) {
         match e {
-            Expr::MethodCall(_)
-            | Expr::Call(_)
-            | Expr::Struct(_)
-            | Expr::Await(_)
-            | Expr::Try(_)
-            | Expr::Path(_) => {
+            _ if may_start_chain(e) => {
                 self.chain(e);
             }
             Expr::Loop(l) => {
@@ -539,14 +547,8 @@ impl<'ast> Scanner<'ast, '_> {
     /// A policy chain if `e` can be one, else visit it.
     fn chain_or_visit(&mut self, e: &'ast Expr) -> Option<usize> {
         match e {
-            Expr::MethodCall(_)
-            | Expr::Call(_)
-            | Expr::Struct(_)
-            | Expr::Await(_)
-            | Expr::Try(_)
-            | Expr::Path(_)
-            | Expr::Paren(_)
-            | Expr::Reference(_) => self.chain(e),
+            _ if may_start_chain(e) => self.chain(e),
+            Expr::Paren(_) | Expr::Reference(_) => self.chain(e),
             _ => {
                 self.visit_expr(e);
                 None
