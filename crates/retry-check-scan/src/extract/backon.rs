@@ -147,9 +147,10 @@ fn no_op_sleeper(e: &Expr) -> bool {
 /// `op.retry(backoff)`: the receiver is an operation (a closure or a name
 /// bound to one) and the argument names a backoff or builder.
 fn looks_like_backon_retry(m: &ExprMethodCall, builder: &Expr) -> bool {
+    // `{ || op() }.retry(..)` too: a block whose value is the closure.
     let op = matches!(
         super::chain::chain_root(&m.receiver),
-        Expr::Closure(_) | Expr::Path(_) | Expr::Paren(_)
+        Expr::Closure(_) | Expr::Path(_) | Expr::Paren(_) | Expr::Block(_)
     );
     let arg = super::flow::expr_path_text(builder).to_ascii_lowercase();
     let backoff = [

@@ -45,12 +45,17 @@ impl<'ast> Scanner<'ast, '_> {
     /// The index of `e` among the current function's parameters, when `e`
     /// names one that no `let` has rebound.
     pub(super) fn param_index(&self, e: &Expr) -> Option<usize> {
-        let Expr::Path(p) = e else { return None };
-        let name = p.path.get_ident()?.to_string();
-        if self.bindings.contains_key(&name) || self.lets.contains_key(&name) {
+        if self.params.is_empty() {
             return None;
         }
-        self.params.iter().position(|n| *n == name)
+        let Expr::Path(p) = e else { return None };
+        let ident = p.path.get_ident()?;
+        let ix = self.params.iter().position(|n| ident == n)?;
+        let name = ident.to_string();
+        if self.bindings.contains_key(&name) || self.let_of(&name).is_some() {
+            return None;
+        }
+        Some(ix)
     }
 
     pub(super) fn note_param_use(&mut self, index: usize, methods: &[&'ast ExprMethodCall]) {
@@ -82,8 +87,12 @@ impl<'ast> Scanner<'ast, '_> {
     }
 
     /// Visit the arguments of a call to `func`, noting the policies passed.
-    pub(super) fn call_args(&mut self, func: &str, args: &[&'ast Expr]) {
-        for (index, a) in args.iter().enumerate() {
+    pub(super) fn call_args(
+        &mut self,
+        func: &proc_macro2::Ident,
+        args: impl IntoIterator<Item = &'ast Expr>,
+    ) {
+        for (index, a) in args.into_iter().enumerate() {
             if let Some(pid) = self.chain_or_visit(a) {
                 self.links.args.push(CallArg {
                     func: func.to_string(),

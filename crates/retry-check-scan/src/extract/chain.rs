@@ -19,6 +19,24 @@ pub(super) const TOKIO_RETRY: &[&str] = &["tokio_retry", "tokio_retry2"];
 pub(super) const RETRY_POLICIES: &[&str] =
     &["retry_policies", "reqwest_retry", "reqwest_middleware"];
 
+/// Last path segments of the calls [`Scanner::constructor`] knows: other
+/// calls are not looked at there (most calls of a file are not retries).
+const CONSTRUCTORS: &[&str] = &[
+    "default",
+    "new",
+    "from_millis",
+    "builder",
+    "for_host",
+    "never",
+    "scoped",
+    "spawn",
+    "new_with_policy",
+    "new_with_policy_and_strategy",
+    "retry_fn",
+    "retry",
+    "retry_notify",
+];
+
 /// The expression a method chain starts from.
 pub(super) fn chain_root(mut e: &Expr) -> &Expr {
     loop {
@@ -95,55 +113,55 @@ impl<'ast> Scanner<'ast, '_> {
                     }
                     return None;
                 };
-                let args: Vec<&'ast Expr> = c.args.iter().collect();
-                let last = last2(&f.path).1?.to_string();
-                let first = f.path.segments.first().map(|s| s.ident.to_string());
-                for (krate, root) in [
-                    (RetryCrate::Backoff, "backoff"),
-                    (RetryCrate::TokioRetry, "tokio_retry"),
-                ] {
-                    if first.as_deref() == Some(root) && !self.names.local_mods.contains(root) {
-                        self.unmaintained(krate, f.span());
+                let (prev, last) = last2(&f.path);
+                let last = last?;
+                if let Some(first) = f.path.segments.first().map(|s| &s.ident) {
+                    for (krate, root) in [
+                        (RetryCrate::Backoff, "backoff"),
+                        (RetryCrate::TokioRetry, "tokio_retry"),
+                    ] {
+                        if first == root && !self.names.local_mods.contains(root) {
+                            self.unmaintained(krate, f.span());
+                        }
                     }
                 }
-                let thread = match last.as_str() {
-                    "spawn_blocking" | "block_in_place" => true,
-                    "spawn" => {
-                        is(last2(&f.path).0, "thread")
+                let thread = last == "spawn_blocking"
+                    || last == "block_in_place"
+                    || (last == "spawn"
+                        && (is(prev, "thread")
                             || (f.path.segments.len() == 1
-                                && self.names.imports.get("spawn").is_some_and(|r| r == "std"))
-                    }
-                    _ => false,
-                };
-                if thread && args.iter().any(|a| sync_closure(a)) {
+                                && self.names.imports.get("spawn").is_some_and(|r| r == "std"))));
+                if thread && c.args.iter().any(sync_closure) {
                     self.async_stack.push(false);
-                    args.iter().for_each(|a| self.visit_expr(a));
+                    c.args.iter().for_each(|a| self.visit_expr(a));
                     self.async_stack.pop();
                     return None;
                 }
-                if matches!(last.as_str(), "timeout" | "timeout_at") && args.len() == 2 {
+                if (last == "timeout" || last == "timeout_at") && c.args.len() == 2 {
                     let d = format!("{}(..)", self.text_of(f.span()));
                     self.deadline.push(d);
-                    args.iter().for_each(|a| self.visit_expr(a));
+                    c.args.iter().for_each(|a| self.visit_expr(a));
                     self.deadline.pop();
                     return None;
                 }
-                let span = self.span(c.span());
-                if let Some(r) = self.constructor(f, &args, span) {
-                    return r;
+                if CONSTRUCTORS.iter().any(|n| last == n) {
+                    let args: Vec<&'ast Expr> = c.args.iter().collect();
+                    let span = self.span(c.span());
+                    if let Some(r) = self.constructor(f, &args, span) {
+                        return r;
+                    }
                 }
-                let (prev, _) = last2(&f.path);
                 let local = f.path.segments.len() == 1
                     || is(prev, "Self")
                     || prev.is_some_and(|p| self.names.local_types.contains(&p.to_string()));
-                let found = if local {
+                let found = if local && !self.fn_policies.is_empty() {
                     let at = self.span(c.span());
-                    let t = self.fn_policies.get(&last).copied();
+                    let t = self.fn_policies.get(&last.to_string()).copied();
                     t.map(|(t, _)| self.instance(t, at))
                 } else {
                     None
                 };
-                self.call_args(&last, &args);
+                self.call_args(last, &c.args);
                 found
             }
             Expr::Struct(s) => {
@@ -172,7 +190,7 @@ impl<'ast> Scanner<'ast, '_> {
                     self.out.unsafe_requests.push(sp);
                 }
                 let last = last?;
-                if p.path.segments.len() == 1 || is(prev, "Self") {
+                if !self.bindings.is_empty() && (p.path.segments.len() == 1 || is(prev, "Self")) {
                     return self.bindings.get(&last.to_string()).copied();
                 }
                 None
@@ -343,35 +361,42 @@ impl<'ast> Scanner<'ast, '_> {
     }
 
     pub(super) fn method(&mut self, id: Option<usize>, m: &'ast ExprMethodCall) -> Option<usize> {
-        let name = m.method.to_string();
-        let args: Vec<&'ast Expr> = m.args.iter().collect();
-        if name == "retry" && args.len() == 1 {
-            return self.backon_retry(m, args[0]);
+        let method = &m.method;
+        if method == "retry" && m.args.len() == 1 {
+            return self.backon_retry(m, &m.args[0]);
         }
-        if (name == "post" || name == "patch") && id.is_none() {
+        if (method == "post" || method == "patch") && id.is_none() {
             let sp = self.span(m.method.span());
             self.out.unsafe_requests.push(sp);
         }
-        let thread = name == "spawn_blocking"
-            || (name == "spawn"
+        let thread = method == "spawn_blocking"
+            || (method == "spawn"
                 && super::flow::expr_path_text(chain_root(&m.receiver)).contains("thread"));
-        if thread && args.iter().any(|a| sync_closure(a)) {
+        if thread && m.args.iter().any(sync_closure) {
             self.async_stack.push(false);
-            args.iter().for_each(|a| self.visit_expr(a));
+            m.args.iter().for_each(|a| self.visit_expr(a));
             self.async_stack.pop();
             return None;
         }
         let Some(pid) = id else {
-            let at = self.method_span(m);
-            let t = self
-                .fn_policies
-                .get(&name)
-                .copied()
-                .filter(|(_, method)| *method);
-            let found = t.map(|(t, _)| self.instance(t, at));
-            self.call_args(&name, &args);
+            // Not a policy: a method of this file that returns one, or any
+            // other call (its arguments may be policies).
+            let found = if self.fn_policies.is_empty() {
+                None
+            } else {
+                let at = self.method_span(m);
+                let t = self
+                    .fn_policies
+                    .get(&method.to_string())
+                    .copied()
+                    .filter(|(_, is_method)| *is_method);
+                t.map(|(t, _)| self.instance(t, at))
+            };
+            self.call_args(method, &m.args);
             return found;
         };
+        let name = method.to_string();
+        let args: Vec<&'ast Expr> = m.args.iter().collect();
         if name == "with_config" && self.policies[pid].krate == RetryCrate::Tryhard {
             return self.tryhard_with_config(pid, &args);
         }

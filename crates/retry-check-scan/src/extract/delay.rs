@@ -170,11 +170,7 @@ impl<'ast> Scanner<'ast, '_> {
             return self.expr_schedule(flow, arg, jitter);
         };
         let name = var.to_string();
-        let init = flow
-            .lets
-            .get(&name)
-            .or_else(|| self.lets.get(&name))
-            .copied();
+        let init = flow.lets.get(&name).copied().or_else(|| self.let_of(&name));
         let assigns: Vec<&(String, &'ast Expr, Option<BinOp>, usize)> =
             flow.assigns.iter().filter(|(n, ..)| *n == name).collect();
         let recomputed_first = assigns.iter().any(|(.., pos)| *pos < at);
@@ -392,8 +388,7 @@ impl<'ast> Scanner<'ast, '_> {
         if self.consts.map.contains_key(&name) || name.chars().all(|c| !c.is_lowercase()) {
             return Purity::Pure;
         }
-        if is_random_name(&name) && !flow.lets.contains_key(&name) && !self.lets.contains_key(&name)
-        {
+        if is_random_name(&name) && !flow.lets.contains_key(&name) && self.let_of(&name).is_none() {
             return Purity::Random;
         }
         let mut defs: Vec<&'ast Expr> = flow
@@ -402,7 +397,7 @@ impl<'ast> Scanner<'ast, '_> {
             .filter(|(n, ..)| *n == name)
             .map(|(_, rhs, ..)| *rhs)
             .collect();
-        if let Some(init) = flow.lets.get(&name).or_else(|| self.lets.get(&name)) {
+        if let Some(init) = flow.lets.get(&name).copied().or_else(|| self.let_of(&name)) {
             defs.push(init);
         }
         if defs.is_empty() {

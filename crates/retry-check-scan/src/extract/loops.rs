@@ -158,7 +158,7 @@ impl<'ast> Scanner<'ast, '_> {
         let limit = flow
             .exits
             .iter()
-            .find(|x| x.guards & guard::LIMIT != 0)
+            .find(|x| is_limit_exit(x))
             .map(|x| x.limit)
             .or_else(|| sleep.and_then(|s| s.limit).map(Some))
             .or_else(|| self.deadline.last().map(|_| None));
@@ -170,7 +170,7 @@ impl<'ast> Scanner<'ast, '_> {
             _ => flow
                 .exits
                 .iter()
-                .any(|x| x.guards & guard::LIMIT != 0 && x.guards & guard::TIME == 0),
+                .any(|x| is_limit_exit(x) && x.guards & guard::TIME == 0),
         };
         let immediate =
             sleep.is_none() && flow.sleeps.is_empty() && back_edge && flow.awaits && counted;
@@ -208,11 +208,12 @@ impl<'ast> Scanner<'ast, '_> {
         } else {
             Val::Known(OptDur(None))
         };
+        // An error that leaves without a limit, or any exit a
+        // classification decides, means not every error is retried.
         let classified = decided.is_some()
-            || flow
-                .exits
-                .iter()
-                .any(|x| x.states.has_err() && x.guards & guard::LIMIT == 0);
+            || flow.exits.iter().any(|x| {
+                !is_limit_exit(x) && (x.states.has_err() || x.guards & guard::CLASSIFY != 0)
+            });
         let predicate = if classified {
             Predicate::Custom
         } else {
@@ -269,7 +270,7 @@ impl<'ast> Scanner<'ast, '_> {
                             .find(|b| b.name == name)
                             .map(|b| b.from)
                     })
-                    .or_else(|| self.lets.get(&name).copied())?;
+                    .or_else(|| self.let_of(&name))?;
                 policy_next(bound)?
             }
             None => policy_next(arg)?,
@@ -294,12 +295,22 @@ impl<'ast> Scanner<'ast, '_> {
             return DelayFacts::unknown(&format!("delay from `{t}`"));
         }
         let Some(arg) = sleep.arg else {
-            return DelayFacts::unknown("");
+            return DelayFacts::unknown(&format!("delay inside `{}`", self.text_of(sleep.span)));
         };
         if let Some(d) = self.consts.eval(arg).and_then(|v| v.as_dur()) {
             return DelayFacts::fixed(d);
         }
         self.delay_facts(flow, arg, sleep.span.byte_range().start)
+    }
+}
+
+/// An exit a limit decides. A `?` leaves with the error of its own
+/// operand: it is a limit only when that operand is one (a policy's next
+/// delay, a deadline check), not because a limit encloses it.
+fn is_limit_exit(x: &super::flow::Exit) -> bool {
+    match x.kind {
+        ExitKind::Try => x.own & guard::LIMIT != 0,
+        _ => x.guards & guard::LIMIT != 0,
     }
 }
 

@@ -43,16 +43,22 @@ pub(crate) fn scan_ast(
     source: SourceId,
     options: &ScanOptions,
 ) -> FileScan {
-    let lower = text.to_ascii_lowercase();
     let mut out = FileScan::empty(source);
-    out.idempotency_key_in_sight =
-        lower.contains("idempotency-key") || lower.contains("idempotency_key");
-    out.suppressions = crate::suppress::find(file, text, source);
-    out.bindings = crate::suppress::find_bindings(file, text, source);
     // Every shape the scanner reads names one of these words (a retry
     // crate, a sleep, a counter, a policy): a file with none of them has
     // nothing to extract, and most files of a workspace are such files.
-    if !RETRY_WORDS.iter().any(|w| lower.contains(w)) {
+    let retry_words = LOWERCASE.with(|buf| {
+        let mut lower = buf.borrow_mut();
+        lower.clear();
+        lower.push_str(text);
+        lower.make_ascii_lowercase();
+        out.idempotency_key_in_sight =
+            lower.contains("idempotency-key") || lower.contains("idempotency_key");
+        RETRY_WORDS.iter().any(|w| lower.contains(w))
+    });
+    out.suppressions = crate::suppress::find(file, text, source);
+    out.bindings = crate::suppress::find_bindings(file, text, source);
+    if !retry_words {
         return out;
     }
     let mut names = prepass::FileNames {
@@ -76,7 +82,7 @@ pub(crate) fn scan_ast(
         sleepy_cache: HashMap::new(),
         bindings: HashMap::new(),
         fn_policies: HashMap::new(),
-        lets: HashMap::new(),
+        lets: Vec::new(),
         params: Vec::new(),
         fn_stack: Vec::new(),
         links: calls::Links::default(),
@@ -105,6 +111,12 @@ pub(crate) fn scan_ast(
     }
     s.link_calls();
     s.finish()
+}
+
+thread_local! {
+    /// The text of the file being scanned, lowercased (one buffer per
+    /// thread, reused from file to file).
+    static LOWERCASE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 /// Words (lowercase) without which a file holds no retry code the scanner
@@ -171,8 +183,9 @@ struct Scanner<'ast, 't> {
     bindings: HashMap<String, usize>,
     /// Functions (and methods: `true`) that return a policy they build.
     fn_policies: HashMap<String, (usize, bool)>,
-    /// `let` initialisers of the current function, for hand-written loops.
-    lets: HashMap<String, &'ast Expr>,
+    /// `let` initialisers of the current function, for hand-written loops
+    /// (in order; a later `let` of the same name shadows an earlier one).
+    lets: Vec<(&'ast proc_macro2::Ident, &'ast Expr)>,
     /// Parameters of the current function.
     params: Vec<String>,
     /// The functions being visited, innermost last.
@@ -308,10 +321,21 @@ impl<'ast> Scanner<'ast, '_> {
         out.policies.sort_by(|a, b| {
             (a.span.range.start, a.span.range.end).cmp(&(b.span.range.start, b.span.range.end))
         });
+        // Copies of a function's policy that no caller changed are one policy.
+        out.policies.dedup();
         out.unsafe_requests.sort_by_key(|s| s.range.start);
         out.middleware.sort_by_key(|s| s.range.start);
         out.not_analysed.sort_by_key(|(s, _)| s.range.start);
         out
+    }
+
+    /// The initialiser of the latest `let name = ..` of the function.
+    fn let_of(&self, name: &str) -> Option<&'ast Expr> {
+        self.lets
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .map(|(_, e)| *e)
     }
 
     fn eval(&self, e: &Expr) -> Result<Value, String> {
@@ -391,9 +415,9 @@ impl<'ast> Visit<'ast> for Scanner<'ast, '_> {
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
         let name = match &l.pat {
-            Pat::Ident(i) => Some(i.ident.to_string()),
+            Pat::Ident(i) => Some(&i.ident),
             Pat::Type(t) => match &*t.pat {
-                Pat::Ident(i) => Some(i.ident.to_string()),
+                Pat::Ident(i) => Some(&i.ident),
                 _ => None,
             },
             _ => None,
@@ -403,16 +427,17 @@ impl<'ast> Visit<'ast> for Scanner<'ast, '_> {
             if let Some((_, d)) = &init.diverge {
                 self.visit_expr(d);
             }
-            if let Some(n) = name {
-                match id {
-                    Some(id) => {
-                        self.bindings.insert(n, id);
-                    }
-                    None => {
-                        self.bindings.remove(&n);
-                        self.lets.insert(n, &init.expr);
-                    }
+            match (name, id) {
+                (Some(n), Some(id)) => {
+                    self.bindings.insert(n.to_string(), id);
                 }
+                (Some(n), None) => {
+                    if !self.bindings.is_empty() {
+                        self.bindings.remove(&n.to_string());
+                    }
+                    self.lets.push((n, &init.expr));
+                }
+                (None, _) => {}
             }
         }
     }

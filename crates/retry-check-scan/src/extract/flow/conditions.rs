@@ -279,6 +279,8 @@ impl<'ast> Flow<'ast> {
             bits: u8,
         }
         impl<'ast> Visit<'ast> for B<'_, '_> {
+            // A pattern binds names; it does not read them.
+            fn visit_pat(&mut self, _: &'ast Pat) {}
             fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
                 let cmp = matches!(
                     b.op,
@@ -420,9 +422,27 @@ impl<'ast> Flow<'ast> {
                     _ if (n.starts_with("is_") || n.starts_with("has_")) && n.contains("error") => {
                         (Pol::Err, Pol::Keep)
                     }
+                    // `e.is_transient()`, `policy.should_retry(&e)`,
+                    // `RETRYABLE.contains(&status)`: true means a failure.
+                    _ if is_classifier(&n) || reads_retry_names(e) => (Pol::Err, Pol::Keep),
                     _ => (Pol::Keep, Pol::Keep),
                 }
             }
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p)
+                    if last2(&p.path)
+                        .1
+                        .is_some_and(|l| is_classifier(&l.to_string())) =>
+                {
+                    (Pol::Err, Pol::Keep)
+                }
+                _ => (Pol::Keep, Pol::Keep),
+            },
+            Expr::Path(p) => match p.path.get_ident() {
+                // `let transient = is_transient(&r); if transient { .. }`
+                Some(i) if self.decision_vars.contains_key(&i.to_string()) => (Pol::Err, Pol::Keep),
+                _ => (Pol::Keep, Pol::Keep),
+            },
             Expr::Let(l) => match pat_kind(&l.pat) {
                 PatKind::Err { .. } => (Pol::Err, Pol::Ok),
                 PatKind::Ok => (Pol::Ok, Pol::Err),
@@ -453,6 +473,27 @@ impl<'ast> Flow<'ast> {
             _ => (Pol::Keep, Pol::Keep),
         }
     }
+}
+
+/// Whether an expression reads a value named for retrying
+/// (`retry_status_codes`, `RETRYABLE`), as a test of a response would.
+fn reads_retry_names(e: &Expr) -> bool {
+    struct R(bool);
+    impl<'ast> Visit<'ast> for R {
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            let s = i.to_string().to_ascii_lowercase();
+            if s.contains("retry")
+                || s.contains("retryable")
+                || s.contains("retriable")
+                || s.contains("transient")
+            {
+                self.0 = true;
+            }
+        }
+    }
+    let mut r = R(false);
+    r.visit_expr(e);
+    r.0
 }
 
 /// Whether an expression reads a clock or a deadline

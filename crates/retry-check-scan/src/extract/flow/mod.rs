@@ -135,6 +135,8 @@ pub(super) struct Exit {
     pub guards: u8,
     /// The guard of the innermost enclosing condition.
     pub inner: u8,
+    /// What the exit itself tests (a `?` on a policy's next delay).
+    pub own: u8,
     /// The value is `Ok(..)` (or the loop ends on success).
     pub ok_value: bool,
     /// The value is `Err(..)`.
@@ -180,6 +182,8 @@ pub(super) struct Flow<'ast> {
     label: Option<String>,
     /// Set while walking the value of a `return` / `break`.
     exit_value: Option<(bool, bool)>,
+    /// The call being walked is awaited (`x.wait(..).await`).
+    awaited: bool,
     /// Guards met inside the value of a `return` / `break`
     /// (`return match policy.decide(..) { .. }`): they control the exit too.
     value_guards: Option<Vec<Cond>>,
@@ -222,6 +226,7 @@ impl<'ast> Flow<'ast> {
             nested: Vec::new(),
             label,
             exit_value: None,
+            awaited: false,
             value_guards: None,
             sleeps: Vec::new(),
             exits: Vec::new(),
@@ -369,6 +374,7 @@ impl<'ast> Flow<'ast> {
             states,
             guards,
             inner,
+            own: extra,
             ok_value: ok,
             err_value: err,
             limit,
@@ -434,7 +440,7 @@ impl<'ast> Flow<'ast> {
         let Expr::Path(p) = &*c.func else { return None };
         let (prev, last) = last2(&p.path);
         let l = last?.to_string();
-        let sleep = sleep_like(&l, c.args.len())
+        let sleep = sleep_like(&l, c.args.len(), self.awaited)
             || (matches!(l.as_str(), "new" | "after") && (is(prev, "Delay") || is(prev, "Timer")))
             || self.sleepy_fns.contains(&l);
         sleep.then(|| is(prev, "thread") || (prev.is_none() && self.uses_thread_sleep))
@@ -500,7 +506,17 @@ impl<'ast> Flow<'ast> {
             Expr::MethodCall(m) => self.method_call(m, s),
             Expr::Await(a) => {
                 self.awaits = true;
-                self.expr(&a.base, s)
+                let awaited = std::mem::replace(&mut self.awaited, true);
+                let s = match &*a.base {
+                    Expr::Call(c) => self.call(c, s),
+                    Expr::MethodCall(m) => self.method_call(m, s),
+                    other => {
+                        self.awaited = false;
+                        self.expr(other, s)
+                    }
+                };
+                self.awaited = awaited;
+                s
             }
             Expr::Macro(m) => self.mac(&m.mac, s),
             Expr::Assign(a) => {
@@ -577,10 +593,13 @@ impl<'ast> Flow<'ast> {
     }
 
     fn call(&mut self, c: &'ast syn::ExprCall, s: States) -> States {
+        // Only this call is awaited, not its arguments.
+        let awaited = std::mem::replace(&mut self.awaited, false);
         let mut s = self.expr(&c.func, s);
         for a in &c.args {
             s = self.expr(a, s);
         }
+        self.awaited = awaited;
         if let Some(is_thread) = self.is_sleep_call(c) {
             let name = match &*c.func {
                 Expr::Path(p) => last2(&p.path).1.map(|i| i.to_string()).unwrap_or_default(),
@@ -597,12 +616,14 @@ impl<'ast> Flow<'ast> {
     }
 
     fn method_call(&mut self, m: &'ast syn::ExprMethodCall, s: States) -> States {
+        let awaited = std::mem::replace(&mut self.awaited, false);
         let mut s = self.expr(&m.receiver, s);
         for a in &m.args {
             s = self.expr(a, s);
         }
+        self.awaited = awaited;
         let name = m.method.to_string();
-        if sleep_like(&name, m.args.len()) || self.sleepy_fns.contains(&name) {
+        if sleep_like(&name, m.args.len(), self.awaited) || self.sleepy_fns.contains(&name) {
             return self.sleep(m.span(), Self::sleep_arg(&name, &m.args), false, s);
         }
         s
@@ -675,13 +696,14 @@ impl<'ast> Flow<'ast> {
 }
 
 /// A call that waits between attempts: `sleep(d)`, `Runtime::sleep(d)`,
-/// `executor.delay(d)`, `self.wait(attempt, hint)`, `read_and_sleep(..)`.
-/// `wait` / `delay` only with arguments (`child.wait()` waits for a
-/// process, not for time).
-fn sleep_like(name: &str, args: usize) -> bool {
+/// `read_and_sleep(..)`; `executor.delay(d).await` and
+/// `self.wait(attempt, hint).await` only when awaited with arguments
+/// (`child.wait()` waits for a process, `let d = wait_for(n)` computes a
+/// delay).
+fn sleep_like(name: &str, args: usize, awaited: bool) -> bool {
     name.contains("sleep")
         || name == "delay_for"
-        || (args > 0 && (matches!(name, "delay" | "wait") || name.starts_with("wait_")))
+        || (awaited && args > 0 && (matches!(name, "delay" | "wait") || name.starts_with("wait_")))
 }
 
 fn is_assign_op(op: &BinOp) -> bool {
