@@ -25,7 +25,9 @@
 //!   same run: each file parsed then scanned back to back, 7 rounds
 //!   (`REALCODE_ROUNDS`), per-file bests summed.
 //!
-//! The defaults are the files under `realcode/` next to this crate.
+//! The defaults are the files under `realcode/` next to this crate;
+//! relative paths are relative to this crate (cargo runs benches there),
+//! e.g. `--manifest realcode/check-manifest.tsv`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -474,6 +476,9 @@ fn timing(inputs: &[Input], options: &ScanOptions) {
             let scanned = t.elapsed().as_secs_f64();
             best[n] = (best[n].0.min(parsed), best[n].1.min(scanned));
         }
+    }
+    if files.is_empty() {
+        return;
     }
     let parse: f64 = best.iter().map(|b| b.0).sum();
     let scan: f64 = best.iter().map(|b| b.1).sum();

@@ -257,6 +257,21 @@ impl Policy {
         self.field_spans.contains_key("predicate") || !matches!(self.predicate, Val::Unknown(_))
     }
 
+    /// Every field that differs from `before` becomes unknown (`why`).
+    pub(crate) fn unknown_where_changed(&mut self, before: &Policy, why: &str) {
+        fn mark<T: PartialEq>(now: &mut Val<T>, was: &Val<T>, why: &str) {
+            if now != was {
+                *now = Val::Unknown(why.to_string());
+            }
+        }
+        mark(&mut self.max_attempts, &before.max_attempts, why);
+        mark(&mut self.initial_delay, &before.initial_delay, why);
+        mark(&mut self.max_delay, &before.max_delay, why);
+        mark(&mut self.multiplier, &before.multiplier, why);
+        mark(&mut self.jitter, &before.jitter, why);
+        mark(&mut self.max_elapsed, &before.max_elapsed, why);
+    }
+
     /// `true` unless the policy is known to make at most one retry.
     pub fn retries_more_than_once(&self) -> bool {
         !matches!(self.max_attempts.value(), Some(Attempts::Finite(n)) if *n <= 2)

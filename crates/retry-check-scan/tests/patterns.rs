@@ -175,4 +175,5 @@ pattern_tests! {
     immediate_libraries,
     tryhard,
     macro_rules_not_analysed,
+    conditional_builder,
 }

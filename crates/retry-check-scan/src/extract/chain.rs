@@ -347,6 +347,7 @@ impl<'ast> Scanner<'ast, '_> {
         let mut copy = self.policies[template].clone();
         copy.in_async = self.in_async();
         self.instance_sites.insert(self.policies.len(), at);
+        self.built_at_depth.push(self.branch_depth);
         self.policies.push(copy);
         if !self.dead.contains(&template) {
             self.dead.push(template);
@@ -429,6 +430,7 @@ impl<'ast> Scanner<'ast, '_> {
         sp: Span,
         field: bool,
     ) {
+        let before = self.policies[id].clone();
         let a0 = args.first().copied();
         match self.policies[id].krate {
             RetryCrate::Backon => self.apply_backon(id, name, a0, &sp),
@@ -438,6 +440,13 @@ impl<'ast> Scanner<'ast, '_> {
             RetryCrate::RetryPolicies => self.apply_retry_policies(id, name, args, &sp, field),
             RetryCrate::Tryhard => self.apply_tryhard(id, name, a0, &sp),
             RetryCrate::Tower | RetryCrate::HandWritten => {}
+        }
+        // Set inside an `if`/`match` branch on a policy built outside it:
+        // the field has that value on some paths only.
+        let built = self.built_at_depth.get(id).copied().unwrap_or(0);
+        if self.branch_depth > built {
+            let why = format!("`{name}` applies on some paths only");
+            self.policies[id].unknown_where_changed(&before, &why);
         }
     }
 }

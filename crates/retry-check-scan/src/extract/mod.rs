@@ -88,6 +88,8 @@ pub(crate) fn scan_ast(
         links: calls::Links::default(),
         async_stack: Vec::new(),
         deadline: Vec::new(),
+        branch_depth: 0,
+        built_at_depth: Vec::new(),
         uses_reqwest_retry: false,
         out,
     };
@@ -195,6 +197,10 @@ struct Scanner<'ast, 't> {
     async_stack: Vec<bool>,
     /// Enclosing `timeout(d, ..)` calls: loops inside are bounded by them.
     deadline: Vec<String>,
+    /// How many `if` / `match` branches enclose the current expression, and
+    /// the depth each policy was built at.
+    branch_depth: usize,
+    built_at_depth: Vec<usize>,
     uses_backoff: bool,
     /// `use reqwest::retry::..` makes bare `for_host(..)` reqwest's.
     uses_reqwest_retry: bool,
@@ -299,6 +305,7 @@ impl<'ast> Scanner<'ast, '_> {
             has_budget: false,
         };
         self.policies.push(p);
+        self.built_at_depth.push(self.branch_depth);
         self.policies.len() - 1
     }
 
@@ -321,8 +328,14 @@ impl<'ast> Scanner<'ast, '_> {
         out.policies.sort_by(|a, b| {
             (a.span.range.start, a.span.range.end).cmp(&(b.span.range.start, b.span.range.end))
         });
-        // Copies of a function's policy that no caller changed are one policy.
-        out.policies.dedup();
+        // Copies of a function's policy that no caller changed are one
+        // policy (whichever retry call each copy went to).
+        out.policies.dedup_by(|a, b| {
+            let mut a = a.clone();
+            a.field_spans = b.field_spans.clone();
+            a.in_async = b.in_async;
+            a == *b
+        });
         out.unsafe_requests.sort_by_key(|s| s.range.start);
         out.middleware.sort_by_key(|s| s.range.start);
         out.not_analysed.sort_by_key(|(s, _)| s.range.start);
@@ -402,6 +415,13 @@ impl<'ast> Visit<'ast> for Scanner<'ast, '_> {
                 self.async_stack.push(true);
                 visit::visit_expr(self, e);
                 self.async_stack.pop();
+            }
+            // A builder method in one branch sets its field on some paths
+            // only: see `apply`.
+            Expr::If(_) | Expr::Match(_) => {
+                self.branch_depth += 1;
+                visit::visit_expr(self, e);
+                self.branch_depth -= 1;
             }
             Expr::Closure(c) if c.asyncness.is_some() => {
                 self.async_stack.push(true);
@@ -539,6 +559,7 @@ impl<'ast> Scanner<'ast, '_> {
         let saved_lets = std::mem::take(&mut self.lets);
         let saved_bindings = self.bindings.clone();
         let saved_deadline = std::mem::take(&mut self.deadline);
+        let saved_depth = std::mem::take(&mut self.branch_depth);
         self.fn_stack.push(sig.ident.to_string());
         self.async_stack.push(sig.asyncness.is_some());
         let tail = self.fn_body(block);
@@ -548,6 +569,7 @@ impl<'ast> Scanner<'ast, '_> {
         self.lets = saved_lets;
         self.bindings = saved_bindings;
         self.deadline = saved_deadline;
+        self.branch_depth = saved_depth;
         // Only a function declared to return a policy builds one for its
         // callers (`fn charge() -> Result<..> { op.retry(p).await }` uses it).
         if let (Some(id), true) = (tail, returns_policy(sig, self.text)) {

@@ -143,8 +143,10 @@ impl<'ast> FileNames<'ast> {
         self.fns.insert(name.to_string(), body);
     }
 
-    /// The functions of the file called in `body` that wrap a sleep (a
-    /// sleep and no loop): calling one sleeps. Answers are cached.
+    /// The functions of the file called in `body` that wrap a sleep: named
+    /// for it (`*sleep*`, `*delay*`, `*wait*`, `pause`), with a sleep and
+    /// no loop in their body (`recreate()`, which also sleeps, is an
+    /// operation, not a sleep). Calling one sleeps. Answers are cached.
     pub(super) fn sleepy_calls(
         &self,
         body: &syn::Block,
@@ -178,9 +180,13 @@ impl<'ast> FileNames<'ast> {
             .1
             .into_iter()
             .filter(|n| {
-                *cache
-                    .entry(n.clone())
-                    .or_insert_with(|| self.fns.get(n).is_some_and(|b| sleeps_without_loop(b)))
+                let named = ["sleep", "delay", "wait", "pause"]
+                    .iter()
+                    .any(|w| n.to_ascii_lowercase().contains(w));
+                named
+                    && *cache
+                        .entry(n.clone())
+                        .or_insert_with(|| self.fns.get(n).is_some_and(|b| sleeps_without_loop(b)))
             })
             .collect()
     }
@@ -204,6 +210,15 @@ fn sleeps_without_loop(b: &syn::Block) -> bool {
             if i.to_string().contains("sleep") {
                 self.0 = true;
             }
+        }
+        fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+            // `executor.delay(d).await`, `timer.wait(d).await`
+            if let Expr::MethodCall(m) = &*a.base {
+                if (m.method == "delay" || m.method == "wait") && !m.args.is_empty() {
+                    self.0 = true;
+                }
+            }
+            visit::visit_expr_await(self, a);
         }
     }
     let mut s = S::default();
@@ -241,7 +256,7 @@ impl<'ast> Visit<'ast> for FileNames<'ast> {
     }
     fn visit_item_macro(&mut self, i: &'ast syn::ItemMacro) {
         if let (true, Some(name)) = (i.mac.path.is_ident("macro_rules"), &i.ident) {
-            if tokens_jump(&i.mac.tokens) {
+            if tokens_jump(&i.mac.tokens, true) {
                 self.control_macros.insert(name.to_string());
             }
         }
@@ -272,14 +287,17 @@ impl<'ast> Visit<'ast> for FileNames<'ast> {
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 }
 
-/// Whether macro tokens jump out of the code around them or sleep.
-pub(super) fn tokens_jump(tokens: &TokenStream) -> bool {
+/// Whether macro tokens jump out of the code around them (`continue`,
+/// `break`, `return`), or, with `or_sleep`, also sleep (a `macro_rules!`
+/// body: what its calls expand to).
+pub(super) fn tokens_jump(tokens: &TokenStream, or_sleep: bool) -> bool {
     tokens.clone().into_iter().any(|t| match t {
         TokenTree::Ident(i) => {
             let s = i.to_string();
-            matches!(s.as_str(), "continue" | "break" | "return") || s.contains("sleep")
+            matches!(s.as_str(), "continue" | "break" | "return")
+                || (or_sleep && s.contains("sleep"))
         }
-        TokenTree::Group(g) => tokens_jump(&g.stream()),
+        TokenTree::Group(g) => tokens_jump(&g.stream(), or_sleep),
         _ => false,
     })
 }

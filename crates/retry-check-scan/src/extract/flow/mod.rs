@@ -419,7 +419,9 @@ impl<'ast> Flow<'ast> {
         let name = m.path.segments.last().map(|x| x.ident.to_string());
         if let Some(n) = &name {
             let local = self.control_macros.contains(n);
-            if local || super::prepass::tokens_jump(&m.tokens) {
+            // `info!("slept {sleep:?}")` names a variable; a `select!` arm
+            // that `continue`s jumps.
+            if local || super::prepass::tokens_jump(&m.tokens, false) {
                 self.opaque_macro.get_or_insert_with(|| n.clone());
             }
         }
@@ -636,6 +638,11 @@ impl<'ast> Flow<'ast> {
         is_thread: bool,
         s: States,
     ) -> States {
+        if !self.nested.is_empty() {
+            // A sleep of a nested loop is that loop's retry, analysed on
+            // its own: to this loop it is part of an operation.
+            return s;
+        }
         let limit = self
             .guards
             .iter()
