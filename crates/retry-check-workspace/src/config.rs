@@ -3,7 +3,7 @@
 //!
 //! ```toml
 //! [workspace.metadata.retry-check]
-//! contracts = ["contracts/**/*.toml"]   # globs, relative to the workspace root
+//! contracts = ["contracts/**/*"]        # globs, relative to the workspace root
 //!
 //! scan = true                           # `check` scans the Rust sources (see below)
 //! scan-exclude = ["tests/fixtures/**"]  # globs of files `scan` skips
@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use retry_check_rules::{Level, Selector};
 
-pub const DEFAULT_CONTRACT_GLOB: &str = "contracts/**/*.toml";
+pub const DEFAULT_CONTRACT_GLOB: &str = "contracts/**/*";
 const CONFIG_KEYS: &[&str] = &[
     "contracts",
     "lints",

@@ -2,7 +2,7 @@
 //! ([`crate::schema`]) is tested against [`KNOWN_KEYS`], and the parser
 //! suggests the nearest of them for an unknown key.
 
-pub(crate) const ROOT_FIELDS: &[&str] = &["version", "$schema", "server", "client"];
+pub(crate) const ROOT_FIELDS: &[&str] = &["version", "$schema", "server", "client", "source"];
 pub(crate) const SERVER_FIELDS: &[&str] = &[
     "key_source",
     "key_required",
@@ -55,11 +55,22 @@ pub(crate) const BREAKER_FIELDS: &[&str] = &[
     "counts",
 ];
 pub(crate) const ALLOW_FIELDS: &[&str] = &["rule", "reason"];
+pub(crate) const SOURCE_FIELDS: &[&str] = &[
+    "path",
+    "format",
+    "layer",
+    "runs_in",
+    "server",
+    "servers",
+    "key_header",
+    "allow",
+];
 
 /// The keys every table of the format accepts, by table: `root` (the top
 /// level), `server`, `operation`, `store`, `client`, `backoff`, `budget`,
-/// `hedging`, `idempotency_key` and `allow` (a table entry of an `allow`
-/// list). Any other key is an `unknown_field` error with a "did you mean".
+/// `hedging`, `idempotency_key`, `allow` (a table entry of an `allow`
+/// list) and `source` (a `[source.NAME]` mapping). Any other key is an
+/// `unknown_field` error with a "did you mean".
 /// The JSON Schema ([`crate::schema`]) is tested against this list.
 pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
     ("root", ROOT_FIELDS),
@@ -74,4 +85,5 @@ pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
     ("fleet", FLEET_FIELDS),
     ("breaker", BREAKER_FIELDS),
     ("allow", ALLOW_FIELDS),
+    ("source", SOURCE_FIELDS),
 ];

@@ -13,7 +13,8 @@
 //!   against them);
 //! * `values.rs`: reading one typed value (durations, statuses, ratios,
 //!   enums, `allow` lists), every error with its span and a suggestion;
-//! * `server.rs`, `client.rs`: the `[server.*]` and `[client.*]` tables.
+//! * `server.rs`, `client.rs`: the `[server.*]` and `[client.*]` tables;
+//! * `mapping.rs`: the `[source.*]` tables (deployed configuration to import).
 
 use std::borrow::Cow;
 
@@ -25,6 +26,7 @@ use crate::model::*;
 
 mod client;
 mod fields;
+mod mapping;
 mod server;
 #[cfg(test)]
 mod tests;
@@ -82,7 +84,8 @@ pub fn decode(path: &str, bytes: &[u8], sources: &mut SourceMap) -> (SourceId, O
     }
 }
 
-fn check_duplicates(set: &ContractSet, errors: &mut Vec<Diagnostic>) {
+/// Report servers and clients defined twice (names are global to a run).
+pub fn check_duplicates(set: &ContractSet, errors: &mut Vec<Diagnostic>) {
     fn dup<'a>(
         kind: &str,
         names: impl Iterator<Item = &'a Sp<String>>,
@@ -177,6 +180,7 @@ pub fn parse_file(
                     }
                 }
             }
+            "source" => mapping::parse_sources(&mut cx, key, value, &mut set.sources),
             _ => cx.unknown_field(key, "at the top level of a contract", ROOT_FIELDS),
         }
     }
