@@ -208,7 +208,7 @@ pub struct ScanArgs {
     /// Rust files, Cargo.toml files or directories (searched for *.rs and
     /// Cargo.toml recursively, skipping target/ and hidden directories).
     /// Default: every workspace package's Cargo.toml, src/, tests/,
-    /// examples/ and benches/, minus `scan-exclude`.
+    /// examples/ and benches/, minus `scan-exclude` and test code.
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
 
@@ -220,6 +220,17 @@ pub struct ScanArgs {
     /// Do not read the contracts: no drift check (RC109) and no RC001 from code.
     #[arg(long)]
     pub no_contracts: bool,
+
+    /// Scan test code too: `#[cfg(test)]` items, `#[test]` functions and
+    /// files under `tests/` (also `scan-tests = true` in
+    /// [workspace.metadata.retry-check]). Skipped by default.
+    #[arg(long)]
+    pub include_tests: bool,
+
+    /// Also report (at `info`, RC119) code that may hold retries but was
+    /// not analysed, such as retry loops inside `macro_rules!` bodies.
+    #[arg(short, long)]
+    pub verbose: bool,
 
     #[command(flatten)]
     pub report: ReportArgs,

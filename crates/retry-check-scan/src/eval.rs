@@ -77,25 +77,16 @@ impl Consts<'_> {
             Expr::Paren(p) => self.eval_depth(&p.expr, d),
             Expr::Group(g) => self.eval_depth(&g.expr, d),
             Expr::Reference(r) => self.eval_depth(&r.expr, d),
-            Expr::Cast(c) => match self.eval_depth(&c.expr, d)? {
-                Value::Int(i) => {
-                    let ty = type_name(&c.ty);
-                    if matches!(ty.as_str(), "f32" | "f64") {
-                        Some(Value::Float(i as f64))
-                    } else {
-                        Some(Value::Int(i))
-                    }
+            Expr::Cast(c) => {
+                let float = matches!(type_name(&c.ty).as_str(), "f32" | "f64");
+                match self.eval_depth(&c.expr, d)? {
+                    Value::Int(i) if float => Some(Value::Float(i as f64)),
+                    Value::Int(i) => Some(Value::Int(i)),
+                    Value::Float(f) if float => Some(Value::Float(f)),
+                    Value::Float(f) => Some(Value::Int(f.trunc() as i128)),
+                    _ => None,
                 }
-                Value::Float(f) => {
-                    let ty = type_name(&c.ty);
-                    if matches!(ty.as_str(), "f32" | "f64") {
-                        Some(Value::Float(f))
-                    } else {
-                        Some(Value::Int(f.trunc() as i128))
-                    }
-                }
-                _ => None,
-            },
+            }
             Expr::Unary(u) => match (&u.op, self.eval_depth(&u.expr, d)?) {
                 (UnOp::Neg(_), Value::Int(i)) => Some(Value::Int(i.checked_neg()?)),
                 (UnOp::Neg(_), Value::Float(f)) => Some(Value::Float(-f)),
@@ -106,90 +97,8 @@ impl Consts<'_> {
                 let r = self.eval_depth(&b.right, d)?;
                 binary(&b.op, l, r)
             }
-            Expr::Path(p) => {
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
-                let last = segs.last()?.clone();
-                if segs.len() == 1 {
-                    if last == "None" {
-                        return Some(Value::None);
-                    }
-                    if let Some(c) = self.map.get(&last) {
-                        return self.eval_depth(c, d);
-                    }
-                    return None;
-                }
-                // Duration::ZERO, Duration::MAX, u32::MAX ...
-                let ty = &segs[segs.len() - 2];
-                match (ty.as_str(), last.as_str()) {
-                    ("Duration", "ZERO") => Some(Value::Dur(Dur(0))),
-                    ("Duration", "SECOND") => Some(Value::Dur(Dur::secs(1))),
-                    ("Duration", "MILLISECOND") => Some(Value::Dur(Dur::ms(1))),
-                    ("Self", c) => self.map.get(c).and_then(|e| self.eval_depth(e, d)),
-                    ("u32", "MAX") => Some(Value::Int(u32::MAX as i128)),
-                    ("usize", "MAX") | ("u64", "MAX") => Some(Value::Int(u64::MAX as i128)),
-                    _ => {
-                        // A const in a module or impl of this file, or an enum variant.
-                        if let Some(c) = self.map.get(&last) {
-                            return self.eval_depth(c, d);
-                        }
-                        Some(Value::Path(last))
-                    }
-                }
-            }
-            Expr::Call(c) => {
-                let Expr::Path(f) = &*c.func else { return None };
-                let segs: Vec<String> = f
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
-                let last = segs.last()?.as_str();
-                let args: Vec<&Expr> = c.args.iter().collect();
-                if last == "Some" && args.len() == 1 {
-                    return Some(Value::Some(Box::new(self.eval_depth(args[0], d)?)));
-                }
-                let is_duration = segs.len() >= 2 && segs[segs.len() - 2] == "Duration";
-                if !is_duration {
-                    return None;
-                }
-                let arg = |i: usize| args.get(i).and_then(|a| self.eval_depth(a, d));
-                let nanos = |v: Value, mul: u128| -> Option<Value> {
-                    match v {
-                        Value::Int(i) => {
-                            let i = u128::try_from(i).ok()?;
-                            Some(Value::Dur(Dur(i.checked_mul(mul)?)))
-                        }
-                        Value::Float(f) if f >= 0.0 && f.is_finite() && f < 1e20 => {
-                            Some(Value::Dur(Dur((f * mul as f64).round() as u128)))
-                        }
-                        _ => None,
-                    }
-                };
-                match last {
-                    "from_secs" | "from_secs_f64" | "from_secs_f32" => {
-                        nanos(arg(0)?, 1_000_000_000)
-                    }
-                    "from_millis" => nanos(arg(0)?, 1_000_000),
-                    "from_micros" => nanos(arg(0)?, 1_000),
-                    "from_nanos" => nanos(arg(0)?, 1),
-                    "from_mins" => nanos(arg(0)?, 60_000_000_000),
-                    "from_hours" => nanos(arg(0)?, 3_600_000_000_000),
-                    "new" => {
-                        let Value::Dur(s) = nanos(arg(0)?, 1_000_000_000)? else {
-                            return None;
-                        };
-                        let n = u128::from(arg(1)?.as_u64()?);
-                        Some(Value::Dur(Dur(s.0.checked_add(n)?)))
-                    }
-                    _ => None,
-                }
-            }
+            Expr::Path(p) => self.path(p, d),
+            Expr::Call(c) => self.call(c, d),
             Expr::MethodCall(m) => {
                 // `d.mul_f64(..)`, `x.min(y)`, `x.max(y)`
                 let recv = self.eval_depth(&m.receiver, d)?;
@@ -204,6 +113,94 @@ impl Consts<'_> {
             }
             _ => None,
         }
+    }
+
+    /// A const of the file, `None`, `Duration::ZERO`, `u32::MAX`, an enum
+    /// variant.
+    fn path(&self, p: &syn::ExprPath, d: usize) -> Option<Value> {
+        let segs: Vec<String> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let last = segs.last()?.clone();
+        if segs.len() == 1 {
+            if last == "None" {
+                return Some(Value::None);
+            }
+            if let Some(c) = self.map.get(&last) {
+                return self.eval_depth(c, d);
+            }
+            return None;
+        }
+        let ty = &segs[segs.len() - 2];
+        match (ty.as_str(), last.as_str()) {
+            ("Duration", "ZERO") => Some(Value::Dur(Dur(0))),
+            ("Duration", "SECOND") => Some(Value::Dur(Dur::secs(1))),
+            ("Duration", "MILLISECOND") => Some(Value::Dur(Dur::ms(1))),
+            ("Self", c) => self.map.get(c).and_then(|e| self.eval_depth(e, d)),
+            ("u32", "MAX") => Some(Value::Int(u32::MAX as i128)),
+            ("usize", "MAX") | ("u64", "MAX") => Some(Value::Int(u64::MAX as i128)),
+            _ => {
+                // A const in a module or impl of this file, or an enum variant.
+                if let Some(c) = self.map.get(&last) {
+                    return self.eval_depth(c, d);
+                }
+                Some(Value::Path(last))
+            }
+        }
+    }
+
+    /// `Some(x)` and the `Duration` constructors.
+    fn call(&self, c: &syn::ExprCall, d: usize) -> Option<Value> {
+        let Expr::Path(f) = &*c.func else { return None };
+        let segs: Vec<String> = f
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let last = segs.last()?.as_str();
+        let args: Vec<&Expr> = c.args.iter().collect();
+        if last == "Some" && args.len() == 1 {
+            return Some(Value::Some(Box::new(self.eval_depth(args[0], d)?)));
+        }
+        let is_duration = segs.len() >= 2 && segs[segs.len() - 2] == "Duration";
+        if !is_duration {
+            return None;
+        }
+        let arg = |i: usize| args.get(i).and_then(|a| self.eval_depth(a, d));
+        match last {
+            "from_secs" | "from_secs_f64" | "from_secs_f32" => nanos(arg(0)?, 1_000_000_000),
+            "from_millis" => nanos(arg(0)?, 1_000_000),
+            "from_micros" => nanos(arg(0)?, 1_000),
+            "from_nanos" => nanos(arg(0)?, 1),
+            "from_mins" => nanos(arg(0)?, 60_000_000_000),
+            "from_hours" => nanos(arg(0)?, 3_600_000_000_000),
+            "new" => {
+                let Value::Dur(s) = nanos(arg(0)?, 1_000_000_000)? else {
+                    return None;
+                };
+                let n = u128::from(arg(1)?.as_u64()?);
+                Some(Value::Dur(Dur(s.0.checked_add(n)?)))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `v` units of `mul` nanoseconds, overflow- and sign-checked.
+fn nanos(v: Value, mul: u128) -> Option<Value> {
+    match v {
+        Value::Int(i) => {
+            let i = u128::try_from(i).ok()?;
+            Some(Value::Dur(Dur(i.checked_mul(mul)?)))
+        }
+        Value::Float(f) if f >= 0.0 && f.is_finite() && f < 1e20 => {
+            Some(Value::Dur(Dur((f * mul as f64).round() as u128)))
+        }
+        _ => None,
     }
 }
 

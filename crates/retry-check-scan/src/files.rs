@@ -3,7 +3,7 @@
 //! counter is all the scheduling it needs), then added to the run's
 //! `SourceMap` and linted in file order, so the output never depends on
 //! which thread finished first. A file that cannot be read or parsed is an
-//! `RC100` finding (at its error's line and column) and is skipped.
+//! `RC100` finding (at its error's line and column) and is not checked.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +12,7 @@ use retry_check_contract::ContractSet;
 use retry_check_diagnostics::{Diagnostic, Severity, SourceId, SourceMap, Span};
 use retry_check_rules::Engine;
 
-use crate::{lint_scan, scan_file, scan_manifest, FileScan, UNPARSABLE_SOURCE};
+use crate::{lint_scan, scan_file_with, scan_manifest, FileScan, ScanOptions, UNPARSABLE_SOURCE};
 
 /// What a worker made of one file.
 struct Scanned {
@@ -29,17 +29,19 @@ fn unparsable(message: String) -> Diagnostic {
     Diagnostic::new(
         UNPARSABLE_SOURCE.code,
         UNPARSABLE_SOURCE.name,
-        Severity::Warning,
+        Severity::Error,
         message,
     )
 }
 
 /// Read and scan one file as source `id`.
-fn scan_one(path: &Path, shown: String, id: SourceId) -> Scanned {
+fn scan_one(path: &Path, shown: String, id: SourceId, options: &ScanOptions) -> Scanned {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
-            let d = unparsable(format!("cannot read `{shown}`: {e}; the file was skipped"));
+            let d = unparsable(format!(
+                "cannot read `{shown}`: {e}; the file was not checked"
+            ));
             return Scanned {
                 shown,
                 text: String::new(),
@@ -52,8 +54,10 @@ fn scan_one(path: &Path, shown: String, id: SourceId) -> Scanned {
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let d = unparsable(format!("`{shown}` is not UTF-8 text; the file was skipped"))
-                .with_primary(Span::new(id, at..at), "invalid UTF-8 here");
+            let d = unparsable(format!(
+                "`{shown}` is not UTF-8 text; the file was not checked"
+            ))
+            .with_primary(Span::new(id, at..at), "invalid UTF-8 here");
             return Scanned {
                 shown,
                 text,
@@ -64,7 +68,7 @@ fn scan_one(path: &Path, shown: String, id: SourceId) -> Scanned {
     let result = if is_manifest(path) {
         Ok(scan_manifest(&text, id))
     } else {
-        scan_file(&shown, &text, id)
+        scan_file_with(&shown, &text, id, options)
     };
     Scanned {
         shown,
@@ -75,13 +79,14 @@ fn scan_one(path: &Path, shown: String, id: SourceId) -> Scanned {
 
 /// Scan `files` (Rust files and Cargo.toml manifests) in parallel, add them
 /// to `sources` in order under the path `shown` gives each, and lint each
-/// through `engine` against `set`. Sorted by location.
+/// through `engine` against `set`, with `options`. Sorted by location.
 pub fn scan_files(
     files: &[PathBuf],
     shown: &(dyn Fn(&Path) -> String + Sync),
     sources: &mut SourceMap,
     set: Option<&ContractSet>,
     engine: &mut Engine<'_>,
+    options: &ScanOptions,
 ) -> Vec<Diagnostic> {
     let base = sources.files().count();
     let next = AtomicUsize::new(0);
@@ -99,7 +104,7 @@ pub fn scan_files(
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(path) = files.get(i) else { break };
                         let id = SourceId(u32::try_from(base + i).unwrap_or(u32::MAX));
-                        done.push((i, scan_one(path, shown(path), id)));
+                        done.push((i, scan_one(path, shown(path), id, options)));
                     }
                     done
                 })

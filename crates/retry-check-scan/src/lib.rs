@@ -21,6 +21,7 @@ mod eval;
 mod extract;
 mod files;
 mod manifest;
+mod options;
 pub mod policy;
 mod rc100_unparsable_source;
 pub mod rules;
@@ -30,6 +31,7 @@ use retry_check_diagnostics::{Diagnostic, Severity, SourceId, SourceMap, Span};
 
 pub use files::scan_files;
 pub use manifest::scan_manifest;
+pub use options::ScanOptions;
 pub use policy::{Attempts, Dur, Jitter, OptDur, Policy, Predicate, RetryCrate, Schedule, Val};
 pub use rc100_unparsable_source::UNPARSABLE_SOURCE;
 pub use rules::{all_code_rules, lint_scan, lint_scan_at_defaults, lints, CodeContext, CodeRule};
@@ -57,6 +59,8 @@ pub struct FileScan {
     pub bindings: Vec<Binding>,
     /// tower retry budgets (`TpsBudget::new`, 0.4's `Budget::new`).
     pub budgets: Vec<TowerBudget>,
+    /// Code that may hold retries but was not analysed (RC119), with why.
+    pub not_analysed: Vec<(Span, String)>,
 }
 
 /// `tower::retry::budget::TpsBudget::new(ttl, min_per_sec, retry_percent)`
@@ -84,20 +88,31 @@ impl FileScan {
             suppressions: Vec::new(),
             bindings: Vec::new(),
             budgets: Vec::new(),
+            not_analysed: Vec::new(),
         }
     }
 }
 
-/// Scan one file of `sources`. A parse error is returned as an `RC100`
-/// diagnostic pointing at the error.
+/// Scan one file of `sources` with the default [`ScanOptions`]. A parse
+/// error is returned as an `RC100` diagnostic pointing at the error.
 pub fn scan_source(sources: &SourceMap, id: SourceId) -> Result<FileScan, Box<Diagnostic>> {
     scan_file(sources.path(id), sources.text(id), id)
+}
+
+/// [`scan_file_with`] the default [`ScanOptions`].
+pub fn scan_file(path: &str, text: &str, id: SourceId) -> Result<FileScan, Box<Diagnostic>> {
+    scan_file_with(path, text, id, &ScanOptions::default())
 }
 
 /// Scan the text of one file that is (or will be) `id` in the run's
 /// [`SourceMap`] and is shown as `path`. Lets callers read and scan files
 /// on worker threads and add them to the map afterwards, in order.
-pub fn scan_file(path: &str, text: &str, id: SourceId) -> Result<FileScan, Box<Diagnostic>> {
+pub fn scan_file_with(
+    path: &str,
+    text: &str,
+    id: SourceId,
+    options: &ScanOptions,
+) -> Result<FileScan, Box<Diagnostic>> {
     // syn drops a BOM and a shebang line itself, which would shift every
     // offset; blank them out byte for byte instead.
     let mut owned;
@@ -117,7 +132,7 @@ pub fn scan_file(path: &str, text: &str, id: SourceId) -> Result<FileScan, Box<D
         parse_text = owned.as_str();
     }
     let result = match syn::parse_file(parse_text) {
-        Ok(file) => Ok(extract::scan_ast(&file, text, id)),
+        Ok(file) => Ok(extract::scan_ast(&file, text, id, options)),
         Err(e) => {
             let r = e.span().byte_range();
             // syn's message when the tokenizer fails says nothing useful.
@@ -133,8 +148,8 @@ pub fn scan_file(path: &str, text: &str, id: SourceId) -> Result<FileScan, Box<D
                 Diagnostic::new(
                     UNPARSABLE_SOURCE.code,
                     UNPARSABLE_SOURCE.name,
-                    Severity::Warning,
-                    format!("could not parse `{path}`: {what}; the file was skipped"),
+                    Severity::Error,
+                    format!("could not parse `{path}`: {what}; the file was not checked"),
                 )
                 .with_primary(Span::new(id, start..end), what),
             ))

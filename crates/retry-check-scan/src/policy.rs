@@ -169,6 +169,8 @@ pub enum RetryCrate {
     Tower,
     /// reqwest's own `reqwest::retry` (0.12.23+).
     Reqwest,
+    /// `tryhard::retry_fn(..)` / `RetryFutureConfig`.
+    Tryhard,
     HandWritten,
 }
 
@@ -181,6 +183,7 @@ impl RetryCrate {
             RetryCrate::RetryPolicies => "retry-policies",
             RetryCrate::Tower => "tower",
             RetryCrate::Reqwest => "reqwest",
+            RetryCrate::Tryhard => "tryhard",
             RetryCrate::HandWritten => "hand-written loop",
         }
     }
@@ -191,19 +194,25 @@ pub enum Schedule {
     Exponential,
     Fibonacci,
     Constant,
+    /// `delay * attempt` (tryhard `linear_backoff`).
+    Linear,
     /// A loop whose delay changes in a way the scanner does not model.
     Other,
 }
 
 impl Schedule {
     pub fn grows(self) -> bool {
-        matches!(self, Schedule::Exponential | Schedule::Fibonacci)
+        matches!(
+            self,
+            Schedule::Exponential | Schedule::Fibonacci | Schedule::Linear
+        )
     }
     pub fn as_str(self) -> &'static str {
         match self {
             Schedule::Exponential => "exponential",
             Schedule::Fibonacci => "fibonacci",
             Schedule::Constant => "constant",
+            Schedule::Linear => "linear",
             Schedule::Other => "other",
         }
     }
@@ -228,6 +237,9 @@ pub struct Policy {
     pub field_spans: BTreeMap<&'static str, Span>,
     /// Inside an `async fn` or `async` block.
     pub in_async: bool,
+    /// A retry budget limits the extra load (reqwest's default, a tower
+    /// budget in the file).
+    pub has_budget: bool,
 }
 
 impl Policy {
@@ -237,6 +249,27 @@ impl Policy {
             .get(field)
             .cloned()
             .unwrap_or_else(|| self.span.clone())
+    }
+
+    /// Whether the policy is handed to a retry call (or driven by a loop)
+    /// in the file, rather than built for code elsewhere to drive.
+    pub fn is_attached(&self) -> bool {
+        self.field_spans.contains_key("predicate") || !matches!(self.predicate, Val::Unknown(_))
+    }
+
+    /// Every field that differs from `before` becomes unknown (`why`).
+    pub(crate) fn unknown_where_changed(&mut self, before: &Policy, why: &str) {
+        fn mark<T: PartialEq>(now: &mut Val<T>, was: &Val<T>, why: &str) {
+            if now != was {
+                *now = Val::Unknown(why.to_string());
+            }
+        }
+        mark(&mut self.max_attempts, &before.max_attempts, why);
+        mark(&mut self.initial_delay, &before.initial_delay, why);
+        mark(&mut self.max_delay, &before.max_delay, why);
+        mark(&mut self.multiplier, &before.multiplier, why);
+        mark(&mut self.jitter, &before.jitter, why);
+        mark(&mut self.max_elapsed, &before.max_elapsed, why);
     }
 
     /// `true` unless the policy is known to make at most one retry.

@@ -7,7 +7,8 @@ use std::path::Path;
 use retry_check_diagnostics::{render, Diagnostic, SourceMap};
 use retry_check_rules::{Engine, LintLevels};
 use retry_check_scan::{
-    all_code_rules, lint_scan, lint_scan_at_defaults, lints, scan_manifest, scan_source,
+    all_code_rules, lint_scan, lint_scan_at_defaults, lints, scan_file_with, scan_manifest,
+    scan_source, ScanOptions,
 };
 use retry_check_test_support::fixtures::Fixture;
 use retry_check_test_support::rule_tests;
@@ -29,7 +30,13 @@ fn lint_fixture(code: &str, fixture: Fixture) -> (SourceMap, Vec<Diagnostic>) {
     assert!(errors.is_empty(), "{contract}: {errors:?}");
     let rel = format!("fixtures/{}/{}.rs", code.to_lowercase(), fixture.as_str());
     let id = sources.add(rel.clone(), read_fixture(&rel));
-    let scan = scan_source(&sources, id).unwrap_or_else(|d| panic!("{}", d.message));
+    // RC119 reports only what `--verbose` asks for.
+    let options = ScanOptions {
+        verbose: code == "RC119",
+        ..ScanOptions::default()
+    };
+    let scan = scan_file_with(sources.path(id), sources.text(id), id, &options)
+        .unwrap_or_else(|d| panic!("{}", d.message));
     let levels = LintLevels::new();
     let known = lints();
     let diags = lint_scan(&scan, Some(&set), &mut Engine::new(&levels, &known));
@@ -111,4 +118,19 @@ fn trailing_suppression_covers_its_line_and_unknown_codes_are_reported() {
     let diags = lint_text(&typo);
     assert_eq!(codes(&diags), ["RC102", "RC108"]);
     assert_eq!(diags[1].message, "`allow` names unknown code rules: RC999");
+}
+
+/// RC119 is always `info`, which the shared runner ignores on good
+/// fixtures: check its good fixture here, and that without `--verbose`
+/// nothing is reported.
+#[test]
+fn rc119_only_for_loops_in_macros_and_only_with_verbose() {
+    let (_, diags) = lint_fixture("RC119", Fixture::Good);
+    assert!(diags.iter().all(|d| d.code != "RC119"), "{diags:?}");
+    let mut sources = SourceMap::new();
+    let id = sources.add("m.rs", read_fixture("fixtures/rc119/bad.rs"));
+    let scan = scan_source(&sources, id).unwrap_or_else(|d| panic!("{}", d.message));
+    assert!(scan.not_analysed.is_empty());
+    let diags = lint_scan_at_defaults(&scan);
+    assert!(diags.iter().all(|d| d.code != "RC119"), "{diags:?}");
 }

@@ -7,6 +7,7 @@
 //!
 //! scan = true                           # `check` scans the Rust sources (see below)
 //! scan-exclude = ["tests/fixtures/**"]  # globs of files `scan` skips
+//! scan-tests = true                     # scan test code too (default: skipped)
 //!
 //! [workspace.metadata.retry-check.lints]
 //! correctness = "deny"                  # a group
@@ -22,7 +23,14 @@ use std::path::{Path, PathBuf};
 use retry_check_rules::{Level, Selector};
 
 pub const DEFAULT_CONTRACT_GLOB: &str = "contracts/**/*";
-const CONFIG_KEYS: &[&str] = &["contracts", "lints", "model-tests", "scan", "scan-exclude"];
+const CONFIG_KEYS: &[&str] = &[
+    "contracts",
+    "lints",
+    "model-tests",
+    "scan",
+    "scan-exclude",
+    "scan-tests",
+];
 
 /// The tool's settings for one workspace.
 #[derive(Debug, Clone)]
@@ -39,6 +47,8 @@ pub struct Config {
     pub scan: Option<bool>,
     /// `scan-exclude`: globs (relative to `root`) of files `scan` skips.
     pub scan_exclude: Vec<String>,
+    /// `scan-tests = true`: scan test code too (`--include-tests`).
+    pub scan_tests: bool,
     /// Directories of the workspace's packages (the root package included),
     /// sorted; empty without a manifest.
     pub members: Vec<PathBuf>,
@@ -52,6 +62,7 @@ impl Config {
             lints: Vec::new(),
             scan: None,
             scan_exclude: Vec::new(),
+            scan_tests: false,
             members: Vec::new(),
             manifest: None,
             model_tests: Vec::new(),
@@ -213,6 +224,11 @@ pub fn load(manifest_path: Option<&Path>, cwd: &Path) -> Result<Config, String> 
                         .as_bool()
                         .ok_or_else(|| format!("{at}: `scan` must be true or false"))?,
                 );
+            }
+            "scan-tests" => {
+                config.scan_tests = value
+                    .as_bool()
+                    .ok_or_else(|| format!("{at}: `scan-tests` must be true or false"))?;
             }
             "scan-exclude" => {
                 config.scan_exclude = string_list(value).ok_or_else(|| {

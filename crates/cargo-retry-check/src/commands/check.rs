@@ -31,7 +31,6 @@ use clap::ArgMatches;
 use retry_check_diagnostics::report::Closing;
 use retry_check_diagnostics::Diagnostic;
 use retry_check_model_tests::ModelOutcome;
-use retry_check_workspace::discover;
 
 use crate::cli::CheckArgs;
 use crate::commands::{model, scan, simulate};
@@ -64,13 +63,18 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
         engine = engine.with_contracts(set);
         found = retry_check_rules::lint_with(set, &mut engine);
         if scan {
-            let rust = discover::scan_targets(&[], &run.config)?;
+            let options = retry_check_scan::ScanOptions {
+                include_tests: run.config.scan_tests,
+                ..Default::default()
+            };
+            let rust = scan::scan_files_of(&[], &run, &options)?;
             found.extend(scan::scan_sources(
                 &run,
                 &rust,
                 &mut sources,
                 Some(set),
                 &mut engine,
+                &options,
             ));
             files += rust.len();
         }

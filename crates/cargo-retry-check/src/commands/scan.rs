@@ -12,6 +12,7 @@ use retry_check_contract::ContractSet;
 use retry_check_diagnostics::report::Closing;
 use retry_check_diagnostics::{Diagnostic, SourceMap};
 use retry_check_rules::Engine;
+use retry_check_scan::ScanOptions;
 use retry_check_workspace::discover;
 
 use crate::cli::ScanArgs;
@@ -25,9 +26,22 @@ pub fn scan_sources(
     sources: &mut SourceMap,
     set: Option<&ContractSet>,
     engine: &mut Engine<'_>,
+    options: &ScanOptions,
 ) -> Vec<Diagnostic> {
     let shown = |p: &std::path::Path| discover::display_path(p, &run.cwd);
-    retry_check_scan::scan_files(files, &shown, sources, set, engine)
+    retry_check_scan::scan_files(files, &shown, sources, set, engine, options)
+}
+
+/// The files to scan: `discover::scan_targets` minus test code (unless
+/// `options` include it).
+pub fn scan_files_of(
+    paths: &[PathBuf],
+    run: &Run,
+    options: &ScanOptions,
+) -> Result<Vec<PathBuf>, String> {
+    let mut files = discover::scan_targets(paths, &run.config)?;
+    files.retain(|f| !options.skips_file(f));
+    Ok(files)
 }
 
 /// The contracts of the workspace, for drift: the configured globs, read
@@ -49,7 +63,11 @@ pub fn run(args: &ScanArgs, matches: &ArgMatches) -> Result<Exit, String> {
         args.manifest_path.as_deref(),
         Some((&args.report.levels, matches)),
     )?;
-    let files = discover::scan_targets(&args.paths, &run.config)?;
+    let options = ScanOptions {
+        include_tests: args.include_tests || run.config.scan_tests,
+        verbose: args.verbose,
+    };
+    let files = scan_files_of(&args.paths, &run, &options)?;
     let mut sources = SourceMap::new();
     let (set, mut diagnostics) = if args.no_contracts {
         (None, Vec::new())
@@ -69,6 +87,7 @@ pub fn run(args: &ScanArgs, matches: &ArgMatches) -> Result<Exit, String> {
         &mut sources,
         set.as_ref(),
         &mut engine,
+        &options,
     ));
     diagnostics.sort_by_key(|d| d.sort_key());
     let closing = Closing::of(&diagnostics, files.len());

@@ -15,6 +15,7 @@ mod model_loom;
 mod rules;
 mod scaffold_runs;
 mod scan;
+mod scan_options;
 mod schema;
 mod simulate;
 mod sources;
@@ -58,6 +59,20 @@ pub(crate) fn replay_dir_in(group: &str, test: &str) -> String {
     let dir = format!("target/{group}/{test}");
     let _ = std::fs::remove_dir_all(root().join(&dir));
     dir
+}
+
+/// A fresh directory `<prefix>-<test>-<pid>` under the temp dir, and a
+/// function that writes a file into it (making its parents).
+pub(crate) fn scratch_dir(prefix: &str, test: &str) -> (PathBuf, impl Fn(&str, &str)) {
+    let dir = std::env::temp_dir().join(format!("{prefix}-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let root = dir.clone();
+    let write = move |rel: &str, text: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    (dir, write)
 }
 
 /// The codes only `storm` reports.

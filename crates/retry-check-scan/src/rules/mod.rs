@@ -20,6 +20,8 @@ pub mod rc106_retry_unsafe_method_without_key;
 pub mod rc107_unmaintained_retry_crate;
 pub mod rc108_unused_code_suppression;
 pub mod rc109_policy_drift;
+pub mod rc110_immediate_retry;
+pub mod rc119_retry_code_not_analysed;
 
 /// Every rule, in code order.
 pub static ALL: &[&CodeRule] = &[
@@ -32,6 +34,8 @@ pub static ALL: &[&CodeRule] = &[
     &rc107_unmaintained_retry_crate::RULE,
     &rc108_unused_code_suppression::RULE,
     &rc109_policy_drift::RULE,
+    &rc110_immediate_retry::RULE,
+    &rc119_retry_code_not_analysed::RULE,
 ];
 // @generated registry: end
 mod window_rc001;
@@ -138,6 +142,9 @@ pub fn lint_scan(
         out.extend(engine.report(unused, f));
     }
     out.sort_by(Diagnostic::cmp_by_location);
+    // Copies of one policy (a function's result used twice) report the
+    // same finding at the same place once.
+    out.dedup_by(|a, b| a.code == b.code && a.primary == b.primary && a.message == b.message);
     out
 }
 

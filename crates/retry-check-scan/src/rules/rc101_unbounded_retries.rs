@@ -71,14 +71,23 @@ fn check(cx: &CodeContext<'_>, out: &mut Vec<Finding>) {
             RetryCrate::Backon => p.span_of("max_attempts"),
             _ => p.span.clone(),
         };
-        out.push(
-            Finding::new(
-                format!("{} retry policy never gives up: {how}", p.krate.as_str()),
-                span,
-                "retries without limit",
+        let finding = Finding::new(
+            format!("{} retry policy never gives up: {how}", p.krate.as_str()),
+            span,
+            "retries without limit",
+        )
+        .help("bound the attempts (`.take(n)`, `with_max_times(n)`) or the total time");
+        // A backoff built here but driven elsewhere (a watcher's reset-able
+        // backoff, a layer's default): whether the retry ends is decided
+        // by code this file does not show.
+        out.push(if !p.is_attached() {
+            finding
+                .note("the policy is not passed to a retry call in this file: whether the retries end is decided where it is used")
+                .info()
+        } else {
+            finding.note(
+                "a permanent failure is retried forever, long past any idempotency key TTL",
             )
-            .note("a permanent failure is retried forever, long past any idempotency key TTL")
-            .help("bound the attempts (`.take(n)`, `with_max_times(n)`) or the total time"),
-        );
+        });
     }
 }

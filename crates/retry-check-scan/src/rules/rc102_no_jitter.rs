@@ -72,6 +72,9 @@ fn check(cx: &CodeContext<'_>, out: &mut Vec<Finding>) {
                     "sleep a jittered backoff in `retry()` (`ExponentialBackoffMaker`)"
                 }
                 crate::RetryCrate::Reqwest => "reqwest's own retries have no backoff at all",
+                crate::RetryCrate::Tryhard => {
+                    "tryhard has no jitter: use backon with `.with_jitter()`"
+                }
                 crate::RetryCrate::HandWritten => {
                     "randomise the sleep (full jitter: a delay drawn from [0, d])"
                 }
