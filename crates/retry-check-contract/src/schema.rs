@@ -178,6 +178,9 @@ name_type!(
     MethodName => Method::NAMES
 );
 
+mod consumer;
+use consumer::ConsumerTable;
+
 /// `version = 1`.
 pub struct FormatVersion;
 
@@ -247,6 +250,8 @@ pub struct ContractFile {
     pub server: Option<BTreeMap<String, ServerTable>>,
     /// Clients, by name: `[client.checkout]`.
     pub client: Option<BTreeMap<String, ClientTable>>,
+    /// Stream consumers and task workers, by name: `[consumer.ledger-projector]`.
+    pub consumer: Option<BTreeMap<String, ConsumerTable>>,
 }
 
 /// `[server.NAME]`: what the owner of a side effect promises about
@@ -530,6 +535,9 @@ mod tests {
             "fleet" => &["client", "*", "fleet"],
             "breaker" => &["client", "*", "breaker"],
             "allow" => &["client", "*", "allow", "[]", "{}"],
+            "consumer" => &["consumer", "*"],
+            "dedup" => &["consumer", "*", "dedup"],
+            "dedup_store" => &["consumer", "*", "dedup", "store"],
             other => panic!("no schema path for table `{other}`"),
         }
     }
@@ -555,6 +563,7 @@ mod tests {
         for path in [
             &["server", "*", "allow", "[]", "{}"][..],
             &["server", "*", "operations", "*", "allow", "[]", "{}"],
+            &["consumer", "*", "allow", "[]", "{}"],
         ] {
             assert_eq!(table(&schema, path), table(&schema, path_of("allow")));
         }
@@ -571,6 +580,11 @@ mod tests {
             "store" => format!("version = 1\n[server.s]\nstore = {{ {k} }}\n"),
             "client" => format!("version = 1\n[client.c]\n{k}\n"),
             "allow" => format!("version = 1\n[client.c]\nallow = [{{ rule = \"RC017\", {k} }}]\n"),
+            "consumer" => format!("version = 1\n[consumer.c]\n{k}\n"),
+            "dedup" => format!("version = 1\n[consumer.c]\ndedup = {{ {k} }}\n"),
+            "dedup_store" => {
+                format!("version = 1\n[consumer.c]\ndedup = {{ store = {{ {k} }} }}\n")
+            }
             table => format!("version = 1\n[client.c]\n{table} = {{ {k} }}\n"),
         }
     }

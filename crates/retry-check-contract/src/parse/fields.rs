@@ -2,7 +2,7 @@
 //! ([`crate::schema`]) is tested against [`KNOWN_KEYS`], and the parser
 //! suggests the nearest of them for an unknown key.
 
-pub(crate) const ROOT_FIELDS: &[&str] = &["version", "$schema", "server", "client"];
+pub(crate) const ROOT_FIELDS: &[&str] = &["version", "$schema", "server", "client", "consumer"];
 pub(crate) const SERVER_FIELDS: &[&str] = &[
     "key_source",
     "key_required",
@@ -54,11 +54,37 @@ pub(crate) const BREAKER_FIELDS: &[&str] = &[
     "half_open_probes",
     "counts",
 ];
+pub(crate) const CONSUMER_FIELDS: &[&str] = &[
+    "source",
+    "delivery",
+    "redelivery_window",
+    "ordering",
+    "partitions",
+    "rate_per_sec",
+    "dedup",
+    "commit",
+    "side_effects",
+    "lease",
+    "fencing",
+    "handler_timeout",
+    "allow",
+];
+pub(crate) const DEDUP_FIELDS: &[&str] = &[
+    "key",
+    "scope",
+    "store",
+    "window",
+    "max_entries",
+    "same_txn_as_effect",
+    "pending",
+];
+pub(crate) const DEDUP_STORE_FIELDS: &[&str] = &["kind", "durability"];
 pub(crate) const ALLOW_FIELDS: &[&str] = &["rule", "reason"];
 
 /// The keys every table of the format accepts, by table: `root` (the top
 /// level), `server`, `operation`, `store`, `client`, `backoff`, `budget`,
-/// `hedging`, `idempotency_key` and `allow` (a table entry of an `allow`
+/// `hedging`, `idempotency_key`, `fleet`, `breaker`, `consumer`, `dedup`,
+/// `dedup_store` (`dedup.store`) and `allow` (a table entry of an `allow`
 /// list). Any other key is an `unknown_field` error with a "did you mean".
 /// The JSON Schema ([`crate::schema`]) is tested against this list.
 pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
@@ -73,5 +99,8 @@ pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
     ("idempotency_key", IDEMPOTENCY_KEY_FIELDS),
     ("fleet", FLEET_FIELDS),
     ("breaker", BREAKER_FIELDS),
+    ("consumer", CONSUMER_FIELDS),
+    ("dedup", DEDUP_FIELDS),
+    ("dedup_store", DEDUP_STORE_FIELDS),
     ("allow", ALLOW_FIELDS),
 ];
