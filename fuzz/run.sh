@@ -5,7 +5,7 @@
 # would need nightly; Rust's own bounds and overflow checks catch what we
 # look for), then runs each libFuzzer binary for SECONDS.
 #
-#   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 60, all four)
+#   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 60, all six)
 #
 # A crash, a leak of the time limit per input, or an out-of-memory fails the
 # script and leaves the input in fuzz/artifacts/TARGET/; copy it into
@@ -18,7 +18,7 @@ cd "$(dirname "$0")"
 secs="${1:-60}"
 shift || true
 if [ "$#" -gt 0 ]; then targets=("$@"); else
-  targets=(parse_contract lint_contracts scan_source replay_file)
+  targets=(parse_contract lint_contracts scan_source replay_file import_source lint_sources)
 fi
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 target_dir="${FUZZ_TARGET_DIR:-target}"

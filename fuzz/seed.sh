@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 root=..
 
-mkdir -p corpus/parse_contract corpus/lint_contracts corpus/scan_source corpus/replay_file
+mkdir -p corpus/parse_contract corpus/lint_contracts corpus/scan_source corpus/replay_file \
+         corpus/import_source corpus/lint_sources
 rm -f corpus/*/seed-*
 
 for f in "$root"/contracts/*.toml "$root"/contracts/broken/*.toml \
@@ -39,6 +40,40 @@ for f in "$root"/crates/retry-check-scan/tests/corpus/*.rs \
          "$root"/crates/retry-check-scan/tests/fixtures/*/*.rs; do
   rel="${f#"$root"/crates/retry-check-scan/tests/}"
   cp "$f" "corpus/scan_source/seed-${rel//\//_}"
+done
+
+# Imported formats: every fixture file, with the selector byte of
+# retry_check_tests::fuzz_targets::import_source (0 YAML, 1 JSON, 2 AWS config).
+for f in "$root"/crates/retry-check-sources/tests/fixtures/*/*/* "$root"/contracts/mesh/* \
+         "$root"/contracts/grpc/* "$root"/contracts/broken/imported/*; do
+  [ -f "$f" ] || continue
+  case "$f" in
+    *.toml) continue ;;
+    *.yaml | *.yml) sel='\000' ;;
+    *.json) sel='\001' ;;
+    *) sel='\002' ;;
+  esac
+  rel="${f#"$root"/}"
+  { printf "$sel"; cat "$f"; } > "corpus/import_source/seed-${rel//\//_}"
+done
+# Mixed sets: each fixture directory's contract with its imported files, in
+# the order lint_sources names them (f1.yaml, f2.json, d3/config, ...): a
+# file is put in the first slot of its kind, blank slots fill the rest.
+first() { for f in "$@"; do [ -f "$f" ] && { echo "$f"; return 0; }; done; return 0; }
+for d in "$root"/crates/retry-check-sources/tests/fixtures/*/*/; do
+  name="$(basename "$(dirname "$d")")-$(basename "$d")"
+  toml="$(first "$d"*.toml)"
+  yaml="$(first "$d"*.yaml)"
+  json="$(first "$d"*.json)"
+  ini="$(first "$d"config "$d"*.ini)"
+  {
+    [ -z "$toml" ] || sed -e 's|path = "[^"]*\.yaml"|path = "f1.yaml"|' \
+      -e 's|path = "[^"]*\.json"|path = "f2.json"|' \
+      -e 's|path = "config"|path = "d3/config"|' -e 's|path = "[^"]*\.ini"|path = "d3/config"|' "$toml"
+    printf '\n%%%%%%\n'; [ -z "$yaml" ] || cat "$yaml"
+    printf '\n%%%%%%\n'; [ -z "$json" ] || cat "$json"
+    printf '\n%%%%%%\n'; [ -z "$ini" ] || cat "$ini"
+  } > "corpus/lint_sources/seed-$name.txt"
 done
 
 # Replay files: the counterexamples `simulate` finds in contracts/broken/.

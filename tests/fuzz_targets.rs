@@ -19,6 +19,8 @@ pub const TARGETS: &[(&str, FuzzTarget)] = &[
     ("lint_contracts", lint_contracts),
     ("scan_source", scan_source),
     ("replay_file", replay_file),
+    ("import_source", import_source),
+    ("lint_sources", lint_sources),
 ];
 
 /// Parse one contract file; every error must carry a location, and every
@@ -55,16 +57,7 @@ pub fn lint_contracts(data: &[u8]) {
     if diagnostics.is_empty() {
         diagnostics = lint(&set, &LintLevels::new());
     }
-    for diagnostic in &diagnostics {
-        assert!(
-            diagnostic.primary.is_some(),
-            "diagnostic without a location: {diagnostic:?}"
-        );
-    }
-    let files = sources.files().count();
-    let _ = render::human_report(&diagnostics, &sources, files, false);
-    let _ = render::short_report(&diagnostics, &sources, files);
-    let _ = render::json_report(&diagnostics, &sources, files);
+    located_and_rendered(&diagnostics, &sources);
 }
 
 /// Scan one Rust source file and run the code rules over what it found.
@@ -101,6 +94,94 @@ pub fn replay_file(data: &[u8]) {
         let _ = trace.timeline.render();
         let _ = trace.timeline.to_mermaid();
     }
+}
+
+/// The file names an imported-format input is read as, by its first byte.
+const SOURCE_NAMES: &[&str] = &["fuzz.yaml", "fuzz.json", "config"];
+
+/// The formats a `[source]` table can force, for inputs whose first byte
+/// asks for one (so every format's reader sees every input).
+const FORCED: &[&str] = &[
+    "grpc-service-config",
+    "envoy",
+    "istio",
+    "linkerd",
+    "aws-config",
+    "openapi",
+];
+
+/// Read one configuration file (YAML, JSON or AWS config, by the first
+/// byte; sniffed, or read as the format a `[source]` table forces) as a
+/// contract source: every error must carry a location, and render.
+pub fn import_source(data: &[u8]) {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let name = SOURCE_NAMES[usize::from(selector) % SOURCE_NAMES.len()];
+    let mut sources = SourceMap::new();
+    let (_, utf8_error) = decode(name, rest, &mut sources);
+    if utf8_error.is_some() {
+        return;
+    }
+    if selector & 0x80 != 0 {
+        let format = FORCED[usize::from(selector >> 2) % FORCED.len()];
+        let mapping =
+            format!("version = 1\n[source.f]\npath = \"{name}\"\nformat = \"{format}\"\n");
+        sources.add("fuzz.toml", mapping);
+    }
+    let none = |_: &str| Err(std::io::Error::from(std::io::ErrorKind::NotFound));
+    let loaded = retry_check_sources::load(&mut sources, &none);
+    for error in &loaded.errors {
+        assert!(
+            error.primary.is_some(),
+            "error without a location: {error:?}"
+        );
+    }
+    let files = sources.files().count();
+    let _ = render::human_report(&loaded.errors, &sources, files, false);
+}
+
+/// A contract and the files it imports (the input split at
+/// [`FILE_SEPARATOR`]: `f0.toml`, then YAML, JSON and AWS config files in
+/// turn), loaded, linted, annotated and rendered in every plain format.
+pub fn lint_sources(data: &[u8]) {
+    let mut sources = SourceMap::new();
+    for (i, part) in split(data).into_iter().enumerate() {
+        let name = match i {
+            0 => "f0.toml".to_string(),
+            i => match i % 3 {
+                1 => format!("f{i}.yaml"),
+                2 => format!("f{i}.json"),
+                _ => format!("d{i}/config"),
+            },
+        };
+        let (_, utf8_error) = decode(&name, part, &mut sources);
+        if utf8_error.is_some() {
+            return;
+        }
+    }
+    let none = |_: &str| Err(std::io::Error::from(std::io::ErrorKind::NotFound));
+    let loaded = retry_check_sources::load(&mut sources, &none);
+    let mut diagnostics = loaded.errors;
+    if diagnostics.is_empty() {
+        diagnostics = lint(&loaded.set, &LintLevels::new());
+        retry_check_sources::annotate(&mut diagnostics, &loaded.notes);
+    }
+    located_and_rendered(&diagnostics, &sources);
+}
+
+/// Every diagnostic has a location, and renders in every plain format.
+fn located_and_rendered(diagnostics: &[retry_check_diagnostics::Diagnostic], sources: &SourceMap) {
+    for diagnostic in diagnostics {
+        assert!(
+            diagnostic.primary.is_some(),
+            "diagnostic without a location: {diagnostic:?}"
+        );
+    }
+    let files = sources.files().count();
+    let _ = render::human_report(diagnostics, sources, files, false);
+    let _ = render::short_report(diagnostics, sources, files);
+    let _ = render::json_report(diagnostics, sources, files);
 }
 
 fn split(data: &[u8]) -> Vec<&[u8]> {

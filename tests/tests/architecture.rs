@@ -20,6 +20,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("retry-check-contract", 1),
     ("retry-check-rules", 2),
     ("retry-check-harness", 2),
+    ("retry-check-sources", 2),
     ("retry-check-scan", 3),
     ("retry-check-storm", 3),
     ("retry-check-simulate", 3),

@@ -1,10 +1,10 @@
-//! The contracts shipped in `contracts/`: the clean examples lint clean, and
-//! the `contracts/broken/` set shows off every rule of the catalog.
+//! The contracts shipped in `contracts/`: the clean examples (with the
+//! Istio and gRPC files they import) lint clean, and the `contracts/broken/`
+//! set shows off every rule of the catalog.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use retry_check_contract::load;
 use retry_check_diagnostics::{render, Diagnostic, Severity, SourceMap};
 use retry_check_rules::{all_rules, lint, Level, LevelSource, LintLevels, Selector};
 
@@ -33,18 +33,26 @@ fn lint_dir(rel: &str, recursive: bool, levels: &LintLevels) -> (SourceMap, Vec<
     let mut files = Vec::new();
     toml_files(&root().join(rel), recursive, &mut files);
     assert!(!files.is_empty(), "no contracts in {rel}");
+    lint_files(&files, levels)
+}
+
+/// Lint contract files (and the configuration files they import).
+fn lint_files(files: &[PathBuf], levels: &LintLevels) -> (SourceMap, Vec<Diagnostic>) {
     let mut sources = SourceMap::new();
-    for f in &files {
+    for f in files {
         let shown = f.strip_prefix(root()).unwrap().display().to_string();
         sources.add(shown, std::fs::read_to_string(f).unwrap());
     }
-    let (set, errors) = load(&sources);
+    // The configuration files the contracts import ([source] tables) too.
+    let read = |path: &str| std::fs::read(root().join(path));
+    let loaded = retry_check_sources::load(&mut sources, &read);
     assert!(
-        errors.is_empty(),
+        loaded.errors.is_empty(),
         "{}",
-        render::human_report(&errors, &sources, files.len(), false)
+        render::human_report(&loaded.errors, &sources, files.len(), false)
     );
-    let diags = lint(&set, levels);
+    let mut diags = lint(&loaded.set, levels);
+    retry_check_sources::annotate(&mut diags, &loaded.notes);
     (sources, diags)
 }
 
@@ -108,11 +116,7 @@ fn each_broken_file_fires_the_rule_it_is_named_after() {
             continue;
         };
         let code = code.to_uppercase();
-        let mut sources = SourceMap::new();
-        sources.add(name.clone(), std::fs::read_to_string(file).unwrap());
-        let (set, errors) = load(&sources);
-        assert!(errors.is_empty(), "{name} does not parse");
-        let diags = lint(&set, &levels);
+        let (sources, diags) = lint_files(std::slice::from_ref(file), &levels);
         assert!(
             diags.iter().any(|d| d.code == code),
             "{name} does not fire {code} on its own:\n{}",
@@ -121,4 +125,38 @@ fn each_broken_file_fires_the_rule_it_is_named_after() {
         checked += 1;
     }
     assert!(checked > 40, "only {checked} broken files");
+}
+
+#[test]
+fn broken_imports_are_reported_at_their_lines() {
+    let mut levels = LintLevels::new();
+    levels.set(
+        Selector::Group(retry_check_rules::Group::Pedantic),
+        Level::Warn,
+        LevelSource::Default,
+    );
+    let (sources, diags) = lint_dir("contracts/broken", true, &levels);
+    let at = |code: &str, file: &str| {
+        diags.iter().any(|d| {
+            d.code == code
+                && d.primary
+                    .as_ref()
+                    .is_some_and(|p| sources.path(p.span.source).ends_with(file))
+        })
+    };
+    // Istio's default retries in front of a POST with no server key.
+    assert!(at("RC002", "imported/rc002-orders-virtualservice.yaml"));
+    // gRPC hedging on a method whose server declares no key.
+    assert!(at("RC030", "imported/rc030-bank-service-config.json"));
+    // A mesh retrying in front of an application client, both layers named.
+    let amplification = diags
+        .iter()
+        .find(|d| d.code == "RC019" && d.message.contains("rc019-mesh"))
+        .expect("RC019 for the mesh in front of checkout");
+    assert!(
+        amplification.message.contains("(layer `app`)")
+            && amplification.message.contains("(layer `mesh`)"),
+        "{}",
+        amplification.message
+    );
 }

@@ -79,8 +79,10 @@ Exit codes:
     version,
     about,
     long_about = "Lint retry contracts: find the gaps between how clients retry and what \
-servers promise.\n\nContracts are TOML files (default: contracts/**/*.toml, configurable in \
-[workspace.metadata.retry-check]). With no subcommand, `check` runs.",
+servers promise.\n\nContracts are TOML files, and the gRPC service configs, Envoy, Istio, \
+Linkerd, AWS SDK and OpenAPI files they import or that sit beside them (default: \
+contracts/**/*, configurable in [workspace.metadata.retry-check]). With no subcommand, \
+`check` runs.",
     after_help = EXIT_CODES,
     max_term_width = 100,
     args_conflicts_with_subcommands = true
@@ -142,9 +144,9 @@ pub enum Command {
 /// Which contracts a run reads.
 #[derive(Args, Debug, Default, Clone)]
 pub struct ContractArgs {
-    /// Contract files or directories (searched for *.toml recursively).
+    /// Contract files or directories (searched recursively for contracts and the configuration formats they import).
     /// Default: the `contracts` globs of [workspace.metadata.retry-check],
-    /// else contracts/**/*.toml under the workspace root.
+    /// else contracts/**/* under the workspace root.
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
 
@@ -432,6 +434,13 @@ pub struct InitArgs {
     /// they exist (an existing configuration table is always kept).
     #[arg(long)]
     pub force: bool,
+
+    /// Write contracts/imported.toml from the configuration found at PATH
+    /// (a file or a directory: gRPC service configs, Envoy, Istio, Linkerd,
+    /// AWS SDK config, OpenAPI) instead of the example contract: a [source]
+    /// table per file, and server stubs for what they call.
+    #[arg(long, value_name = "PATH")]
+    pub from: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -58,15 +58,23 @@ impl Run {
     }
 
     /// Discover and parse the contract files of `paths` (else the
-    /// configured globs); none is an error. `skipped_note` ends the parse
-    /// errors, saying what did not run.
+    /// configured globs) and the configuration they import; none is an
+    /// error. `skipped_note` ends the parse errors, saying what did not run.
     pub fn load_contracts(
         &self,
         paths: &[PathBuf],
         skipped_note: &str,
     ) -> Result<Contracts, String> {
         let files = discover::contract_files(paths, &self.config)?;
-        if files.is_empty() {
+        let mut sources = SourceMap::new();
+        let parsed = if files.is_empty() {
+            None
+        } else {
+            Some(discover::parse_contracts(&files, &self.cwd, &mut sources)?)
+        };
+        // No file was a contract or a configuration we read (a README given
+        // as a path, a directory of unrelated YAML).
+        let Some(parsed) = parsed.filter(|p| p.files > 0) else {
             let looked = if paths.is_empty() {
                 format!(
                     "{} (under `{}`)",
@@ -79,17 +87,17 @@ impl Run {
             return Err(format!(
                 "no contract files found in {looked}; run `cargo retry-check init` or pass paths"
             ));
-        }
-        let mut sources = SourceMap::new();
-        let (set, mut errors) = discover::parse_contracts(&files, &self.cwd, &mut sources)?;
+        };
+        let mut errors = parsed.errors;
         if let Some(last) = errors.last_mut() {
             last.notes.push(skipped_note.to_string());
         }
         Ok(Contracts {
             sources,
-            files: files.len(),
-            set,
+            files: parsed.files,
+            set: parsed.set,
             errors,
+            notes: parsed.notes,
         })
     }
 
@@ -142,12 +150,14 @@ impl Run {
 /// The contract files of a run.
 pub struct Contracts {
     pub sources: SourceMap,
-    /// How many files were read.
+    /// How many files were read as contract sources.
     pub files: usize,
     /// The parsed set when every file is valid.
     pub set: Option<retry_check_contract::ContractSet>,
     /// Parse errors (the last one notes that nothing else ran).
     pub errors: Vec<Diagnostic>,
+    /// What imported files add to the findings (`retry_check_sources::annotate`).
+    pub notes: retry_check_sources::Notes,
 }
 
 /// `-A/-W/-D` flags in command-line order (later flags win, as in rustc).

@@ -196,10 +196,27 @@ impl CallPath {
 /// Bound on the number of paths enumerated, against pathological fan-out.
 const MAX_PATHS: usize = 10_000;
 
-/// Every maximal call path through `runs_in` links.
-pub fn call_paths(set: &ContractSet) -> Vec<CallPath> {
-    // Clients running inside each server, by server name, and the servers
-    // some client calls: indexed once (runs may hold thousands of clients).
+/// Does proxy client `proxy` front the call `call` (same server, and the
+/// same operation unless either side means the whole server)?
+fn fronts(proxy: &Client, call: &crate::CallRef) -> bool {
+    proxy.calls.iter().any(|p| {
+        p.value.server == call.server
+            && match (&p.value.operation, &call.operation) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    })
+}
+
+/// The clients directly below each client on a call path, by client index.
+///
+/// A call to a target that a proxy client fronts ([`ContractSet::proxies`])
+/// goes through the proxy: its child is the proxy. Any other call's children
+/// are the clients that run inside the called server (`runs_in`). A proxy's
+/// own calls lead to the clients inside its targets; proxies do not chain.
+pub fn children(set: &ContractSet) -> Vec<Vec<usize>> {
+    // Clients running inside each server, by server name: indexed once
+    // (runs may hold thousands of clients).
     let mut running_in: std::collections::HashMap<&str, Vec<usize>> =
         std::collections::HashMap::new();
     for (i, c) in set.clients.iter().enumerate() {
@@ -207,25 +224,97 @@ pub fn call_paths(set: &ContractSet) -> Vec<CallPath> {
             running_in.entry(r.value.as_str()).or_default().push(i);
         }
     }
-    let called_servers: std::collections::HashSet<&str> = set
-        .clients
-        .iter()
-        .flat_map(|c| c.calls.iter().map(|r| r.value.server.as_str()))
-        .collect();
+    let mut is_proxy = vec![false; set.clients.len()];
+    for &p in &set.proxies {
+        if let Some(flag) = is_proxy.get_mut(p) {
+            *flag = true;
+        }
+    }
+    // Proxies by the servers they front, so each call looks at the few
+    // proxies of its server (runs may hold thousands of routes).
+    let mut proxies_of: std::collections::HashMap<&str, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, c) in set.clients.iter().enumerate() {
+        if !is_proxy[i] {
+            continue;
+        }
+        for call in &c.calls {
+            let list = proxies_of.entry(call.value.server.as_str()).or_default();
+            if !list.contains(&i) {
+                list.push(i);
+            }
+        }
+    }
     let inside =
         |server: &str| -> &[usize] { running_in.get(server).map(Vec::as_slice).unwrap_or(&[]) };
-    let called = |server: &str| called_servers.contains(server);
-    let roots: Vec<usize> = set
-        .clients
+    set.clients
         .iter()
         .enumerate()
-        .filter(|(_, c)| match &c.runs_in {
-            None => true,
-            Some(s) => !called(&s.value),
+        .map(|(ci, client)| {
+            let mut next: Vec<usize> = Vec::new();
+            for call in &client.calls {
+                let through: Vec<usize> = if is_proxy[ci] {
+                    Vec::new()
+                } else {
+                    proxies_of
+                        .get(call.value.server.as_str())
+                        .map(|list| {
+                            list.iter()
+                                .copied()
+                                .filter(|&p| fronts(&set.clients[p], &call.value))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+                let below = if through.is_empty() {
+                    inside(&call.value.server)
+                } else {
+                    &through[..]
+                };
+                for &child in below {
+                    if child != ci && !next.contains(&child) {
+                        next.push(child);
+                    }
+                }
+            }
+            next
         })
-        .map(|(i, _)| i)
-        .collect();
+        .collect()
+}
 
+/// The clients directly above each client: the inverse of [`children`],
+/// in client order.
+pub fn parents(children: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let mut parents = vec![Vec::new(); children.len()];
+    for (ci, kids) in children.iter().enumerate() {
+        for &k in kids {
+            if let Some(p) = parents.get_mut(k) {
+                p.push(ci);
+            }
+        }
+    }
+    parents
+}
+
+/// Every maximal call path, outermost client first, following [`children`].
+pub fn call_paths(set: &ContractSet) -> Vec<CallPath> {
+    call_paths_from(&children(set))
+}
+
+/// [`call_paths`] from precomputed [`children`].
+pub fn call_paths_from(children: &[Vec<usize>]) -> Vec<CallPath> {
+    let has_parent = {
+        let mut v = vec![false; children.len()];
+        for kids in children {
+            for &k in kids {
+                if let Some(flag) = v.get_mut(k) {
+                    *flag = true;
+                }
+            }
+        }
+        v
+    };
+    let roots: Vec<usize> = (0..children.len()).filter(|&i| !has_parent[i]).collect();
     let mut paths = Vec::new();
     let mut stack: Vec<Vec<usize>> = roots.into_iter().rev().map(|r| vec![r]).collect();
     while let Some(path) = stack.pop() {
@@ -233,16 +322,10 @@ pub fn call_paths(set: &ContractSet) -> Vec<CallPath> {
             break;
         }
         let Some(&last) = path.last() else { continue };
-        let mut next: Vec<usize> = Vec::new();
-        if let Some(client) = set.clients.get(last) {
-            for call in &client.calls {
-                for &child in inside(&call.value.server) {
-                    if !path.contains(&child) && !next.contains(&child) {
-                        next.push(child);
-                    }
-                }
-            }
-        }
+        let next: Vec<usize> = children
+            .get(last)
+            .map(|kids| kids.iter().copied().filter(|k| !path.contains(k)).collect())
+            .unwrap_or_default();
         if next.is_empty() {
             paths.push(CallPath { clients: path });
         } else {

@@ -357,6 +357,46 @@ pub enum ItemId {
     Consumer(usize),
 }
 
+// `[source.NAME]`: where a configuration file that is not a contract (a
+// gRPC service config, an Istio `VirtualService`, ...) sits in the system.
+// The contract crate only reads the table; `retry-check-sources` imports
+// the file it names and applies it.
+
+string_enum!(
+    /// The configuration formats `retry-check-sources` reads.
+    SourceFormat {
+        GrpcServiceConfig = "grpc-service-config",
+        Envoy = "envoy",
+        Istio = "istio",
+        Linkerd = "linkerd",
+        AwsConfig = "aws-config",
+        Openapi = "openapi",
+    }
+);
+
+/// One `[source.NAME]` table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceMapping {
+    pub name: Sp<String>,
+    /// The file, relative to the contract file the table is written in.
+    pub path: Option<Sp<String>>,
+    /// The format, when the file's extension and content do not say.
+    pub format: Option<Sp<SourceFormat>>,
+    /// `layer` of every client the source defines.
+    pub layer: Option<Sp<String>>,
+    /// The server whose handler (or sidecar) the source's clients run in.
+    pub runs_in: Option<Sp<String>>,
+    /// The server the source's clients call, or that it describes, when
+    /// `servers` does not name one.
+    pub server: Option<Sp<String>>,
+    /// Names in the file (an Envoy cluster, an Istio or Linkerd host, a
+    /// gRPC service) and the contract server each one is.
+    pub servers: Vec<(Sp<String>, Sp<String>)>,
+    /// The request header that carries the idempotency key (OpenAPI).
+    pub key_header: Option<Sp<String>>,
+    pub allow: Vec<AllowEntry>,
+}
+
 /// Every server, client and consumer of every contract file of a run.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContractSet {
@@ -364,9 +404,22 @@ pub struct ContractSet {
     pub clients: Vec<Client>,
     /// Stream consumers and task workers (`[consumer.NAME]`).
     pub consumers: Vec<Consumer>,
+    /// The `[source.NAME]` tables: imported configuration files.
+    pub sources: Vec<SourceMapping>,
+    /// Indices of clients that are proxies (a mesh sidecar, a gateway, an
+    /// Envoy route): they sit in front of their `calls` targets and retry
+    /// what other clients send there, so on a call path they come between
+    /// those clients and the target (see [`crate::derive::call_paths`]).
+    /// Sorted (clients are appended in order).
+    pub proxies: Vec<usize>,
 }
 
 impl ContractSet {
+    /// Is client `ci` a proxy (see [`ContractSet::proxies`])?
+    pub fn is_proxy(&self, ci: usize) -> bool {
+        self.proxies.binary_search(&ci).is_ok()
+    }
+
     pub fn server(&self, name: &str) -> Option<(usize, &Server)> {
         self.servers
             .iter()

@@ -28,7 +28,9 @@ use std::collections::BTreeMap;
 use schemars::generate::SchemaSettings;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 
-use crate::model::{Durability, Idempotency, Jitter, KeyScope, Method, SideEffects, StoreKind};
+use crate::model::{
+    Durability, Idempotency, Jitter, KeyScope, Method, SideEffects, SourceFormat, StoreKind,
+};
 use crate::parse::FORMAT_VERSION;
 use crate::status::{GrpcCode, Transport};
 
@@ -177,6 +179,10 @@ name_type!(
     /// HTTP method, or `rpc` for gRPC-style calls.
     MethodName => Method::NAMES
 );
+name_type!(
+    /// The format of an imported configuration file.
+    SourceFormatName => SourceFormat::NAMES
+);
 
 mod consumer;
 use consumer::ConsumerTable;
@@ -252,6 +258,38 @@ pub struct ContractFile {
     pub client: Option<BTreeMap<String, ClientTable>>,
     /// Stream consumers and task workers, by name: `[consumer.ledger-projector]`.
     pub consumer: Option<BTreeMap<String, ConsumerTable>>,
+    /// Imported configuration files, by name: `[source.payments-mesh]`.
+    pub source: Option<BTreeMap<String, SourceTable>>,
+}
+
+/// `[source.NAME]`: a configuration file that is not a contract (gRPC
+/// service config, Envoy, Istio, Linkerd, AWS SDK config, OpenAPI) and where
+/// it sits: the clients and servers it defines join the contract set.
+#[derive(JsonSchema)]
+#[schemars(rename = "Source")]
+#[serde(deny_unknown_fields)]
+pub struct SourceTable {
+    /// The file, relative to this contract file.
+    pub path: String,
+    /// The format, when the extension and content do not say.
+    pub format: Option<SourceFormatName>,
+    /// The layer of every client the file defines (default: `mesh` for
+    /// Istio and Linkerd, `proxy` for Envoy, `grpc` and `aws-sdk`).
+    pub layer: Option<String>,
+    /// The server whose handler the file's clients run in (a gRPC
+    /// channel's or an AWS SDK's application).
+    pub runs_in: Option<String>,
+    /// The server the file's clients call, or the server an OpenAPI
+    /// document describes, when `servers` does not name one.
+    pub server: Option<String>,
+    /// Names in the file (Envoy cluster, Istio or Linkerd host, gRPC
+    /// service) and the contract server each one is.
+    pub servers: Option<BTreeMap<String, String>>,
+    /// The request header that carries the idempotency key (OpenAPI;
+    /// default `Idempotency-Key`).
+    pub key_header: Option<String>,
+    /// Rules that do not apply to the clients and servers of this file.
+    pub allow: Option<Vec<AllowEntry>>,
 }
 
 /// `[server.NAME]`: what the owner of a side effect promises about
@@ -538,6 +576,7 @@ mod tests {
             "consumer" => &["consumer", "*"],
             "dedup" => &["consumer", "*", "dedup"],
             "dedup_store" => &["consumer", "*", "dedup", "store"],
+            "source" => &["source", "*"],
             other => panic!("no schema path for table `{other}`"),
         }
     }
@@ -579,6 +618,7 @@ mod tests {
             "operation" => format!("version = 1\n[server.s.operations.o]\n{k}\n"),
             "store" => format!("version = 1\n[server.s]\nstore = {{ {k} }}\n"),
             "client" => format!("version = 1\n[client.c]\n{k}\n"),
+            "source" => format!("version = 1\n[source.s]\n{k}\n"),
             "allow" => format!("version = 1\n[client.c]\nallow = [{{ rule = \"RC017\", {k} }}]\n"),
             "consumer" => format!("version = 1\n[consumer.c]\n{k}\n"),
             "dedup" => format!("version = 1\n[consumer.c]\ndedup = {{ {k} }}\n"),

@@ -217,7 +217,7 @@ pub fn json_value(diag: &Diagnostic, sources: &SourceMap) -> Value {
             .and_then(|p| p.get(name).cloned())
             .unwrap_or(Value::Null)
     };
-    json!({
+    let mut value = json!({
         "reason": "diagnostic",
         "code": diag.code,
         "name": diag.name,
@@ -232,7 +232,26 @@ pub fn json_value(diag: &Diagnostic, sources: &SourceMap) -> Value {
         "related": diag.secondary.iter().map(|l| label_json(l, sources)).collect::<Vec<_>>(),
         "notes": diag.notes,
         "help": diag.help,
-    })
+    });
+    // What the finding's file is, when its reader said (`contract`,
+    // `istio`, ...): right after `file`.
+    if let (Some(kind), Value::Object(map)) = (
+        diag.primary
+            .as_ref()
+            .and_then(|l| sources.kind(l.span.source)),
+        &mut value,
+    ) {
+        let mut out = serde_json::Map::new();
+        for (k, v) in std::mem::take(map) {
+            let is_file = k == "file";
+            out.insert(k, v);
+            if is_file {
+                out.insert("source_kind".into(), kind.into());
+            }
+        }
+        *map = out;
+    }
+    value
 }
 
 /// JSON Lines: one object per diagnostic, then a `summary` object.

@@ -29,6 +29,9 @@ pub struct LineCol {
 pub struct SourceFile {
     pub path: String,
     pub text: String,
+    /// What the file is (`contract`, `istio`, `grpc-service-config`, ...),
+    /// when the reader says: `--format json` names it for each finding.
+    pub kind: Option<&'static str>,
     line_starts: Vec<usize>,
 }
 
@@ -39,6 +42,7 @@ impl SourceFile {
         SourceFile {
             path,
             text,
+            kind: None,
             line_starts,
         }
     }
@@ -92,6 +96,17 @@ impl SourceMap {
 
     pub fn path(&self, id: SourceId) -> &str {
         self.get(id).map(|f| f.path.as_str()).unwrap_or("<unknown>")
+    }
+
+    /// Record what kind of file `id` is (see [`SourceFile::kind`]).
+    pub fn set_kind(&mut self, id: SourceId, kind: &'static str) {
+        if let Some(f) = self.files.get_mut(id.0 as usize) {
+            f.kind = Some(kind);
+        }
+    }
+
+    pub fn kind(&self, id: SourceId) -> Option<&'static str> {
+        self.get(id).and_then(|f| f.kind)
     }
 
     pub fn text(&self, id: SourceId) -> &str {

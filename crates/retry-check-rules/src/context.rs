@@ -18,8 +18,10 @@ pub struct Context<'a> {
     pub set: &'a ContractSet,
     /// Retry window of each client, by client index.
     pub windows: Vec<RetryWindow>,
-    /// Every maximal call path through `runs_in`.
+    /// Every maximal call path through `runs_in` and proxies.
     pub paths: Vec<CallPath>,
+    /// The clients directly above each client on a call path.
+    parents: Vec<Vec<usize>>,
     targets: Vec<Vec<Target>>,
     /// Clients reaching each server, by server index (see `callers`).
     callers: Vec<Vec<(usize, Target)>>,
@@ -29,7 +31,9 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     pub fn new(set: &'a ContractSet) -> Self {
         let windows = set.clients.iter().map(derive::retry_window).collect();
-        let paths = derive::call_paths(set);
+        let children = derive::children(set);
+        let paths = derive::call_paths_from(&children);
+        let parents = derive::parents(&children);
         // Name lookups go through an index: a run may hold thousands of
         // servers, and every `calls` entry names one.
         let server_index = set.server_index();
@@ -64,6 +68,7 @@ impl<'a> Context<'a> {
             set,
             windows,
             paths,
+            parents,
             targets,
             callers,
             server_index,
@@ -103,6 +108,12 @@ impl<'a> Context<'a> {
     pub fn server_named(&self, name: &str) -> Option<(usize, &'a Server)> {
         let si = *self.server_index.get(name)?;
         self.set.servers.get(si).map(|s| (si, s))
+    }
+
+    /// The clients directly above client `ci` on a call path: those that
+    /// call the server it runs in, or whose calls go through it (a proxy).
+    pub fn parents(&self, ci: usize) -> &[usize] {
+        self.parents.get(ci).map(Vec::as_slice).unwrap_or(&[])
     }
 
     pub fn client(&self, ci: usize) -> &'a Client {

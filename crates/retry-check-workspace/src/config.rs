@@ -3,7 +3,7 @@
 //!
 //! ```toml
 //! [workspace.metadata.retry-check]
-//! contracts = ["contracts/**/*.toml"]   # globs, relative to the workspace root
+//! contracts = ["contracts/**/*"]        # globs, relative to the workspace root
 //!
 //! scan = true                           # `check` scans the Rust sources (see below)
 //! scan-exclude = ["tests/fixtures/**"]  # globs of files `scan` skips
@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use retry_check_rules::{Level, Selector};
 
-pub const DEFAULT_CONTRACT_GLOB: &str = "contracts/**/*.toml";
+pub const DEFAULT_CONTRACT_GLOB: &str = "contracts/**/*";
 const CONFIG_KEYS: &[&str] = &["contracts", "lints", "model-tests", "scan", "scan-exclude"];
 
 /// The tool's settings for one workspace.

@@ -1,16 +1,18 @@
-//! Which files a run reads: contract files (and parsing them), and the
-//! Rust sources and manifests a scan reads.
+//! Which files a run reads: contract files and the deployed configuration
+//! they import (and parsing them), and the Rust sources and manifests a
+//! scan reads.
 
 use std::path::{Path, PathBuf};
 
 use retry_check_contract::parse::decode;
 use retry_check_contract::ContractSet;
 use retry_check_diagnostics::{Diagnostic, SourceMap};
+use retry_check_sources::Notes;
 
 use crate::config::Config;
 
 /// Files to lint: explicit paths (directories searched recursively for
-/// `*.toml`), or the configured globs. Sorted and de-duplicated so output
+/// contracts and the formats they import), or the configured globs. Sorted and de-duplicated so output
 /// never depends on directory order.
 pub fn contract_files(paths: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
@@ -23,7 +25,7 @@ pub fn contract_files(paths: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>
             for entry in entries {
                 let path = entry
                     .map_err(|e| format!("cannot read `{}`: {}", e.path().display(), e.error()))?;
-                if path.is_file() {
+                if path.is_file() && retry_check_sources::is_candidate(&path) {
                     files.push(path);
                 }
             }
@@ -59,7 +61,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     walk_files(
         dir,
         out,
-        &|p| p.extension().is_some_and(|e| e == "toml"),
+        // TOML contracts and the configuration formats they import;
+        // `retry_check_sources::load` keeps only the files that are sources.
+        &|p| retry_check_sources::is_candidate(p),
         &|_| true,
     )
 }
@@ -92,13 +96,25 @@ pub fn walk_files(
     Ok(())
 }
 
+/// The contract set of some files (see [`parse_contracts`]).
+pub struct Parsed {
+    /// The set when every file is valid.
+    pub set: Option<ContractSet>,
+    pub errors: Vec<Diagnostic>,
+    /// How many of the files are contract sources.
+    pub files: usize,
+    /// What imported files add to the findings (`retry_check_sources::annotate`).
+    pub notes: Notes,
+}
+
 /// Read and parse `files` into `sources` (which must hold no other contract
-/// file): the set when every file is valid, else the errors.
+/// file): TOML contracts and the configuration files they import or that
+/// were found beside them (`retry_check_sources::load`).
 pub fn parse_contracts(
     files: &[PathBuf],
     cwd: &Path,
     sources: &mut SourceMap,
-) -> Result<(Option<ContractSet>, Vec<Diagnostic>), String> {
+) -> Result<Parsed, String> {
     let mut errors: Vec<Diagnostic> = Vec::new();
     for path in files {
         let bytes =
@@ -107,14 +123,21 @@ pub fn parse_contracts(
         errors.extend(error);
     }
     if !errors.is_empty() {
-        return Ok((None, errors));
+        return Ok(Parsed {
+            set: None,
+            errors,
+            files: files.len(),
+            notes: Notes::default(),
+        });
     }
-    let (parsed, parse_errors) = retry_check_contract::load(sources);
-    if parse_errors.is_empty() {
-        Ok((Some(parsed), Vec::new()))
-    } else {
-        Ok((None, parse_errors))
-    }
+    let read = |shown: &str| std::fs::read(cwd.join(shown));
+    let loaded = retry_check_sources::load(sources, &read);
+    Ok(Parsed {
+        set: loaded.errors.is_empty().then_some(loaded.set),
+        errors: loaded.errors,
+        files: loaded.files.len(),
+        notes: loaded.notes,
+    })
 }
 
 /// Directories of a package that hold its Rust sources.

@@ -3,12 +3,14 @@
 //! * [`config`]: finding the workspace's Cargo.toml and reading
 //!   `[workspace.metadata.retry-check]` (contract globs, lint levels, model
 //!   tests, scan settings), every error located.
-//! * [`discover`]: which files a run reads (contract files, and the Rust
-//!   sources and manifests of a scan, minus `scan-exclude`), always sorted,
-//!   and parsing the contract files into one `SourceMap`.
+//! * [`discover`]: which files a run reads (contract files and the
+//!   deployed configuration they import, and the Rust sources and
+//!   manifests of a scan, minus `scan-exclude`), always sorted, and parsing
+//!   the contract files into one `SourceMap` (through
+//!   `retry_check_sources::load`).
 
 pub mod config;
 pub mod discover;
 
 pub use config::{find_manifest, load, Config};
-pub use discover::{contract_files, display_path, parse_contracts, scan_targets};
+pub use discover::{contract_files, display_path, parse_contracts, scan_targets, Parsed};

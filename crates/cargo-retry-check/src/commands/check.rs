@@ -50,6 +50,7 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
         mut files,
         set,
         errors,
+        notes,
     } = run.load_contracts(
         paths,
         "rules were not run and nothing was simulated because contract files have errors; \
@@ -88,6 +89,7 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
     if set.is_some() {
         // The `allow` entries of every job that ran, judged together.
         found.extend(engine.allow_diagnostics());
+        retry_check_sources::annotate(&mut found, &notes);
     }
     found.sort_by(Diagnostic::cmp_by_location);
     let mut diagnostics = found;

@@ -7,7 +7,11 @@
 //!   when it has none; an existing table is never touched;
 //! - `tests/retry_check_store.rs`, a harness test of the user's store
 //!   driven by the example contract (the copy of
-//!   `retry-check-harness/examples/store_author.rs`).
+//!   `retry-check-harness/examples/store_author.rs`);
+//! - with `--from PATH`, `contracts/imported.toml` instead of both files:
+//!   a starter contract for the deployed configuration at PATH (a
+//!   `[source]` table per file, server stubs for what it calls;
+//!   `retry_check_sources::starter`).
 //!
 //! Existing files are not overwritten without `--force`; nothing is written
 //! unless everything can be.
@@ -29,10 +33,11 @@ fn metadata_table(top: &str) -> String {
         "\n# cargo retry-check: where the contracts are, and lint levels\n\
          # (`cargo retry-check rules` lists the rules and groups).\n\
          [{top}.metadata.retry-check]\n\
-         contracts = [\"contracts/**/*.toml\"]\n\
+         contracts = [\"{glob}\"]\n\
          \n\
          [{top}.metadata.retry-check.lints]\n\
-         # no_retry_budget = \"allow\"\n"
+         # no_retry_budget = \"allow\"\n",
+        glob = config::DEFAULT_CONTRACT_GLOB
     )
 }
 
@@ -80,13 +85,22 @@ pub fn run(args: &InitArgs) -> Result<Exit, String> {
         )
     })?;
 
-    let files: [(PathBuf, &str); 2] = [
-        (
-            root.join("contracts").join("example.toml"),
-            EXAMPLE_CONTRACT,
-        ),
-        (root.join("tests").join("retry_check_store.rs"), STORE_TEST),
-    ];
+    let files: Vec<(PathBuf, String)> = match &args.from {
+        Some(from) => match from_config(from, &root, &cwd)? {
+            Ok(starter) => vec![(root.join("contracts").join("imported.toml"), starter)],
+            Err(exit) => return Ok(exit),
+        },
+        None => vec![
+            (
+                root.join("contracts").join("example.toml"),
+                EXAMPLE_CONTRACT.to_string(),
+            ),
+            (
+                root.join("tests").join("retry_check_store.rs"),
+                STORE_TEST.to_string(),
+            ),
+        ],
+    };
     if !args.force {
         let existing: Vec<String> = files
             .iter()
@@ -147,13 +161,81 @@ pub fn run(args: &InitArgs) -> Result<Exit, String> {
             "kept the existing retry-check configuration of {shown_manifest}\n"
         )),
     }
-    out.push_str(
+    out.push_str(if args.from.is_some() {
+        "\nnext:\n  \
+         cargo retry-check check                # fill in the TODOs first, then lint and simulate\n"
+    } else {
         "\nnext:\n  \
          cargo retry-check check                # lint and simulate the contracts\n  \
-         cargo test --test retry_check_store    # model-check your store (see its header)\n",
-    );
+         cargo test --test retry_check_store    # model-check your store (see its header)\n"
+    });
     crate::context::print_stdout(&out);
     Ok(Exit::Clean)
+}
+
+/// The starter contract for the configuration at `from` (`--from`), or
+/// the exit after reporting what is wrong with it.
+fn from_config(from: &Path, root: &Path, cwd: &Path) -> Result<Result<String, Exit>, String> {
+    let mut found = Vec::new();
+    if from.is_dir() {
+        retry_check_workspace::discover::walk_files(
+            from,
+            &mut found,
+            &|p| retry_check_sources::is_candidate(p),
+            &|_| true,
+        )?;
+    } else if from.is_file() {
+        found.push(from.to_path_buf());
+    } else {
+        return Err(format!("`{}` does not exist", from.display()));
+    }
+    let mut sources = retry_check_diagnostics::SourceMap::new();
+    let mut paths = Vec::new();
+    let contracts = std::path::absolute(root.join("contracts")).unwrap_or(root.join("contracts"));
+    for path in found
+        .iter()
+        .filter(|p| p.extension().is_none_or(|e| e != "toml"))
+    {
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let (id, _) =
+            retry_check_contract::parse::decode(&display_path(path, cwd), &bytes, &mut sources);
+        let absolute = std::path::absolute(path).unwrap_or(path.clone());
+        paths.push((
+            id,
+            retry_check_sources::starter::relative_path(&contracts, &absolute),
+        ));
+    }
+    let starter = retry_check_sources::starter::starter_contract(&sources, &paths);
+    if !starter.errors.is_empty() {
+        crate::context::print_stdout(&retry_check_diagnostics::render::human_report(
+            &starter.errors,
+            &sources,
+            starter.found.len(),
+            crate::context::use_color(None),
+        ));
+        return Ok(Err(Exit::Findings));
+    }
+    if starter.found.is_empty() {
+        return Err(format!(
+            "no gRPC service config, Envoy, Istio, Linkerd, AWS SDK config or OpenAPI file found in `{}`",
+            display_path(from, cwd)
+        ));
+    }
+    let mut text = starter.text;
+    text.insert_str(
+        0,
+        &format!(
+            "# Sources: {}.\n",
+            starter
+                .found
+                .iter()
+                .map(|(p, k)| format!("{p} ({k})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    Ok(Ok(text))
 }
 
 fn write(path: &Path, contents: &str, cwd: &Path) -> Result<(), String> {
@@ -191,7 +273,7 @@ mod tests {
         let t: toml::Table = appended.parse().unwrap();
         assert_eq!(
             t["package"]["metadata"]["retry-check"]["contracts"][0].as_str(),
-            Some("contracts/**/*.toml")
+            Some(config::DEFAULT_CONTRACT_GLOB)
         );
     }
 }

@@ -22,6 +22,7 @@ pub fn run(args: &LintArgs, matches: &ArgMatches) -> Result<Exit, String> {
             let mut engine = run.engine().with_contracts(set);
             let mut found = retry_check_rules::lint_with(set, &mut engine);
             found.extend(engine.allow_diagnostics());
+            retry_check_sources::annotate(&mut found, &c.notes);
             found.sort_by(retry_check_diagnostics::Diagnostic::cmp_by_location);
             found
         }

@@ -40,7 +40,8 @@ fn workspace_contracts(
     if files.is_empty() {
         return Ok((None, Vec::new()));
     }
-    discover::parse_contracts(&files, &run.cwd, sources)
+    let parsed = discover::parse_contracts(&files, &run.cwd, sources)?;
+    Ok((parsed.set, parsed.errors))
 }
 
 pub fn run(args: &ScanArgs, matches: &ArgMatches) -> Result<Exit, String> {

@@ -1,6 +1,7 @@
 //! End-to-end tests of the binary, one module per command (lint, check,
 //! scan, simulate and replay, storm, model, init, rules and explain,
-//! schema), the output formats, and the catalogue. Snapshots hold exit
+//! schema), the output formats, the catalogue, and contracts imported
+//! from deployed configuration (sources). Snapshots hold exit
 //! code, stdout and stderr. One test binary, so the tests of every command
 //! run in parallel.
 
@@ -14,6 +15,7 @@ mod rules;
 mod scan;
 mod schema;
 mod simulate;
+mod sources;
 mod storm;
 
 pub(crate) use std::path::{Path, PathBuf};

@@ -2,7 +2,9 @@
 //! ([`crate::schema`]) is tested against [`KNOWN_KEYS`], and the parser
 //! suggests the nearest of them for an unknown key.
 
-pub(crate) const ROOT_FIELDS: &[&str] = &["version", "$schema", "server", "client", "consumer"];
+pub(crate) const ROOT_FIELDS: &[&str] = &[
+    "version", "$schema", "server", "client", "consumer", "source",
+];
 pub(crate) const SERVER_FIELDS: &[&str] = &[
     "key_source",
     "key_required",
@@ -80,12 +82,23 @@ pub(crate) const DEDUP_FIELDS: &[&str] = &[
 ];
 pub(crate) const DEDUP_STORE_FIELDS: &[&str] = &["kind", "durability"];
 pub(crate) const ALLOW_FIELDS: &[&str] = &["rule", "reason"];
+pub(crate) const SOURCE_FIELDS: &[&str] = &[
+    "path",
+    "format",
+    "layer",
+    "runs_in",
+    "server",
+    "servers",
+    "key_header",
+    "allow",
+];
 
 /// The keys every table of the format accepts, by table: `root` (the top
 /// level), `server`, `operation`, `store`, `client`, `backoff`, `budget`,
 /// `hedging`, `idempotency_key`, `fleet`, `breaker`, `consumer`, `dedup`,
-/// `dedup_store` (`dedup.store`) and `allow` (a table entry of an `allow`
-/// list). Any other key is an `unknown_field` error with a "did you mean".
+/// `dedup_store` (`dedup.store`), `allow` (a table entry of an `allow`
+/// list) and `source` (a `[source.NAME]` mapping). Any other key is an
+/// `unknown_field` error with a "did you mean".
 /// The JSON Schema ([`crate::schema`]) is tested against this list.
 pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
     ("root", ROOT_FIELDS),
@@ -103,4 +116,5 @@ pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
     ("dedup", DEDUP_FIELDS),
     ("dedup_store", DEDUP_STORE_FIELDS),
     ("allow", ALLOW_FIELDS),
+    ("source", SOURCE_FIELDS),
 ];

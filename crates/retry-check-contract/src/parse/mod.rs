@@ -14,7 +14,8 @@
 //! * `values.rs`: reading one typed value (durations, statuses, ratios,
 //!   enums, `allow` lists), every error with its span and a suggestion;
 //! * `server.rs`, `client.rs`, `consumer.rs`: the `[server.*]`,
-//!   `[client.*]` and `[consumer.*]` tables.
+//!   `[client.*]` and `[consumer.*]` tables;
+//! * `mapping.rs`: the `[source.*]` tables (deployed configuration to import).
 
 use std::borrow::Cow;
 
@@ -27,6 +28,7 @@ use crate::model::*;
 mod client;
 mod consumer;
 mod fields;
+mod mapping;
 mod server;
 #[cfg(test)]
 mod tests;
@@ -85,7 +87,8 @@ pub fn decode(path: &str, bytes: &[u8], sources: &mut SourceMap) -> (SourceId, O
     }
 }
 
-fn check_duplicates(set: &ContractSet, errors: &mut Vec<Diagnostic>) {
+/// Report servers and clients defined twice (names are global to a run).
+pub fn check_duplicates(set: &ContractSet, errors: &mut Vec<Diagnostic>) {
     fn dup<'a>(
         kind: &str,
         names: impl Iterator<Item = &'a Sp<String>>,
@@ -194,6 +197,7 @@ pub fn parse_file(
                     }
                 }
             }
+            "source" => mapping::parse_sources(&mut cx, key, value, &mut set.sources),
             _ => cx.unknown_field(key, "at the top level of a contract", ROOT_FIELDS),
         }
     }

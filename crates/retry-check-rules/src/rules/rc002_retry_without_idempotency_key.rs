@@ -25,7 +25,9 @@ of an operation that is not safe to repeat (`idempotency = "none"` or `"key"`,
 or an undeclared non-idempotent method such as POST or PATCH, or a server
 that declares no operations), when either the server has no idempotency-key
 contract (no `key_source` and no `key_ttl`) or the client does not declare
-`idempotency_key = { reused_across_retries = true }`.
+`idempotency_key = { reused_across_retries = true }`. An operation declared
+`idempotency = "none"` is reported even on a keyed server whose clients
+reuse their key: the server's key contract does not cover it.
 
 Operations declared `idempotency = "natural"` or `"conditional"` (ETag /
 `If-Match`: a repeat fails its precondition instead of running twice) are
@@ -170,6 +172,91 @@ fn repeat_label(client: &Client) -> (Span, String) {
     (span, label)
 }
 
+/// One client repeating one target it may not repeat: what the message
+/// and the fix say.
+struct Gap<'a> {
+    client: &'a Client,
+    server: &'a str,
+    /// The target, as `server.operation`.
+    name: &'a str,
+    /// The server has a key contract.
+    keyed: bool,
+    /// The operation is `idempotency = "none"`: the key does not cover it.
+    uncovered: bool,
+    /// The client is a proxy (mesh, gateway, Envoy route).
+    proxy: bool,
+}
+
+impl Gap<'_> {
+    fn message(&self, fresh_key_per_attempt: bool) -> String {
+        let (client, name, server) = (&self.client.name.value, self.name, self.server);
+        if self.keyed && self.uncovered {
+            format!(
+                "client `{client}` repeats `{name}`, which is declared not idempotent: the key contract of server `{server}` does not cover it"
+            )
+        } else if !self.keyed {
+            format!(
+                "client `{client}` repeats `{name}`, which is not idempotent, but server `{server}` has no idempotency-key contract"
+            )
+        } else if fresh_key_per_attempt {
+            format!(
+                "client `{client}` repeats `{name}`, which is not idempotent, with a new idempotency key on every attempt"
+            )
+        } else if self.client.idempotency_key.is_some() {
+            format!(
+                "client `{client}` repeats `{name}`, which is not idempotent, without declaring that it reuses its idempotency key across attempts"
+            )
+        } else {
+            format!(
+                "client `{client}` repeats `{name}`, which is not idempotent, without sending an idempotency key"
+            )
+        }
+    }
+
+    /// The first help: what to change.
+    fn fix(&self) -> String {
+        let (client, name, server) = (&self.client.name.value, self.name, self.server);
+        if self.proxy {
+            // A mesh or gateway resends what its caller sent: the key has
+            // to come from the caller and the server.
+            format!(
+                "turn off the retries of the proxy `{client}` for `{name}`, or give `{server}` a key \
+                 contract (`key_source = \"header:Idempotency-Key\"`, `key_ttl`) and have \
+                 its callers send the key"
+            )
+        } else if !self.keyed {
+            format!(
+                "give `{server}` a key contract (`key_source = \"header:Idempotency-Key\"`, `key_ttl`) \
+                 and send `idempotency_key = {{ reused_across_retries = true }}` from `{client}`"
+            )
+        } else {
+            format!(
+                "set `idempotency_key = {{ reused_across_retries = true }}` on `{client}`: one key per \
+                 logical operation, the same on every attempt"
+            )
+        }
+    }
+}
+
+/// Which of the retried failures may come after the server executed.
+fn retry_on_note(client: &Client) -> String {
+    if client.retry_on.is_none() {
+        return "no `retry_on` is declared, so any failure may be retried, including those \
+                that arrive after the server executed the request"
+            .to_string();
+    }
+    let doubtful: Vec<String> = client
+        .retry_on()
+        .iter()
+        .filter(|s| !matches!(s.value, Status::Transport(t) if t.never_executed()))
+        .map(|s| format!("`{}`", s.value))
+        .collect();
+    format!(
+        "{} may arrive after the server executed the request",
+        join_and(&doubtful)
+    )
+}
+
 /// What a second execution costs, for the note.
 fn consequence(cx: &Context<'_>, t: Target, name: &str) -> String {
     let effect = match cx.operation(t).map(|op| op.side_effects()) {
@@ -196,7 +283,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             let server = cx.server(t);
             let keyed = server.is_keyed();
-            if keyed && client.reuses_key() {
+            // `idempotency = "none"`: the server's key contract does not
+            // cover this operation (an API that takes the key elsewhere).
+            let uncovered = cx
+                .operation(t)
+                .and_then(|op| op.idempotency.as_ref())
+                .is_some_and(|i| i.value == Idempotency::None);
+            if keyed && client.reuses_key() && !uncovered {
                 continue;
             }
             let name = cx.target_name(t);
@@ -207,27 +300,15 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .as_ref()
                 .and_then(|k| k.reused_across_retries.as_ref())
                 .filter(|r| !r.value);
-            let message = if !keyed {
-                format!(
-                    "client `{}` repeats `{name}`, which is not idempotent, but server `{}` has no idempotency-key contract",
-                    client.name.value, server.name.value
-                )
-            } else if reused_false.is_some() {
-                format!(
-                    "client `{}` repeats `{name}`, which is not idempotent, with a new idempotency key on every attempt",
-                    client.name.value
-                )
-            } else if client.idempotency_key.is_some() {
-                format!(
-                    "client `{}` repeats `{name}`, which is not idempotent, without declaring that it reuses its idempotency key across attempts",
-                    client.name.value
-                )
-            } else {
-                format!(
-                    "client `{}` repeats `{name}`, which is not idempotent, without sending an idempotency key",
-                    client.name.value
-                )
+            let gap = Gap {
+                client,
+                server: &server.name.value,
+                name: &name,
+                keyed,
+                uncovered,
+                proxy: cx.set.is_proxy(ci),
             };
+            let message = gap.message(reused_false.is_some());
             let mut f = Finding::new(message, span, label).secondary(op_span, op_label);
             if !keyed {
                 f = f.secondary(
@@ -242,41 +323,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 f = f.secondary(r.span.clone(), "every attempt gets a fresh key");
             }
             if retries {
-                let doubtful: Vec<String> = client
-                    .retry_on()
-                    .iter()
-                    .filter(|s| !matches!(s.value, Status::Transport(t) if t.never_executed()))
-                    .map(|s| format!("`{}`", s.value))
-                    .collect();
-                f = f.note(if client.retry_on.is_none() {
-                    "no `retry_on` is declared, so any failure may be retried, including those \
-                     that arrive after the server executed the request"
-                        .to_string()
-                } else {
-                    format!(
-                        "{} may arrive after the server executed the request",
-                        join_and(&doubtful)
-                    )
-                });
+                f = f.note(retry_on_note(client));
             }
             if hedging {
                 f = f.note("hedged attempts run concurrently: each one may execute the operation");
             }
             f = f.note(consequence(cx, t, &name));
-            f = if !keyed {
-                f.help(format!(
-                    "give `{}` a key contract (`key_source = \"header:Idempotency-Key\"`, `key_ttl`) \
-                     and send `idempotency_key = {{ reused_across_retries = true }}` from `{}`",
-                    server.name.value, client.name.value
-                ))
-            } else {
-                f.help(format!(
-                    "set `idempotency_key = {{ reused_across_retries = true }}` on `{}`: one key per \
-                     logical operation, the same on every attempt",
-                    client.name.value
-                ))
-            };
-            if retries && !hedging {
+            f = f.help(gap.fix());
+            if retries && !hedging && !gap.proxy {
                 f = f.help(
                     "or retry only failures that prove the request was never sent: \
                      `retry_on = [\"connect-failure\", \"refused-stream\"]`",

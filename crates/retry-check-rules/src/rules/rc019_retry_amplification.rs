@@ -127,7 +127,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     .map_or(path.len(), |p| p + 1),
             )
             .filter_map(|&c| set.clients.get(c))
-            .map(|c| format!("`{}`", c.name.value))
+            .map(who)
             .collect();
         let mut bottom: Vec<String> = Vec::new();
         for call in &inner.calls {
@@ -148,7 +148,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 shown.join(" -> ")
             ),
             inner.retry_span(),
-            format!("innermost retrying layer: {} attempts", attempts_text(inner)),
+            match &inner.layer {
+                Some(l) => format!(
+                    "innermost retrying layer (`{}`): {} attempts",
+                    l.value,
+                    attempts_text(inner)
+                ),
+                None => format!("innermost retrying layer: {} attempts", attempts_text(inner)),
+            },
         );
         for c in clients.iter().take(clients.len().saturating_sub(1)) {
             f = f.secondary(

@@ -59,20 +59,51 @@ Cascading Failures" (deadline propagation instead of inventing a new
 deadline for backend calls).
 "#;
 
+/// Where `child` runs, as the messages say it: inside a server (`runs_in`),
+/// or in front of its targets (a proxy).
+/// Returns how it is reached, where it retries, and where one call goes.
+fn place(cx: &Context<'_>, ci: usize) -> Option<(String, String, String)> {
+    let child = cx.client(ci);
+    if let Some(runs_in) = &child.runs_in {
+        return Some((
+            format!(
+                "it calls `{}`, where `{}` runs",
+                runs_in.value, child.name.value
+            ),
+            format!("inside `{}`", runs_in.value),
+            format!("into `{}`", runs_in.value),
+        ));
+    }
+    if cx.set.is_proxy(ci) {
+        let targets: Vec<String> = child
+            .calls
+            .iter()
+            .map(|c| format!("`{}`", c.value))
+            .collect();
+        return Some((
+            format!(
+                "its calls to {} go through the proxy `{}`",
+                targets.join(", "),
+                child.name.value
+            ),
+            "in the proxy".to_string(),
+            "through the proxy".to_string(),
+        ));
+    }
+    None
+}
+
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (ci, child) in cx.set.clients.iter().enumerate() {
-        let Some(runs_in) = &child.runs_in else {
-            continue;
-        };
         let Some(deadline) = &child.deadline else {
             continue;
         };
-        // The clients above: every client that calls the server this one
-        // runs in (by server name, as the call paths are formed).
-        for (pi, parent) in cx.set.clients.iter().enumerate() {
-            if pi == ci || !parent.calls.iter().any(|r| r.value.server == runs_in.value) {
-                continue;
-            }
+        let Some((via, inside, into)) = place(cx, ci) else {
+            continue;
+        };
+        // The clients directly above on a call path (derive::children).
+        for &pi in cx.parents(ci) {
+            let parent = cx.client(pi);
             let Some(parent_deadline) = &parent.deadline else {
                 continue;
             };
@@ -95,30 +126,34 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .secondary(
                 parent_deadline.span.clone(),
                 format!(
-                    "`{}` gives up after {} (it calls `{}`, where `{}` runs)",
-                    parent.name.value, parent_deadline.value, runs_in.value, child.name.value
+                    "`{}` gives up after {} ({via})",
+                    parent.name.value, parent_deadline.value
                 ),
             )
             .note(format!(
-                "once `{}` gives up, `{}` keeps retrying inside `{}`: work nobody waits for, \
+                "once `{}` gives up, `{}` keeps retrying {inside}: work nobody waits for, \
                  added load while the system is slow, and an operation that may complete after \
                  the caller reported it as failed",
-                parent.name.value, child.name.value, runs_in.value
+                parent.name.value, child.name.value
             ));
             if let Some(per_attempt) = &parent.per_attempt_timeout {
                 if per_attempt.value <= deadline.value {
                     f = f.note(format!(
                         "each attempt of `{}` is cut off after {} (`per_attempt_timeout`), so one call \
-                         into `{}` has even less time than the deadline",
-                        parent.name.value, per_attempt.value, runs_in.value
+                         {into} has even less time than the deadline",
+                        parent.name.value, per_attempt.value
                     ));
                 }
             }
+            let handler = match &child.runs_in {
+                Some(r) => format!("`{}`'s handler", r.value),
+                None => "the request".to_string(),
+            };
             f = f
                 .help(format!(
-                    "set the deadline of `{}` below {}, leaving room for the rest of `{}`'s \
-                     handler, or bound it by the caller's remaining deadline",
-                    child.name.value, parent_deadline.value, runs_in.value
+                    "set the deadline of `{}` below {}, leaving room for the rest of {handler}, \
+                     or bound it by the caller's remaining deadline",
+                    child.name.value, parent_deadline.value
                 ))
                 .item(ItemId::Client(ci))
                 .item(ItemId::Client(pi));

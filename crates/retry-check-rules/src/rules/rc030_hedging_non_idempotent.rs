@@ -1,6 +1,7 @@
 //! RC030 `hedging_non_idempotent`.
 
 use retry_check_contract::{Idempotency, ItemId};
+use retry_check_diagnostics::Span;
 
 use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
 
@@ -11,7 +12,7 @@ pub static RULE: Rule = Rule {
         group: Group::Correctness,
         default_level: Level::Deny,
         job: Job::Lint,
-        summary: "a client hedges an operation that declares it is not safe to run twice",
+        summary: "a client hedges an operation that is not safe to run twice: declared not idempotent, or with no idempotency key on its server",
         explain: EXPLAIN,
     },
     check,
@@ -19,8 +20,12 @@ pub static RULE: Rule = Rule {
 
 const EXPLAIN: &str = r#"## What it does
 Flags a client with a `hedging` policy that calls an operation declared
-`idempotency = "none"`. A hedging policy with `max_attempts` of 1 or less
-sends a single request and is not reported.
+`idempotency = "none"`, or an operation that is not naturally idempotent
+(a POST or PATCH, an undeclared `rpc`, a server with no operations) on a
+server that declares no idempotency-key contract (no `key_source`, no
+`key_ttl`). Operations declared `natural` or `conditional` are not
+reported. A hedging policy with `max_attempts` of 1 or less sends a single
+request and is not reported.
 
 ## Why it matters
 Hedging does not wait for a failure: after `delay` it sends another copy
@@ -54,6 +59,60 @@ methods that are safe to execute multiple times"); RFC 9110 section 9.2.2
 (a client SHOULD NOT automatically retry a non-idempotent request).
 "#;
 
+/// Why hedging `t` runs it more than once, if it does: the span and label
+/// of what makes the target unsafe.
+fn unsafe_target(cx: &Context<'_>, t: crate::Target) -> Option<(Span, String, String)> {
+    let server = cx.server(t);
+    let name = cx.target_name(t);
+    let op = cx.operation(t);
+    let declared = op.and_then(|o| o.idempotency.as_ref());
+    match declared.map(|i| i.value) {
+        Some(Idempotency::None) => {
+            let idem = declared?;
+            return Some((
+                idem.span.clone(),
+                format!("`{name}` must not run twice"),
+                "which is declared not idempotent".to_string(),
+            ));
+        }
+        Some(Idempotency::Natural | Idempotency::Conditional) => return None,
+        _ => {}
+    }
+    if !cx.target_unsafe(t) || server.is_keyed() {
+        return None;
+    }
+    let (span, what) = match op {
+        Some(op) => match &op.method {
+            Some(m) => (
+                m.span.clone(),
+                format!("{} is not an idempotent method", m.value),
+            ),
+            None => (
+                op.name.span.clone(),
+                format!(
+                    "`{}` declares neither `idempotency` nor `method`",
+                    op.name.value
+                ),
+            ),
+        },
+        None => (
+            server.name.span.clone(),
+            format!("`{}` declares no operations", server.name.value),
+        ),
+    };
+    Some((
+        span,
+        format!(
+            "{what}, and `{}` has no idempotency-key contract",
+            server.name.value
+        ),
+        format!(
+            "which is not idempotent, and server `{}` declares no idempotency key",
+            server.name.value
+        ),
+    ))
+}
+
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (ci, client) in cx.set.clients.iter().enumerate() {
         let Some(hedging) = &client.hedging else {
@@ -67,23 +126,16 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             None => "several times".to_string(),
         };
         for &t in cx.targets(ci) {
-            let Some(op) = cx.operation(t) else { continue };
-            let Some(idem) = &op.idempotency else {
+            let Some((span, label, why)) = unsafe_target(cx, t) else {
                 continue;
             };
-            if idem.value != Idempotency::None {
-                continue;
-            }
-            let name = format!("{}.{}", cx.server(t).name.value, op.name.value);
+            let name = cx.target_name(t);
             let mut f = Finding::new(
-                format!(
-                    "client `{}` hedges `{name}`, which is declared not idempotent",
-                    client.name.value
-                ),
+                format!("client `{}` hedges `{name}`, {why}", client.name.value),
                 hedging.span.clone(),
                 format!("sends each request {copies}"),
             )
-            .secondary(idem.span.clone(), format!("`{name}` must not run twice"))
+            .secondary(span, label)
             .note(format!(
                 "hedging sends the next copy while the first is still running, so on a slow but \
                  healthy server every copy executes `{name}`"
@@ -94,9 +146,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 client.name.value
             ))
             .item(ItemId::Client(ci));
-            if let Some(oi) = t.operation {
-                f = f.item(ItemId::Operation(t.server, oi));
-            }
+            f = match t.operation {
+                Some(oi) => f.item(ItemId::Operation(t.server, oi)),
+                None => f.item(ItemId::Server(t.server)),
+            };
             out.push(f);
         }
     }

@@ -1,0 +1,171 @@
+//! One spanned document tree for YAML and JSON, so every format module reads
+//! its configuration the same way and every value keeps the byte range it
+//! was written at.
+
+use std::ops::Range;
+
+/// A value of a YAML or JSON document and where it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub span: Range<usize>,
+    pub value: Value,
+}
+
+/// What a node holds. Numbers keep their text: each format decides what a
+/// number may be (an integer count, a ratio).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(String),
+    String(String),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+/// One `key: value` of a map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: Node,
+    pub value: Node,
+}
+
+impl Entry {
+    /// The key as text (`"?"` for a key that is not a scalar).
+    pub fn name(&self) -> &str {
+        self.key.scalar_text().unwrap_or("?")
+    }
+}
+
+impl Node {
+    pub fn new(span: Range<usize>, value: Value) -> Self {
+        Node { span, value }
+    }
+
+    /// How to name this kind of value in a message: "a string", "a map", ...
+    pub fn describe(&self) -> &'static str {
+        match &self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a map",
+        }
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        match &self.value {
+            Value::Map(entries) => entries,
+            _ => &[],
+        }
+    }
+
+    pub fn items(&self) -> &[Node] {
+        match &self.value {
+            Value::Seq(items) => items,
+            _ => &[],
+        }
+    }
+
+    pub fn is_map(&self) -> bool {
+        matches!(self.value, Value::Map(_))
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, Value::Null)
+    }
+
+    /// The entry of a map whose key is one of `names` (several spellings of
+    /// one field: proto3 JSON accepts `retry_on` and `retryOn`).
+    pub fn entry(&self, names: &[&str]) -> Option<&Entry> {
+        self.entries().iter().find(|e| names.contains(&e.name()))
+    }
+
+    /// The value of [`Node::entry`].
+    pub fn get(&self, names: &[&str]) -> Option<&Node> {
+        self.entry(names).map(|e| &e.value)
+    }
+
+    /// The value of a proto field written in either spelling proto3 JSON
+    /// accepts: `snake_case` (`retry_on`) or `lowerCamelCase` (`retryOn`),
+    /// `name` being either. No allocation: configs are walked a lot.
+    pub fn field(&self, name: &str) -> Option<&Node> {
+        self.entries()
+            .iter()
+            .find(|e| same_field(e.name(), name))
+            .map(|e| &e.value)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Text of a string, number or boolean scalar.
+    pub fn scalar_text(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) | Value::Number(s) => Some(s),
+            Value::Bool(true) => Some("true"),
+            Value::Bool(false) => Some("false"),
+            _ => None,
+        }
+    }
+
+    /// Follow a path of map keys (first spelling of each step only).
+    pub fn at(&self, path: &[&str]) -> Option<&Node> {
+        path.iter().try_fold(self, |node, key| node.get(&[key]))
+    }
+}
+
+/// `retry_on` and `retryOn` (and `maxAttempts` and `max_attempts`) are the
+/// same field: equal once every `_x` is read as `X`.
+pub fn same_field(a: &str, b: &str) -> bool {
+    fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
+        let mut upper = false;
+        s.chars().filter_map(move |c| {
+            if c == '_' {
+                upper = true;
+                None
+            } else if std::mem::take(&mut upper) {
+                Some(c.to_ascii_uppercase())
+            } else {
+                Some(c)
+            }
+        })
+    }
+    a == b || folded(a).eq(folded(b))
+}
+
+/// A document that could not be read at all: the parser's message and the
+/// byte range it points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub range: Range<usize>,
+    pub message: String,
+}
+
+/// Deeper nesting than this is refused before any recursive code sees it:
+/// no configuration of these formats comes near it, and unbounded depth
+/// would let a hostile file overflow the stack.
+pub const MAX_DEPTH: usize = 128;
+
+/// Most nodes a document may expand to (YAML aliases can multiply a small
+/// file: the "billion laughs").
+pub const MAX_NODES: usize = 1_000_000;
+
+#[cfg(test)]
+mod tests {
+    use super::same_field;
+
+    #[test]
+    fn proto_spellings_are_one_field() {
+        assert!(same_field("retry_on", "retryOn"));
+        assert!(same_field("maxAttempts", "max_attempts"));
+        assert!(same_field("retry_on", "retry_on"));
+        assert!(!same_field("retry_on", "retryon"));
+        assert!(!same_field("num_retries", "retry_on"));
+    }
+}
