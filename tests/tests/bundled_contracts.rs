@@ -33,8 +33,13 @@ fn lint_dir(rel: &str, recursive: bool, levels: &LintLevels) -> (SourceMap, Vec<
     let mut files = Vec::new();
     toml_files(&root().join(rel), recursive, &mut files);
     assert!(!files.is_empty(), "no contracts in {rel}");
+    lint_files(&files, levels)
+}
+
+/// Lint contract files (and the configuration files they import).
+fn lint_files(files: &[PathBuf], levels: &LintLevels) -> (SourceMap, Vec<Diagnostic>) {
     let mut sources = SourceMap::new();
-    for f in &files {
+    for f in files {
         let shown = f.strip_prefix(root()).unwrap().display().to_string();
         sources.add(shown, std::fs::read_to_string(f).unwrap());
     }
@@ -69,14 +74,20 @@ fn clean_examples_have_no_findings_even_pedantic() {
     );
 }
 
-#[test]
-fn broken_set_triggers_every_rule() {
+/// The default levels, with the pedantic rules (allow by default) at warn.
+fn pedantic_on() -> LintLevels {
     let mut levels = LintLevels::new();
     levels.set(
         Selector::Group(retry_check_rules::Group::Pedantic),
         Level::Warn,
         LevelSource::Default,
     );
+    levels
+}
+
+#[test]
+fn broken_set_triggers_every_rule() {
+    let levels = pedantic_on();
     let (_, diags) = lint_dir("contracts/broken", true, &levels);
     let seen: BTreeSet<&str> = diags.iter().map(|d| d.code.as_str()).collect();
     let missing: Vec<&str> = all_rules()
@@ -89,6 +100,31 @@ fn broken_set_triggers_every_rule() {
         "rules never triggered by contracts/broken: {missing:?}"
     );
     assert!(diags.iter().any(|d| d.severity == Severity::Error));
+}
+
+/// `contracts/broken/rcNNN_<name>.toml` fires RCNNN on its own, without
+/// the rest of the set: each file shows the rule it is named after.
+#[test]
+fn each_broken_file_fires_the_rule_it_is_named_after() {
+    let levels = pedantic_on();
+    let mut files = Vec::new();
+    toml_files(&root().join("contracts/broken"), false, &mut files);
+    let mut checked = 0;
+    for file in &files {
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        let Some(code) = name.get(..5).filter(|c| c.starts_with("rc")) else {
+            continue;
+        };
+        let code = code.to_uppercase();
+        let (sources, diags) = lint_files(std::slice::from_ref(file), &levels);
+        assert!(
+            diags.iter().any(|d| d.code == code),
+            "{name} does not fire {code} on its own:\n{}",
+            render::human_report(&diags, &sources, 1, false)
+        );
+        checked += 1;
+    }
+    assert!(checked > 40, "only {checked} broken files");
 }
 
 #[test]

@@ -130,6 +130,30 @@ fn mistakes_are_rejected_where_they_are() {
             "version = 1\n[client.c]\nallow = [{ reason = \"no rule\" }]",
             "/client/c/allow/0",
         ),
+        (
+            "version = 1\n[consumer.l]\nsource = \"kafak:payments\"",
+            "/consumer/l/source",
+        ),
+        (
+            "version = 1\n[consumer.l]\nsource = \"payments.events\"",
+            "/consumer/l/source",
+        ),
+        (
+            "version = 1\n[consumer.l]\nsource = \"kafka:t\"\ncommit = \"after\"",
+            "/consumer/l/commit",
+        ),
+        (
+            "version = 1\n[consumer.l]\nsource = \"kafka:t\"\ndedup = { key = \"event-id\" }",
+            "/consumer/l/dedup/key",
+        ),
+        (
+            "version = 1\n[consumer.l]\nsource = \"kafka:t\"\ndedup = { store = { durability = \"durable\", same_txn_as_effect = true } }",
+            "/consumer/l/dedup/store",
+        ),
+        (
+            "version = 1\n[consumer.l]\nsource = \"kafka:t\"\ndedup = { scope = [\"partiton\"] }",
+            "/consumer/l/dedup/scope/0",
+        ),
     ];
     for (text, at) in cases {
         let (_, parse_errors) = load_str("t.toml", text);

@@ -1,5 +1,9 @@
 //! Facts the tool computes from a contract set: each client's retry window,
-//! the call paths formed by `runs_in`, and each path's amplification.
+//! the call paths formed by `runs_in`, and each path's amplification; and
+//! for consumers ([`consumer`]), the redelivery window and how fast the
+//! seen-set fills.
+
+pub mod consumer;
 
 use crate::model::{Client, ContractSet, Jitter};
 use crate::Duration;

@@ -1,8 +1,10 @@
 //! The retry contract format, version 1 (PRODUCT.md section 3).
 //!
 //! * [`parse`]: TOML text to a [`ContractSet`], with every error located.
-//! * [`model`]: servers, operations and clients, every value with its span.
-//! * [`derive`]: retry windows, call paths and amplification.
+//! * [`model`]: servers, operations, clients and consumers (stream
+//!   consumers and task workers), every value with its span.
+//! * [`derive`]: retry windows, call paths and amplification; a consumer's
+//!   redelivery window.
 //! * [`schema`]: the JSON Schema of the file format, for editors.
 //! * [`Duration`] and [`Status`]: the two value types contracts are made of.
 //!

@@ -78,6 +78,9 @@ string_enum!(
     Method { Get = "GET", Head = "HEAD", Options = "OPTIONS", Trace = "TRACE", Put = "PUT", Delete = "DELETE", Post = "POST", Patch = "PATCH", Connect = "CONNECT", Rpc = "rpc" }
 );
 
+mod consumer;
+pub use consumer::*;
+
 impl Method {
     /// RFC 9110 section 9.2.2: PUT, DELETE and the safe methods.
     pub fn is_idempotent(self) -> bool {
@@ -351,6 +354,7 @@ pub enum ItemId {
     Server(usize),
     Operation(usize, usize),
     Client(usize),
+    Consumer(usize),
 }
 
 // `[source.NAME]`: where a configuration file that is not a contract (a
@@ -393,11 +397,13 @@ pub struct SourceMapping {
     pub allow: Vec<AllowEntry>,
 }
 
-/// Every server and client of every contract file of a run.
+/// Every server, client and consumer of every contract file of a run.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContractSet {
     pub servers: Vec<Server>,
     pub clients: Vec<Client>,
+    /// Stream consumers and task workers (`[consumer.NAME]`).
+    pub consumers: Vec<Consumer>,
     /// The `[source.NAME]` tables: imported configuration files.
     pub sources: Vec<SourceMapping>,
     /// Indices of clients that are proxies (a mesh sidecar, a gateway, an
@@ -477,6 +483,7 @@ impl ContractSet {
                 .and_then(|s| s.operations.get(o))
                 .map(|o| o.allow.as_slice()),
             ItemId::Client(c) => self.clients.get(c).map(|c| c.allow.as_slice()),
+            ItemId::Consumer(c) => self.consumers.get(c).map(|c| c.allow.as_slice()),
         }
         .unwrap_or(&[])
     }
@@ -490,6 +497,7 @@ impl ContractSet {
             }
         }
         items.extend((0..self.clients.len()).map(ItemId::Client));
+        items.extend((0..self.consumers.len()).map(ItemId::Consumer));
         items
     }
 }

@@ -184,6 +184,9 @@ name_type!(
     SourceFormatName => SourceFormat::NAMES
 );
 
+mod consumer;
+use consumer::ConsumerTable;
+
 /// `version = 1`.
 pub struct FormatVersion;
 
@@ -253,6 +256,8 @@ pub struct ContractFile {
     pub server: Option<BTreeMap<String, ServerTable>>,
     /// Clients, by name: `[client.checkout]`.
     pub client: Option<BTreeMap<String, ClientTable>>,
+    /// Stream consumers and task workers, by name: `[consumer.ledger-projector]`.
+    pub consumer: Option<BTreeMap<String, ConsumerTable>>,
     /// Imported configuration files, by name: `[source.payments-mesh]`.
     pub source: Option<BTreeMap<String, SourceTable>>,
 }
@@ -568,6 +573,9 @@ mod tests {
             "fleet" => &["client", "*", "fleet"],
             "breaker" => &["client", "*", "breaker"],
             "allow" => &["client", "*", "allow", "[]", "{}"],
+            "consumer" => &["consumer", "*"],
+            "dedup" => &["consumer", "*", "dedup"],
+            "dedup_store" => &["consumer", "*", "dedup", "store"],
             "source" => &["source", "*"],
             other => panic!("no schema path for table `{other}`"),
         }
@@ -594,6 +602,7 @@ mod tests {
         for path in [
             &["server", "*", "allow", "[]", "{}"][..],
             &["server", "*", "operations", "*", "allow", "[]", "{}"],
+            &["consumer", "*", "allow", "[]", "{}"],
         ] {
             assert_eq!(table(&schema, path), table(&schema, path_of("allow")));
         }
@@ -611,6 +620,11 @@ mod tests {
             "client" => format!("version = 1\n[client.c]\n{k}\n"),
             "source" => format!("version = 1\n[source.s]\n{k}\n"),
             "allow" => format!("version = 1\n[client.c]\nallow = [{{ rule = \"RC017\", {k} }}]\n"),
+            "consumer" => format!("version = 1\n[consumer.c]\n{k}\n"),
+            "dedup" => format!("version = 1\n[consumer.c]\ndedup = {{ {k} }}\n"),
+            "dedup_store" => {
+                format!("version = 1\n[consumer.c]\ndedup = {{ store = {{ {k} }} }}\n")
+            }
             table => format!("version = 1\n[client.c]\n{table} = {{ {k} }}\n"),
         }
     }

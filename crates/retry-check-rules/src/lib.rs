@@ -16,6 +16,7 @@
 //! [`lint`] runs every contract rule through the engine. The crate knows
 //! nothing of the CLI.
 
+mod consumer;
 mod context;
 mod engine;
 mod finding;

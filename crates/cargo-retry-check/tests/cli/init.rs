@@ -30,6 +30,7 @@ fn init_scaffolds_a_clean_start() {
     assert_cmd_snapshot!(in_dir(&dir, &["init"]));
     let contract = std::fs::read_to_string(dir.join("contracts/example.toml")).unwrap();
     assert!(contract.contains("[server.payments]"));
+    assert!(contract.contains("[consumer.ledger-projector]"));
     let test = std::fs::read_to_string(dir.join("tests/retry_check_store.rs")).unwrap();
     assert!(test.contains("fn my_store_keeps_at_most_once"));
     let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();

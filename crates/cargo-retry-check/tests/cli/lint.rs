@@ -256,3 +256,17 @@ fn main_job_shows_every_rule_as_json_lines() {
     }
     assert!(codes.contains("RC099"));
 }
+
+#[test]
+fn consumer_mistakes_human() {
+    assert_cmd_snapshot!(cmd(&["lint", &format!("{FIXTURES}/consumer-typo")]));
+}
+
+#[test]
+fn clean_consumers_human() {
+    assert_cmd_snapshot!(cmd(&[
+        "lint",
+        "contracts/ledger-projector.toml",
+        "contracts/invoice-worker.toml"
+    ]));
+}

@@ -2,7 +2,7 @@
 
 use toml::de::DeValue;
 
-use super::values::describe;
+use super::values::{describe, inline, Inline};
 use super::{
     Cx, Key, Value, BACKOFF_FIELDS, BREAKER_FIELDS, BUDGET_FIELDS, CLIENT_FIELDS, FLEET_FIELDS,
     HEDGING_FIELDS, IDEMPOTENCY_KEY_FIELDS,
@@ -96,14 +96,6 @@ pub(super) fn parse_client(cx: &mut Cx<'_>, name: &Key<'_>, body: &Value<'_>) ->
     Some(c)
 }
 
-/// An inline table of a client (`backoff = { .. }`): its name, an example
-/// for a value of the wrong type, and the keys it accepts.
-struct Inline {
-    name: &'static str,
-    example: &'static str,
-    known: &'static [&'static str],
-}
-
 const BACKOFF: Inline = Inline {
     name: "backoff",
     example: "a table like { initial = \"200ms\", multiplier = 2.0 }",
@@ -134,25 +126,6 @@ const BREAKER: Inline = Inline {
     example: "a table like { failure_ratio = 0.5, open_for = \"5s\" }",
     known: BREAKER_FIELDS,
 };
-
-/// Read an inline table: each key through `field` (false: not a key of
-/// this table, reported as unknown with a suggestion).
-fn inline<T: Default>(
-    cx: &mut Cx<'_>,
-    key: &Key<'_>,
-    value: &Value<'_>,
-    table: &Inline,
-    field: fn(&mut Cx<'_>, &mut T, &str, &Key<'_>, &Value<'_>) -> bool,
-) -> Option<Sp<T>> {
-    let t = cx.table(key, value, table.example)?;
-    let mut out = T::default();
-    for (k, v) in t.iter() {
-        if !field(cx, &mut out, k.get_ref().as_ref(), k, v) {
-            cx.unknown_field(k, &format!("in `{}`", table.name), table.known);
-        }
-    }
-    Some(cx.sp(out, value.span()))
-}
 
 fn backoff_field(cx: &mut Cx<'_>, b: &mut Backoff, name: &str, k: &Key<'_>, v: &Value<'_>) -> bool {
     match name {
@@ -212,20 +185,7 @@ fn breaker_field(cx: &mut Cx<'_>, b: &mut Breaker, name: &str, k: &Key<'_>, v: &
     match name {
         "failure_ratio" => b.failure_ratio = cx.ratio(k, v),
         "min_requests" => b.min_requests = cx.at_least(k, v, 1, 1_000_000),
-        "open_for" => {
-            b.open_for = cx.duration(k, v).and_then(|d| {
-                if d.value.as_millis() > 0 {
-                    return Some(d);
-                }
-                cx.invalid(
-                    d.span.range.clone(),
-                    "`open_for` must be longer than zero".to_string(),
-                    "a breaker that is never open",
-                    None,
-                );
-                None
-            })
-        }
+        "open_for" => b.open_for = cx.nonzero_duration(k, v, "a breaker that is never open"),
         "half_open_probes" => b.half_open_probes = cx.at_least(k, v, 1, 1_000_000),
         "counts" => b.counts = cx.status_list(k, v),
         _ => return false,

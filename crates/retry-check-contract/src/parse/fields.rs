@@ -2,7 +2,9 @@
 //! ([`crate::schema`]) is tested against [`KNOWN_KEYS`], and the parser
 //! suggests the nearest of them for an unknown key.
 
-pub(crate) const ROOT_FIELDS: &[&str] = &["version", "$schema", "server", "client", "source"];
+pub(crate) const ROOT_FIELDS: &[&str] = &[
+    "version", "$schema", "server", "client", "consumer", "source",
+];
 pub(crate) const SERVER_FIELDS: &[&str] = &[
     "key_source",
     "key_required",
@@ -54,6 +56,31 @@ pub(crate) const BREAKER_FIELDS: &[&str] = &[
     "half_open_probes",
     "counts",
 ];
+pub(crate) const CONSUMER_FIELDS: &[&str] = &[
+    "source",
+    "delivery",
+    "redelivery_window",
+    "ordering",
+    "partitions",
+    "rate_per_sec",
+    "dedup",
+    "commit",
+    "side_effects",
+    "lease",
+    "fencing",
+    "handler_timeout",
+    "allow",
+];
+pub(crate) const DEDUP_FIELDS: &[&str] = &[
+    "key",
+    "scope",
+    "store",
+    "window",
+    "max_entries",
+    "same_txn_as_effect",
+    "pending",
+];
+pub(crate) const DEDUP_STORE_FIELDS: &[&str] = &["kind", "durability"];
 pub(crate) const ALLOW_FIELDS: &[&str] = &["rule", "reason"];
 pub(crate) const SOURCE_FIELDS: &[&str] = &[
     "path",
@@ -68,7 +95,8 @@ pub(crate) const SOURCE_FIELDS: &[&str] = &[
 
 /// The keys every table of the format accepts, by table: `root` (the top
 /// level), `server`, `operation`, `store`, `client`, `backoff`, `budget`,
-/// `hedging`, `idempotency_key`, `allow` (a table entry of an `allow`
+/// `hedging`, `idempotency_key`, `fleet`, `breaker`, `consumer`, `dedup`,
+/// `dedup_store` (`dedup.store`), `allow` (a table entry of an `allow`
 /// list) and `source` (a `[source.NAME]` mapping). Any other key is an
 /// `unknown_field` error with a "did you mean".
 /// The JSON Schema ([`crate::schema`]) is tested against this list.
@@ -84,6 +112,9 @@ pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
     ("idempotency_key", IDEMPOTENCY_KEY_FIELDS),
     ("fleet", FLEET_FIELDS),
     ("breaker", BREAKER_FIELDS),
+    ("consumer", CONSUMER_FIELDS),
+    ("dedup", DEDUP_FIELDS),
+    ("dedup_store", DEDUP_STORE_FIELDS),
     ("allow", ALLOW_FIELDS),
     ("source", SOURCE_FIELDS),
 ];

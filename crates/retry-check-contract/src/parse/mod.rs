@@ -13,7 +13,8 @@
 //!   against them);
 //! * `values.rs`: reading one typed value (durations, statuses, ratios,
 //!   enums, `allow` lists), every error with its span and a suggestion;
-//! * `server.rs`, `client.rs`: the `[server.*]` and `[client.*]` tables;
+//! * `server.rs`, `client.rs`, `consumer.rs`: the `[server.*]`,
+//!   `[client.*]` and `[consumer.*]` tables;
 //! * `mapping.rs`: the `[source.*]` tables (deployed configuration to import).
 
 use std::borrow::Cow;
@@ -25,6 +26,7 @@ use toml::Spanned;
 use crate::model::*;
 
 mod client;
+mod consumer;
 mod fields;
 mod mapping;
 mod server;
@@ -36,6 +38,7 @@ pub use fields::KNOWN_KEYS;
 pub(crate) use fields::*;
 
 use client::parse_client;
+use consumer::parse_consumer;
 use server::parse_server;
 use values::Cx;
 
@@ -115,9 +118,10 @@ pub fn check_duplicates(set: &ContractSet, errors: &mut Vec<Diagnostic>) {
     }
     dup("server", set.servers.iter().map(|s| &s.name), errors);
     dup("client", set.clients.iter().map(|c| &c.name), errors);
+    dup("consumer", set.consumers.iter().map(|c| &c.name), errors);
 }
 
-/// Parse one file and append its servers and clients to `set`.
+/// Parse one file and append its servers, clients and consumers to `set`.
 pub fn parse_file(
     source: SourceId,
     text: &str,
@@ -176,6 +180,19 @@ pub fn parse_file(
                     for (name, body) in t.iter() {
                         if let Some(client) = parse_client(&mut cx, name, body) {
                             set.clients.push(client);
+                        }
+                    }
+                }
+            }
+            "consumer" => {
+                if let Some(t) = cx.table(
+                    key,
+                    value,
+                    "a table of consumers, like [consumer.ledger-projector]",
+                ) {
+                    for (name, body) in t.iter() {
+                        if let Some(consumer) = parse_consumer(&mut cx, name, body) {
+                            set.consumers.push(consumer);
                         }
                     }
                 }

@@ -31,15 +31,13 @@ pub(super) fn parse_server(cx: &mut Cx<'_>, name: &Key<'_>, body: &Value<'_>) ->
             "key_required" => server.key_required = cx.bool(k, v),
             "key_ttl" => server.key_ttl = cx.duration(k, v),
             "key_scope" => {
-                if let Some(items) = cx.array(k, v, "an array of scopes") {
-                    let scopes = items
-                        .iter()
-                        .filter_map(|item| {
-                            cx.enumerated(k, item, KeyScope::from_name, KeyScope::NAMES)
-                        })
-                        .collect();
-                    server.key_scope = Some(cx.sp(scopes, v.span()));
-                }
+                server.key_scope = cx.enumerated_list(
+                    k,
+                    v,
+                    KeyScope::from_name,
+                    KeyScope::NAMES,
+                    "an array of scopes",
+                )
             }
             "fingerprint" => server.fingerprint = cx.string_list(k, v),
             "in_progress_lease" => server.in_progress_lease = cx.duration(k, v),

@@ -3,7 +3,8 @@
 use super::*;
 use crate::Duration;
 
-fn errors_of(text: &str) -> Vec<String> {
+/// Each error of `text` as `name message @line:col`.
+pub(super) fn errors_of(text: &str) -> Vec<String> {
     let mut sources = SourceMap::new();
     sources.add("t.toml", text);
     let (_, errors) = load(&sources);

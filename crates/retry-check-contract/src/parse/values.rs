@@ -279,6 +279,26 @@ impl<'e> Cx<'e> {
         }
     }
 
+    /// A duration longer than zero (`label` says what zero would mean).
+    pub fn nonzero_duration(
+        &mut self,
+        key: &Key<'_>,
+        value: &Value<'_>,
+        label: &str,
+    ) -> Option<Sp<Duration>> {
+        let d = self.duration(key, value)?;
+        if d.value.as_millis() > 0 {
+            return Some(d);
+        }
+        self.invalid(
+            d.span.range.clone(),
+            format!("`{}` must be longer than zero", key.get_ref()),
+            label,
+            None,
+        );
+        None
+    }
+
     pub fn status(&mut self, value: &Value<'_>) -> Option<Sp<Status>> {
         let result = match value.get_ref() {
             DeValue::String(s) => Status::parse_str(s).map_err(|msg| {
@@ -390,6 +410,23 @@ impl<'e> Cx<'e> {
         }
     }
 
+    /// An array of names of one enum (`key_scope`, `dedup.scope`).
+    pub fn enumerated_list<E: Copy>(
+        &mut self,
+        key: &Key<'_>,
+        value: &Value<'_>,
+        from_name: fn(&str) -> Option<E>,
+        names: &[&str],
+        expected: &str,
+    ) -> Option<Sp<Vec<Sp<E>>>> {
+        let items = self.array(key, value, expected)?;
+        let list = items
+            .iter()
+            .filter_map(|item| self.enumerated(key, item, from_name, names))
+            .collect();
+        Some(self.sp(list, value.span()))
+    }
+
     pub fn allow(&mut self, key: &Key<'_>, value: &Value<'_>) -> Vec<AllowEntry> {
         let Some(items) = self.array(key, value, "an array of rule codes or names") else {
             return Vec::new();
@@ -436,4 +473,31 @@ impl<'e> Cx<'e> {
         }
         out
     }
+}
+
+/// An inline table (`backoff = { .. }`, `dedup = { .. }`): its name, an
+/// example for a value of the wrong type, and the keys it accepts.
+pub(super) struct Inline {
+    pub name: &'static str,
+    pub example: &'static str,
+    pub known: &'static [&'static str],
+}
+
+/// Read an inline table: each key through `field` (false: not a key of
+/// this table, reported as unknown with a suggestion).
+pub(super) fn inline<T: Default>(
+    cx: &mut Cx<'_>,
+    key: &Key<'_>,
+    value: &Value<'_>,
+    table: &Inline,
+    field: fn(&mut Cx<'_>, &mut T, &str, &Key<'_>, &Value<'_>) -> bool,
+) -> Option<Sp<T>> {
+    let t = cx.table(key, value, table.example)?;
+    let mut out = T::default();
+    for (k, v) in t.iter() {
+        if !field(cx, &mut out, k.get_ref().as_ref(), k, v) {
+            cx.unknown_field(k, &format!("in `{}`", table.name), table.known);
+        }
+    }
+    Some(cx.sp(out, value.span()))
 }

@@ -39,6 +39,17 @@ pub mod rc030_hedging_non_idempotent;
 pub mod rc031_unknown_reference;
 pub mod rc032_breaker_counts_client_errors;
 pub mod rc033_breaker_open_shorter_than_backoff;
+pub mod rc040_consumer_without_dedup;
+pub mod rc041_dedup_window_shorter_than_redelivery;
+pub mod rc042_volatile_seen_set;
+pub mod rc043_unbounded_seen_set;
+pub mod rc044_offset_key_without_partition;
+pub mod rc045_offset_dedup_on_unordered_source;
+pub mod rc046_commit_before_effect;
+pub mod rc047_effect_record_gap;
+pub mod rc048_worker_lease_shorter_than_handler;
+pub mod rc049_seen_set_fills_before_window;
+pub mod rc050_undeclared_redelivery_window;
 pub mod rc099_unused_suppression;
 
 /// Every rule, in code order.
@@ -76,6 +87,17 @@ pub static ALL: &[&Rule] = &[
     &rc031_unknown_reference::RULE,
     &rc032_breaker_counts_client_errors::RULE,
     &rc033_breaker_open_shorter_than_backoff::RULE,
+    &rc040_consumer_without_dedup::RULE,
+    &rc041_dedup_window_shorter_than_redelivery::RULE,
+    &rc042_volatile_seen_set::RULE,
+    &rc043_unbounded_seen_set::RULE,
+    &rc044_offset_key_without_partition::RULE,
+    &rc045_offset_dedup_on_unordered_source::RULE,
+    &rc046_commit_before_effect::RULE,
+    &rc047_effect_record_gap::RULE,
+    &rc048_worker_lease_shorter_than_handler::RULE,
+    &rc049_seen_set_fills_before_window::RULE,
+    &rc050_undeclared_redelivery_window::RULE,
     &rc099_unused_suppression::RULE,
 ];
 // @generated registry: end
