@@ -226,6 +226,9 @@ pub struct ScanArgs {
 /// Default number of simulated cases per client -> server pair.
 pub const DEFAULT_SIM_CASES: u32 = 256;
 
+/// Default number of cases `check` simulates for a pair lint finds clean.
+pub const DEFAULT_CLEAN_CASES: u32 = 32;
+
 /// How the contract simulation runs.
 #[derive(Args, Debug, Clone)]
 pub struct SimArgs {
@@ -263,6 +266,13 @@ pub struct CheckArgs {
 pub struct CheckSimArgs {
     #[command(flatten)]
     pub sim: SimArgs,
+
+    /// Cases for a client -> server pair with no lint finding the
+    /// simulation could prove (a pair with one, RC001, RC022 or RC027, gets
+    /// `--cases`: the search for its trace). Pairs with the same
+    /// configuration are simulated once.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CLEAN_CASES)]
+    pub clean_cases: u32,
 
     /// Lint only: do not simulate.
     #[arg(long)]

@@ -217,7 +217,7 @@ pub fn json_value(diag: &Diagnostic, sources: &SourceMap) -> Value {
             .and_then(|p| p.get(name).cloned())
             .unwrap_or(Value::Null)
     };
-    json!({
+    let mut value = json!({
         "reason": "diagnostic",
         "code": diag.code,
         "name": diag.name,
@@ -232,7 +232,17 @@ pub fn json_value(diag: &Diagnostic, sources: &SourceMap) -> Value {
         "related": diag.secondary.iter().map(|l| label_json(l, sources)).collect::<Vec<_>>(),
         "notes": diag.notes,
         "help": diag.help,
-    })
+    });
+    if !diag.flow.is_empty() {
+        // The proving trace, step by step (only findings with a proof have it).
+        value["trace"] = diag
+            .flow
+            .iter()
+            .map(|l| label_json(l, sources))
+            .collect::<Vec<_>>()
+            .into();
+    }
+    value
 }
 
 /// JSON Lines: one object per diagnostic, then a `summary` object.
