@@ -237,7 +237,8 @@ pub struct SimArgs {
     pub seed: u64,
 
     /// Cases to simulate per client -> server pair.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_SIM_CASES)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SIM_CASES,
+          value_parser = clap::value_parser!(u32).range(1..))]
     pub cases: u32,
 
     /// Where to write replay files of counterexamples.
@@ -271,7 +272,8 @@ pub struct CheckSimArgs {
     /// simulation could prove (a pair with one, RC001, RC022 or RC027, gets
     /// `--cases`: the search for its trace). Pairs with the same
     /// configuration are simulated once.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_CLEAN_CASES)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CLEAN_CASES,
+          value_parser = clap::value_parser!(u32).range(1..))]
     pub clean_cases: u32,
 
     /// Lint only: do not simulate.

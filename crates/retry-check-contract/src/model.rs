@@ -361,6 +361,15 @@ pub struct ContractSet {
 }
 
 impl ContractSet {
+    /// Append the servers and clients of `other` (one file's, say) after
+    /// these.
+    pub fn append(&mut self, other: ContractSet) {
+        // Destructured, so that a new kind of item cannot be forgotten here.
+        let ContractSet { servers, clients } = other;
+        self.servers.extend(servers);
+        self.clients.extend(clients);
+    }
+
     pub fn server(&self, name: &str) -> Option<(usize, &Server)> {
         self.servers
             .iter()

@@ -256,3 +256,23 @@ fn main_job_shows_every_rule_as_json_lines() {
     }
     assert!(codes.contains("RC099"));
 }
+
+/// Values no contract can mean (a zero deadline, key TTL or lease, a
+/// negative budget, a sub-millisecond duration, ...) are errors, each at
+/// its place.
+#[test]
+fn impossible_values_are_located_errors() {
+    assert_cmd_snapshot!(cmd(&[
+        "lint",
+        &format!("{FIXTURES}/impossible/values.toml")
+    ]));
+}
+
+/// Fractional durations read as Go's and humantime's parsers read them.
+#[test]
+fn fractional_durations_parse() {
+    assert_cmd_snapshot!(cmd(&[
+        "lint",
+        &format!("{FIXTURES}/impossible/fractions.toml")
+    ]));
+}

@@ -265,3 +265,17 @@ fn simulate_partitions_cover_the_unpartitioned_run() {
     assert_eq!(cases, all["cases"].as_u64().unwrap());
     assert!(cases > 0);
 }
+
+/// A budget of zero cases is a usage error, not an empty run.
+#[test]
+fn zero_cases_is_a_usage_error() {
+    for args in [
+        vec!["simulate", "--cases", "0", RC001],
+        vec!["check", "--clean-cases", "0", RC001],
+    ] {
+        let out = cmd(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains("0 is not in 1.."), "{args:?}: {stderr}");
+    }
+}

@@ -39,6 +39,8 @@ pub mod rc030_hedging_non_idempotent;
 pub mod rc031_unknown_reference;
 pub mod rc032_breaker_counts_client_errors;
 pub mod rc033_breaker_open_shorter_than_backoff;
+pub mod rc037_runs_in_cycle;
+pub mod rc038_attempt_timeout_below_handler;
 pub mod rc099_unused_suppression;
 
 /// Every rule, in code order.
@@ -76,6 +78,8 @@ pub static ALL: &[&Rule] = &[
     &rc031_unknown_reference::RULE,
     &rc032_breaker_counts_client_errors::RULE,
     &rc033_breaker_open_shorter_than_backoff::RULE,
+    &rc037_runs_in_cycle::RULE,
+    &rc038_attempt_timeout_below_handler::RULE,
     &rc099_unused_suppression::RULE,
 ];
 // @generated registry: end
