@@ -172,3 +172,77 @@ pub fn numbered_contract(i: usize) -> ContractSpec {
         .collect();
     ContractSpec { servers, clients }
 }
+
+/// A client -> server pair that every rule finds clean, for benchmark
+/// file number `i` of a monorepo whose pairs share `configurations`
+/// distinct configurations (pair `i` has configuration `i % configurations`;
+/// at most 29,160 are distinct). The names are the file's own, as in a
+/// monorepo where each service copies a shared template and tunes it.
+///
+/// Clean by construction: the key TTL (at least 48h) outlives the client's
+/// deadline-bounded window, the lease outlives the handler, the handler
+/// gives up before the client abandons an attempt, and the client has a
+/// budget, jitter and a capped backoff.
+pub fn clean_pair(i: usize, configurations: usize) -> String {
+    const TTL: [&str; 5] = ["7d", "3d", "48h", "30d", "14d"];
+    const LEASE: [&str; 3] = ["30s", "45s", "60s"];
+    const HANDLER: [&str; 2] = ["500ms", "750ms"];
+    const ATTEMPTS: [u32; 2] = [3, 2];
+    const DEADLINE: [&str; 3] = ["5s", "6s", "8s"];
+    const PER_ATTEMPT: [&str; 3] = ["800ms", "1s", "1500ms"];
+    const INITIAL: [&str; 3] = ["200ms", "100ms", "300ms"];
+    const JITTER: [&str; 3] = ["full", "equal", "decorrelated"];
+    const MULTIPLIER: [&str; 2] = ["2.0", "1.5"];
+    const BUDGET: [&str; 3] = ["0.1", "0.05", "0.02"];
+    let mut t = i % configurations.max(1);
+    let mut pick = |n: usize| {
+        let v = t % n;
+        t /= n;
+        v
+    };
+    let ttl = TTL[pick(TTL.len())];
+    let lease = LEASE[pick(LEASE.len())];
+    let handler = HANDLER[pick(HANDLER.len())];
+    let attempts = ATTEMPTS[pick(ATTEMPTS.len())];
+    let deadline = DEADLINE[pick(DEADLINE.len())];
+    let per_attempt = PER_ATTEMPT[pick(PER_ATTEMPT.len())];
+    let initial = INITIAL[pick(INITIAL.len())];
+    let jitter = JITTER[pick(JITTER.len())];
+    let multiplier = MULTIPLIER[pick(MULTIPLIER.len())];
+    let budget = BUDGET[pick(BUDGET.len())];
+    format!(
+        r#"version = 1
+
+[server.svc{i}]
+key_source = "header:Idempotency-Key"
+key_required = true
+key_ttl = "{ttl}"
+key_scope = ["tenant"]
+fingerprint = ["amount", "currency"]
+in_progress_lease = "{lease}"
+handler_timeout = "{handler}"
+store = {{ kind = "postgres", durability = "durable", same_txn_as_effect = true }}
+fencing = true
+on_mismatch = 422
+on_in_progress = 409
+on_missing_key = 400
+
+[server.svc{i}.operations.Charge]
+method = "POST"
+idempotency = "key"
+side_effects = "money"
+
+[client.caller{i}]
+calls = ["svc{i}.Charge"]
+max_attempts = {attempts}
+deadline = "{deadline}"
+per_attempt_timeout = "{per_attempt}"
+backoff = {{ initial = "{initial}", multiplier = {multiplier}, max = "2s", jitter = "{jitter}" }}
+retry_on = ["UNAVAILABLE", 503]
+honor_retry_after = true
+budget = {{ ratio = {budget}, min_per_sec = 10 }}
+idempotency_key = {{ reused_across_retries = true }}
+on_exhausted = "payment_pending"
+"#
+    )
+}

@@ -16,6 +16,12 @@ fn duration() -> impl Strategy<Value = Duration> {
     ]
 }
 
+/// A duration above zero: what a key TTL, lease, handler timeout, deadline
+/// or retry window must be.
+fn positive_duration() -> impl Strategy<Value = Duration> {
+    duration().prop_map(|d| Duration::from_millis(d.as_millis().max(1)))
+}
+
 fn status() -> impl Strategy<Value = Status> {
     prop_oneof![
         proptest::sample::select(GrpcCode::ALL).prop_map(Status::Grpc),
@@ -27,7 +33,11 @@ fn status() -> impl Strategy<Value = Status> {
 
 fn server(i: usize) -> impl Strategy<Value = ServerSpec> {
     (
-        (duration(), duration(), duration()),
+        (
+            positive_duration(),
+            positive_duration(),
+            positive_duration(),
+        ),
         (any::<bool>(), any::<bool>(), any::<bool>()),
         proptest::sample::select(vec!["POST", "PUT", "GET", "PATCH", "DELETE"]),
         proptest::sample::select(vec!["key", "natural", "conditional", "none"]),
@@ -61,8 +71,8 @@ fn client(i: usize) -> impl Strategy<Value = ClientSpec> {
         proptest::option::of(duration()),
         proptest::sample::select(vec!["none", "full", "equal", "decorrelated"]),
         (
-            proptest::option::of(duration()),
-            proptest::option::of(duration()),
+            proptest::option::of(positive_duration()),
+            proptest::option::of(positive_duration()),
         ),
         proptest::collection::vec(status(), 0..6),
         (proptest::option::of(0.01f64..1.0), any::<bool>()),
@@ -165,4 +175,32 @@ fn numbered_contracts_are_valid() {
         let (_, errors) = load_str("numbered.toml", &text);
         assert!(errors.is_empty(), "contract {i}:\n{text}\n{errors:#?}");
     }
+}
+
+/// The `check` benchmark's clean pairs are clean: every one of the 29,160
+/// configurations (every thirteenth, and the first 100) lints with no
+/// finding at the default levels, and pair `i` has configuration
+/// `i % configurations`, whatever its names.
+#[test]
+fn clean_pairs_are_clean_and_share_their_configuration() {
+    use retry_check_tests::generate::clean_pair;
+    let mut sources = retry_check_diagnostics::SourceMap::new();
+    for i in (0..100).chain((100..29_160).step_by(13)) {
+        sources.add(format!("c{i}.toml"), clean_pair(i, 29_160));
+    }
+    let (set, errors) = retry_check_contract::load(&sources);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let found = retry_check_rules::lint(&set, &retry_check_rules::LintLevels::new());
+    assert!(
+        found.is_empty(),
+        "{}",
+        retry_check_diagnostics::render::human_report(&found, &sources, 1, false)
+    );
+    let unnamed = |i: usize, k: usize| {
+        clean_pair(i, k)
+            .replace(&format!("svc{i}"), "svc")
+            .replace(&format!("caller{i}"), "caller")
+    };
+    assert_eq!(unnamed(3, 24), unnamed(27, 24));
+    assert_ne!(unnamed(3, 24), unnamed(4, 24));
 }

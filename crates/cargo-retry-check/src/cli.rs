@@ -239,6 +239,9 @@ pub struct ScanArgs {
 /// Default number of simulated cases per client -> server pair.
 pub const DEFAULT_SIM_CASES: u32 = 256;
 
+/// Default number of cases `check` simulates for a pair lint finds clean.
+pub const DEFAULT_CLEAN_CASES: u32 = 32;
+
 /// How the contract simulation runs.
 #[derive(Args, Debug, Clone)]
 pub struct SimArgs {
@@ -247,7 +250,8 @@ pub struct SimArgs {
     pub seed: u64,
 
     /// Cases to simulate per client -> server pair.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_SIM_CASES)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SIM_CASES,
+          value_parser = clap::value_parser!(u32).range(1..))]
     pub cases: u32,
 
     /// Where to write replay files of counterexamples.
@@ -276,6 +280,14 @@ pub struct CheckArgs {
 pub struct CheckSimArgs {
     #[command(flatten)]
     pub sim: SimArgs,
+
+    /// Cases for a client -> server pair with no lint finding the
+    /// simulation could prove (a pair with one, RC001, RC022 or RC027, gets
+    /// `--cases`: the search for its trace). Pairs with the same
+    /// configuration are simulated once.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CLEAN_CASES,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub clean_cases: u32,
 
     /// Lint only: do not simulate.
     #[arg(long)]

@@ -339,6 +339,111 @@ pub fn call_paths_from(children: &[Vec<usize>]) -> Vec<CallPath> {
     paths
 }
 
+/// A cycle through `runs_in`: each client calls a server the next one runs
+/// in, and the last calls the server the first runs in. Clients are
+/// indices into the set; the cycle starts at its lowest index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunsInCycle {
+    pub clients: Vec<usize>,
+}
+
+/// Every cycle through `runs_in`, once per strongly connected group of
+/// clients (the shortest cycle through its lowest client), in order of that
+/// client. A client on a cycle has no caller outside it, so no call path
+/// starts there: amplification and deadline nesting cannot be followed
+/// through it.
+pub fn runs_in_cycles(set: &ContractSet) -> Vec<RunsInCycle> {
+    let index = set.server_index();
+    let mut running_in: Vec<Vec<usize>> = vec![Vec::new(); set.servers.len()];
+    for (ci, c) in set.clients.iter().enumerate() {
+        if let Some(&si) = c.runs_in.as_ref().and_then(|r| index.get(r.value.as_str())) {
+            running_in[si].push(ci);
+        }
+    }
+    // Client -> the clients running in the servers it calls.
+    let next: Vec<Vec<usize>> = set
+        .clients
+        .iter()
+        .map(|c| {
+            let mut out: Vec<usize> = Vec::new();
+            for call in &c.calls {
+                if let Some(&si) = index.get(call.value.server.as_str()) {
+                    for &child in &running_in[si] {
+                        if !out.contains(&child) {
+                            out.push(child);
+                        }
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let mut reported = vec![false; set.clients.len()];
+    let mut cycles = Vec::new();
+    for start in 0..set.clients.len() {
+        if reported[start] || set.clients[start].runs_in.is_none() {
+            continue;
+        }
+        let Some(cycle) = shortest_cycle(start, &next) else {
+            continue;
+        };
+        // The whole strongly connected group is this one cycle's report.
+        let from_start = reachable(start, &next);
+        for c in 0..set.clients.len() {
+            if from_start[c] && reachable(c, &next)[start] {
+                reported[c] = true;
+            }
+        }
+        cycles.push(RunsInCycle { clients: cycle });
+    }
+    cycles
+}
+
+/// The shortest path `start -> ... -> start` (breadth first), without the
+/// final return to `start`.
+fn shortest_cycle(start: usize, next: &[Vec<usize>]) -> Option<Vec<usize>> {
+    let mut parent: Vec<Option<usize>> = vec![None; next.len()];
+    let mut seen = vec![false; next.len()];
+    seen[start] = true;
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(at) = queue.pop_front() {
+        for &n in &next[at] {
+            if n == start {
+                let mut cycle = vec![at];
+                let mut cur = at;
+                while let Some(p) = parent[cur] {
+                    cycle.push(p);
+                    cur = p;
+                }
+                cycle.reverse();
+                return Some(cycle);
+            }
+            if !seen[n] {
+                seen[n] = true;
+                parent[n] = Some(at);
+                queue.push_back(n);
+            }
+        }
+    }
+    None
+}
+
+/// Which clients `from` reaches (itself included).
+fn reachable(from: usize, next: &[Vec<usize>]) -> Vec<bool> {
+    let mut seen = vec![false; next.len()];
+    seen[from] = true;
+    let mut stack = vec![from];
+    while let Some(at) = stack.pop() {
+        for &n in &next[at] {
+            if !seen[n] {
+                seen[n] = true;
+                stack.push(n);
+            }
+        }
+    }
+    seen
+}
+
 /// One jittered backoff sleep in milliseconds, given a uniform draw `u` in
 /// `[0, 1)` (anything else counts as 0). These are the formulas of Marc
 /// Brooker's "Exponential Backoff And Jitter" (AWS Architecture Blog, 2015),
@@ -397,5 +502,49 @@ mod jitter_tests {
             jittered_delay_ms(Jitter::Full, 400, 100, 0, None, f64::NAN),
             0
         );
+    }
+}
+
+#[cfg(test)]
+mod cycle_tests {
+    use super::*;
+
+    #[test]
+    fn runs_in_cycles_are_found_once_each() {
+        let text = r#"
+version = 1
+[server.a]
+[server.b]
+[server.c]
+[client.in-a]
+runs_in = "a"
+calls = ["b"]
+[client.in-b]
+runs_in = "b"
+calls = ["a"]
+[client.also-in-b]
+runs_in = "b"
+calls = ["c"]
+[client.self]
+runs_in = "c"
+calls = ["c"]
+[client.edge]
+calls = ["c"]
+"#;
+        let (set, errors) = crate::load_str("t.toml", text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let names: Vec<Vec<&str>> = runs_in_cycles(&set)
+            .iter()
+            .map(|c| {
+                c.clients
+                    .iter()
+                    .map(|&i| set.clients[i].name.value.as_str())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(names, [vec!["in-a", "in-b"], vec!["self"]]);
+        let chain = "version = 1\n[server.a]\n[client.x]\nruns_in = \"a\"\ncalls = [\"b\"]\n";
+        let (set, _) = crate::load_str("t.toml", chain);
+        assert!(runs_in_cycles(&set).is_empty());
     }
 }

@@ -1,5 +1,6 @@
 //! Durations written with units: `"250ms"`, `"3s"`, `"1m"`, `"24h"`, `"7d"`,
-//! and sums of them (`"1h30m"`). Stored as whole milliseconds; every
+//! fractions as Go and humantime read them (`"1.5s"`, `"0.5h"`), and sums of
+//! them (`"1h30m"`). Stored as whole milliseconds; every
 //! arithmetic step is checked, so `"99999999999999999999d"` is an error, not
 //! a wrap-around.
 
@@ -103,18 +104,32 @@ impl std::str::FromStr for Duration {
             while i < bytes.len() && bytes[i].is_ascii_digit() {
                 i += 1;
             }
-            if start == i {
+            let whole_end = i;
+            // A fraction, as Go's and humantime's parsers read it: "1.5s", ".5h".
+            if i < bytes.len() && bytes[i] == b'.' {
+                i += 1;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+            }
+            let fraction = s[whole_end..i].trim_start_matches('.');
+            if start == whole_end && fraction.is_empty() {
                 return Err(err(
                     format!(
                         "invalid duration `{s}`: expected a number at `{}`",
                         &s[start..]
                     ),
-                    Some("durations look like \"250ms\", \"3s\", \"1m\", \"24h\", \"7d\"".into()),
+                    Some("durations look like \"250ms\", \"1.5s\", \"1m\", \"24h\", \"7d\"".into()),
                 ));
             }
-            let number: u64 = s[start..i]
-                .parse()
-                .map_err(|_| err(format!("duration `{s}` is too large"), None))?;
+            let number_text = &s[start..i];
+            let whole: u64 = if start == whole_end {
+                0
+            } else {
+                s[start..whole_end]
+                    .parse()
+                    .map_err(|_| err(format!("duration `{s}` is too large"), None))?
+            };
             while i < bytes.len() && bytes[i] == b' ' {
                 i += 1;
             }
@@ -126,12 +141,14 @@ impl std::str::FromStr for Duration {
             if unit.is_empty() {
                 return Err(err(
                     format!("duration `{s}` has no unit"),
-                    Some(format!("add a unit: \"{number}s\", \"{number}ms\", ...")),
+                    Some(format!(
+                        "add a unit: \"{number_text}s\", \"{number_text}ms\", ..."
+                    )),
                 ));
             }
             let Some((_, factor)) = UNITS.iter().find(|(u, _)| *u == unit) else {
                 let help = match suggest_unit(unit) {
-                    Some(u) => format!("did you mean `{u}`? (\"{number}{u}\")"),
+                    Some(u) => format!("did you mean `{u}`? (\"{number_text}{u}\")"),
                     None => "units are ms, s, m, h, d".to_string(),
                 };
                 return Err(err(
@@ -139,9 +156,17 @@ impl std::str::FromStr for Duration {
                     Some(help),
                 ));
             };
-            total = number
-                .checked_mul(*factor)
-                .and_then(|v| total.checked_add(v))
+            let part = millis(whole, fraction, *factor).map_err(|why| {
+                let message = match why {
+                    Inexact => format!(
+                        "duration `{number_text}{unit}` is not a whole number of milliseconds"
+                    ),
+                    TooLarge => format!("duration `{s}` is too large"),
+                };
+                err(message, None)
+            })?;
+            total = total
+                .checked_add(part)
                 .ok_or_else(|| err(format!("duration `{s}` is too large"), None))?;
             while i < bytes.len() && bytes[i] == b' ' {
                 i += 1;
@@ -149,6 +174,34 @@ impl std::str::FromStr for Duration {
         }
         Ok(Duration(total))
     }
+}
+
+/// Why a number and a unit do not make whole milliseconds.
+enum NotMillis {
+    Inexact,
+    TooLarge,
+}
+use NotMillis::{Inexact, TooLarge};
+
+/// `whole.fraction` times `factor` milliseconds, exactly.
+fn millis(whole: u64, fraction: &str, factor: u64) -> Result<u64, NotMillis> {
+    let whole = whole.checked_mul(factor).ok_or(TooLarge)?;
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
+        return Ok(whole);
+    }
+    // A fraction finer than 1/10^19 of a day is finer than a millisecond.
+    if fraction.len() > 19 {
+        return Err(Inexact);
+    }
+    let digits: u128 = fraction.parse().map_err(|_| Inexact)?;
+    let scale = 10u128.pow(fraction.len() as u32);
+    let scaled = digits * u128::from(factor);
+    if !scaled.is_multiple_of(scale) {
+        return Err(Inexact);
+    }
+    let part = u64::try_from(scaled / scale).map_err(|_| TooLarge)?;
+    whole.checked_add(part).ok_or(TooLarge)
 }
 
 impl fmt::Display for Duration {
@@ -187,6 +240,30 @@ mod tests {
         assert_eq!(p("7d").unwrap(), Duration(7 * 86_400_000));
         assert_eq!(p("1h30m").unwrap(), Duration(5_400_000));
         assert_eq!(p("24 h").unwrap(), Duration(86_400_000));
+    }
+
+    #[test]
+    fn fractions_as_go_and_humantime_read_them() {
+        assert_eq!(p("1.5s").unwrap(), Duration(1_500));
+        assert_eq!(p("0.5h").unwrap(), Duration(1_800_000));
+        assert_eq!(p(".25m").unwrap(), Duration(15_000));
+        assert_eq!(p("2.s").unwrap(), Duration(2_000));
+        assert_eq!(p("1.5h30m").unwrap(), Duration(7_200_000));
+        assert_eq!(p("2.000ms").unwrap(), Duration(2));
+        assert!(p("2.500ms").is_err(), "2.5ms is not whole milliseconds");
+        assert_eq!(p("0.001s").unwrap(), Duration(1));
+        let e = p("1.5ms").unwrap_err();
+        assert_eq!(
+            e.message,
+            "duration `1.5ms` is not a whole number of milliseconds"
+        );
+        assert!(p("0.0001s").is_err());
+        assert!(p(".s").unwrap_err().message.contains("expected a number"));
+        assert!(p("1..5s").is_err());
+        assert_eq!(
+            p("1.5").unwrap_err().help.as_deref(),
+            Some("add a unit: \"1.5s\", \"1.5ms\", ...")
+        );
     }
 
     #[test]

@@ -420,6 +420,25 @@ impl ContractSet {
         self.proxies.binary_search(&ci).is_ok()
     }
 
+    /// Append the items of `other` (one file's, say) after these.
+    pub fn append(&mut self, other: ContractSet) {
+        // Destructured, so that a new kind of item cannot be forgotten here.
+        let ContractSet {
+            servers,
+            clients,
+            consumers,
+            sources,
+            proxies,
+        } = other;
+        let offset = self.clients.len();
+        self.servers.extend(servers);
+        self.clients.extend(clients);
+        self.consumers.extend(consumers);
+        self.sources.extend(sources);
+        // Still sorted: the appended clients come after these.
+        self.proxies.extend(proxies.into_iter().map(|ci| ci + offset));
+    }
+
     pub fn server(&self, name: &str) -> Option<(usize, &Server)> {
         self.servers
             .iter()

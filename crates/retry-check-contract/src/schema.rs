@@ -41,8 +41,8 @@ pub const SCHEMA_PATH: &str = "schema/contract.schema.json";
 /// The `$id` of the schema.
 pub const SCHEMA_ID: &str = "https://example.invalid/retry-check/contract.schema.json";
 
-/// A duration string: `"250ms"`, `"3s"`, `"1m"`, `"24h"`, `"7d"` or a sum.
-pub const DURATION_PATTERN: &str = r"^\s*([0-9]+ *(ms|s|m|h|d) *)+\s*$";
+/// A duration string: `"250ms"`, `"3s"`, `"1.5s"`, `"1m"`, `"24h"`, `"7d"` or a sum.
+pub const DURATION_PATTERN: &str = r"^\s*(([0-9]+(\.[0-9]*)?|\.[0-9]+) *(ms|s|m|h|d) *)+\s*$";
 
 /// The JSON Schema of one contract file (draft-07), as a JSON value with a
 /// fixed key order.

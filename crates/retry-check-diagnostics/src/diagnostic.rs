@@ -56,6 +56,10 @@ pub struct Diagnostic {
     /// reports that can draw one: the markdown report shows a simulated
     /// counterexample's timeline as a `sequenceDiagram`.
     pub diagram: Option<String>,
+    /// The steps of a trace that proves the finding (a simulated
+    /// counterexample), each at the contract item it concerns, in order:
+    /// SARIF writes them as the result's `codeFlows`.
+    pub flow: Vec<Label>,
 }
 
 impl Diagnostic {
@@ -75,6 +79,7 @@ impl Diagnostic {
             notes: Vec::new(),
             help: Vec::new(),
             diagram: None,
+            flow: Vec::new(),
         }
     }
 

@@ -250,6 +250,14 @@ pub fn json_value(diag: &Diagnostic, sources: &SourceMap) -> Value {
             }
         }
         *map = out;
+    if !diag.flow.is_empty() {
+        // The proving trace, step by step (only findings with a proof have it).
+        value["trace"] = diag
+            .flow
+            .iter()
+            .map(|l| label_json(l, sources))
+            .collect::<Vec<_>>()
+            .into();
     }
     value
 }

@@ -217,6 +217,27 @@ fn message_text(diag: &Diagnostic) -> String {
     text
 }
 
+/// The trace that proves a finding as one `codeFlow` with one
+/// `threadFlow`: each step at the contract item it concerns, its text as
+/// the step's message, in execution order.
+fn code_flows(diag: &Diagnostic, sources: &SourceMap, uri_of: &dyn Fn(&str) -> String) -> Value {
+    let steps: Vec<Value> = diag
+        .flow
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            json!({
+                "location": location(l, sources, uri_of),
+                "executionOrder": i + 1,
+            })
+        })
+        .collect();
+    json!([{
+        "message": { "text": format!("the trace that proves {}", diag.code) },
+        "threadFlows": [{ "locations": steps }],
+    }])
+}
+
 /// The whole SARIF log (pretty-printed, with a final newline).
 ///
 /// `uri_of` turns a path as shown to users into a path relative to the
@@ -277,6 +298,9 @@ pub fn sarif_report(
                     })
                     .collect();
                 result["relatedLocations"] = json!(related);
+            }
+            if !d.flow.is_empty() {
+                result["codeFlows"] = code_flows(d, sources, uri_of);
             }
             result
         })

@@ -4,13 +4,15 @@
 //! contract's unknown and unused `allow` entries of the jobs that ran.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use retry_check_contract::{ContractSet, ItemId, INVALID_CONTRACT};
 use retry_check_diagnostics::{find_lint, Diagnostic, Job, Lint, Severity};
 
 use crate::level::{LevelSource, LintLevels};
 use crate::Level;
-use crate::{all_rules, Context, Escalation, Finding};
+use crate::{all_rules, Context, Escalation, Finding, Rule};
 
 /// Suppressions other than a contract's `allow` entries (the scanner's
 /// `// retry-check: allow(..)` comments), asked before a finding is
@@ -164,6 +166,7 @@ impl<'a> Engine<'a> {
         d.notes = f.notes;
         d.help = f.help;
         d.diagram = f.diagram;
+        d.flow = f.flow;
         Some(finish(lint, d, level_note))
     }
 
@@ -278,17 +281,66 @@ fn job_name(job: Job) -> &'static str {
 /// Run every contract rule through `engine` (which marks [`Job::Lint`] as
 /// run); diagnostics in rule order, unsorted, without the `allow` report.
 pub fn lint_with(set: &ContractSet, engine: &mut Engine<'_>) -> Vec<Diagnostic> {
+    report_findings(findings(set), engine)
+}
+
+/// Report `findings` (of [`findings`], perhaps with proofs attached)
+/// through `engine`, which marks [`Job::Lint`] as run.
+pub fn report_findings(
+    findings: Vec<(&'static Lint, Finding)>,
+    engine: &mut Engine<'_>,
+) -> Vec<Diagnostic> {
     engine.ran(Job::Lint);
+    findings
+        .into_iter()
+        .filter_map(|(lint, f)| engine.report(lint, f))
+        .collect()
+}
+
+/// Every contract rule's findings, before levels and suppressions, in rule
+/// order. The rules run on every core (each rule is independent and reads
+/// one shared [`Context`]); the order does not depend on the threads.
+pub fn findings(set: &ContractSet) -> Vec<(&'static Lint, Finding)> {
     let cx = Context::new(set);
-    let mut out = Vec::new();
-    for rule in all_rules() {
-        let mut findings = Vec::new();
-        (rule.check)(&cx, &mut findings);
-        for f in findings {
-            out.extend(engine.report(rule.lint, f));
-        }
-    }
-    out
+    let rules = all_rules();
+    let run = |rule: &Rule| {
+        let mut out = Vec::new();
+        (rule.check)(&cx, &mut out);
+        out
+    };
+    // Small sets are not worth a thread.
+    let threads = if set.clients.len() + set.servers.len() < 64 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    let per_rule: Vec<Vec<Finding>> = if threads <= 1 {
+        rules.iter().map(|r| run(r)).collect()
+    } else {
+        let next = AtomicUsize::new(0);
+        let slots: Vec<Mutex<Vec<Finding>>> = rules.iter().map(|_| Mutex::default()).collect();
+        std::thread::scope(|scope| {
+            for _ in 0..threads.min(rules.len()) {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(rule) = rules.get(i) else { break };
+                    let found = run(rule);
+                    if let Ok(mut slot) = slots[i].lock() {
+                        *slot = found;
+                    }
+                });
+            }
+        });
+        slots
+            .into_iter()
+            .map(|s| s.into_inner().unwrap_or_else(PoisonError::into_inner))
+            .collect()
+    };
+    rules
+        .iter()
+        .zip(per_rule)
+        .flat_map(|(rule, found)| found.into_iter().map(|f| (rule.lint, f)))
+        .collect()
 }
 
 /// Run all contract rules and return the diagnostics to show, sorted by

@@ -33,6 +33,8 @@ pub struct Finding {
     /// A Mermaid diagram for reports that draw one (a counterexample's
     /// timeline).
     pub diagram: Option<String>,
+    /// The steps of the trace that proves it (SARIF `codeFlows`).
+    pub flow: Vec<Label>,
 }
 
 impl Finding {
@@ -46,6 +48,7 @@ impl Finding {
             items: Vec::new(),
             escalation: Escalation::AsConfigured,
             diagram: None,
+            flow: Vec::new(),
         }
     }
 

@@ -25,7 +25,7 @@ pub mod rules;
 mod text;
 
 pub use context::{Context, Target};
-pub use engine::{lint, lint_with, Engine, Suppressions};
+pub use engine::{findings, lint, lint_with, report_findings, Engine, Suppressions};
 pub use finding::{Escalation, Finding};
 pub use level::{LevelSource, LintLevels, Selector};
 pub use retry_check_diagnostics::{find_lint, Group, Job, Level, Lint};

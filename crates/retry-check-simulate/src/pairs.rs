@@ -1,21 +1,21 @@
-//! Which client -> server pairs a contract set has, the reference store
-//! each runs against, and running them (on every core, results in pair
-//! order).
+//! Which client -> server pairs a contract set has, and the configuration
+//! each one is simulated with: its own client's and its own server's, and
+//! nobody else's.
 
-use retry_check_contract::{Client, ContractSet, Durability, ItemId, Server, StoreKind};
-use retry_check_harness::stores::{MemoryStore, SqliteStore};
-use retry_check_harness::{
-    Partition, ReferenceStore, ReferenceStoreKind, Sim, SimConfig, SimError, SimReport,
-};
+use retry_check_contract::{Client, ContractSet, ItemId, Server};
+use retry_check_harness::{ReferenceStore, ReferenceStoreKind, SimConfig};
 
-use crate::{Progress, Settings, DEFAULT_KEY_TTL};
+use crate::store::reference_kind;
+use crate::DEFAULT_KEY_TTL;
 
 /// One client -> server pair to simulate.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Pair<'a> {
     pub client: &'a Client,
     pub server: &'a Server,
-    /// The items whose `allow` entries apply to its findings.
-    pub items: [ItemId; 2],
+    /// Indices into the set's clients and servers.
+    pub client_index: usize,
+    pub server_index: usize,
 }
 
 impl Pair<'_> {
@@ -31,30 +31,64 @@ impl Pair<'_> {
     pub fn label(&self) -> String {
         format!("{} -> {}", self.client_name(), self.server_name())
     }
+
+    /// The items whose `allow` entries apply to its findings.
+    pub fn items(&self) -> [ItemId; 2] {
+        [
+            ItemId::Client(self.client_index),
+            ItemId::Server(self.server_index),
+        ]
+    }
+
+    /// The harness configuration of this pair and the store it runs
+    /// against: the server's `key_ttl`, lease and handler time, the
+    /// client's attempts, backoff, deadline, per-attempt timeout and retry
+    /// window. Built from a set holding only these two, so that no other
+    /// client of the server (a reconciler with a longer window) leaks into
+    /// it: each client is simulated, and blamed, for its own retries.
+    pub fn config(&self) -> Result<(SimConfig, ReferenceStore), String> {
+        let mut alone = ContractSet::default();
+        alone.servers.push(self.server.clone());
+        alone.clients.push(self.client.clone());
+        let mut config = SimConfig::from_contract(&alone, self.client_name(), self.server_name())?;
+        config.reconciler = None;
+        let store = ReferenceStore {
+            kind: reference_kind(self.server),
+            key_ttl: config.key_ttl.unwrap_or(DEFAULT_KEY_TTL),
+        };
+        if store.kind == ReferenceStoreKind::Memory {
+            // A lost record also lets a changed payload in; with payload
+            // changes off the trace found is the restart that charges twice.
+            config.faults.payload_changes = false;
+        }
+        Ok((config, store))
+    }
 }
 
 /// The pairs to simulate, and a description of each skipped pair.
 pub(crate) fn pairs(set: &ContractSet) -> (Vec<Pair<'_>>, Vec<String>) {
+    let index = set.server_index();
     let mut run = Vec::new();
     let mut skipped = Vec::new();
-    let mut seen: Vec<(&str, &str)> = Vec::new();
     for (ci, client) in set.clients.iter().enumerate() {
+        let mut seen: Vec<&str> = Vec::new();
         for call in &client.calls {
             let name = call.value.server.as_str();
-            if seen.contains(&(client.name.value.as_str(), name)) {
+            if seen.contains(&name) {
                 continue;
             }
-            seen.push((client.name.value.as_str(), name));
-            let label = format!("{} -> {}", client.name.value, name);
-            match set.server(name) {
-                None => skipped.push(format!("{label} (unknown server)")),
+            seen.push(name);
+            let label = || format!("{} -> {}", client.name.value, name);
+            match index.get(name).map(|&si| (si, &set.servers[si])) {
+                None => skipped.push(format!("{} (unknown server)", label())),
                 Some((_, server)) if !server.is_keyed() => {
-                    skipped.push(format!("{label} (no key contract)"))
+                    skipped.push(format!("{} (no key contract)", label()))
                 }
                 Some((si, server)) => run.push(Pair {
                     client,
                     server,
-                    items: [ItemId::Client(ci), ItemId::Server(si)],
+                    client_index: ci,
+                    server_index: si,
                 }),
             }
         }
@@ -62,133 +96,58 @@ pub(crate) fn pairs(set: &ContractSet) -> (Vec<Pair<'_>>, Vec<String>) {
     (run, skipped)
 }
 
-/// The reference store a server's contract describes.
-pub fn reference_kind(server: &Server) -> ReferenceStoreKind {
-    let store = server.store.as_ref();
-    let volatile = store
-        .and_then(|s| s.durability.as_ref())
-        .is_some_and(|d| d.value == Durability::Volatile)
-        || store
-            .and_then(|s| s.kind.as_ref())
-            .is_some_and(|k| k.value == StoreKind::Memory);
-    if volatile {
-        ReferenceStoreKind::Memory
-    } else {
-        ReferenceStoreKind::Sqlite
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use retry_check_contract::load_str;
+    use std::time::Duration;
 
-/// Run `config` (the cases of `partition`) against a reference store. The
-/// durable store is [`SqliteStore::sim_factory`] (`synchronous=OFF`,
-/// which loses nothing on the process crash the harness simulates; see its
-/// docs): the fsync per commit of `synchronous=FULL` made simulation
-/// minutes long on a loaded machine.
-pub fn run_sim(
-    store: ReferenceStore,
-    config: SimConfig,
-    contract: Option<String>,
-    partition: Partition,
-) -> Result<SimReport, SimError> {
-    // The reference stores' claims are atomic: no threaded race hunt.
-    match store.kind {
-        ReferenceStoreKind::Memory => {
-            let sim = Sim::new(MemoryStore::factory(store.key_ttl))
-                .config(config)
-                .partition(partition)
-                .threaded_rounds(0);
-            match contract {
-                Some(c) => sim.contract(c).run(),
-                None => sim.run(),
-            }
-        }
-        ReferenceStoreKind::Sqlite => {
-            let sim = Sim::new(SqliteStore::sim_factory(store.key_ttl))
-                .config(config)
-                .partition(partition)
-                .threaded_rounds(0);
-            match contract {
-                Some(c) => sim.contract(c).run(),
-                None => sim.run(),
-            }
-        }
-    }
-}
+    const TWO_CLIENTS: &str = r#"
+version = 1
+[server.payments]
+key_ttl = "24h"
+[server.payments.operations.Charge]
+method = "POST"
+idempotency = "key"
+side_effects = "money"
+[client.checkout]
+calls = ["payments.Charge"]
+max_attempts = 3
+deadline = "3s"
+idempotency_key = { reused_across_retries = true }
+[client.reconciler]
+calls = ["payments.Charge", "payments.Charge"]
+retry_window = "48h"
+max_attempts = 20
+idempotency_key = { reused_across_retries = true }
+[client.lost]
+calls = ["nowhere.Op"]
+"#;
 
-/// What simulating one pair gives: the reference store it ran against and
-/// the harness's verdict.
-pub(crate) type PairRun = Result<(ReferenceStore, Result<SimReport, SimError>), String>;
-
-/// Simulate one pair.
-fn simulate_pair(
-    set: &ContractSet,
-    pair: &Pair<'_>,
-    settings: &Settings,
-    progress: Option<&dyn Progress>,
-) -> PairRun {
-    let label = pair.label();
-    if let Some(p) = progress {
-        p.started(&label);
+    #[test]
+    fn each_pair_is_simulated_with_its_own_client_only() {
+        let (set, errors) = load_str("p.toml", TWO_CLIENTS);
+        assert!(errors.is_empty(), "{errors:?}");
+        let (pairs, skipped) = pairs(&set);
+        assert_eq!(
+            pairs.iter().map(Pair::label).collect::<Vec<_>>(),
+            ["checkout -> payments", "reconciler -> payments"],
+            "one pair per client and server, however often it is called"
+        );
+        assert_eq!(skipped, ["lost -> nowhere (unknown server)"]);
+        let (checkout, store) = pairs[0].config().expect("maps");
+        assert_eq!(checkout.reconciler, None, "the reconciler is its own pair");
+        assert_eq!(
+            checkout.schedule.retry_window,
+            Some(Duration::from_secs(3)),
+            "the checkout's own window: its deadline"
+        );
+        assert_eq!(store.kind, ReferenceStoreKind::Sqlite);
+        assert_eq!(store.key_ttl, Duration::from_secs(24 * 3600));
+        let (reconciler, _) = pairs[1].config().expect("maps");
+        assert_eq!(
+            reconciler.schedule.retry_window,
+            Some(Duration::from_secs(48 * 3600))
+        );
     }
-    let mut config = SimConfig::from_contract(set, pair.client_name(), pair.server_name())?;
-    config.seed = settings.seed;
-    config.cases = settings.cases;
-    let store = ReferenceStore {
-        kind: reference_kind(pair.server),
-        key_ttl: config.key_ttl.unwrap_or(DEFAULT_KEY_TTL),
-    };
-    if store.kind == ReferenceStoreKind::Memory {
-        // A lost record also lets a changed payload in; with payload
-        // changes off the trace found is the restart that charges twice.
-        config.faults.payload_changes = false;
-    }
-    let partition = settings.partition.unwrap_or(Partition::ALL);
-    let result = run_sim(store, config, Some(label.clone()), partition);
-    if let Some(p) = progress {
-        p.finished(&label);
-    }
-    Ok((store, result))
-}
-
-/// Simulate every pair, on as many threads as there are cores (at most one
-/// per pair). The pairs are independent and each one is seeded, so the
-/// results, returned in pair order, do not depend on the number of threads.
-pub(crate) fn simulate_pairs(
-    set: &ContractSet,
-    pairs: &[Pair<'_>],
-    settings: &Settings,
-    progress: Option<&dyn Progress>,
-) -> Vec<PairRun> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(pairs.len());
-    if threads <= 1 {
-        return pairs
-            .iter()
-            .map(|p| simulate_pair(set, p, settings, progress))
-            .collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<PairRun>>> =
-        pairs.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(pair) = pairs.get(i) else { break };
-                let run = simulate_pair(set, pair, settings, progress);
-                if let Ok(mut slot) = slots[i].lock() {
-                    *slot = Some(run);
-                }
-            });
-        }
-    });
-    slots
-        .into_iter()
-        .map(|slot| {
-            slot.into_inner()
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| Err("a simulation thread panicked".to_string()))
-        })
-        .collect()
 }

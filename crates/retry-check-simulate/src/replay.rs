@@ -5,9 +5,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use retry_check_harness::stores::{MemoryStore, SqliteStore};
-use retry_check_harness::{replay, ReferenceStore, ReferenceStoreKind, ReplayFile, Trace};
+use retry_check_harness::{ReferenceStore, ReferenceStoreKind, ReplayFile, Trace};
 
+use crate::store::{replay_on, DurableReplay};
 use crate::DEFAULT_KEY_TTL;
 
 /// How a replay is shown.
@@ -73,11 +73,8 @@ fn format_ttl(d: std::time::Duration) -> String {
 pub fn replay_file(shown: &str, text: &str, format: Format) -> Result<Replayed, String> {
     let file = ReplayFile::from_json(text).map_err(|e| format!("`{shown}`: {e}"))?;
     let (store, recorded) = store_of(&file);
-    let trace = match store.kind {
-        ReferenceStoreKind::Memory => replay(MemoryStore::factory(store.key_ttl), &file),
-        ReferenceStoreKind::Sqlite => replay(SqliteStore::sim_factory(store.key_ttl), &file),
-    }
-    .map_err(|e| format!("replaying `{shown}` failed: store error: {e}"))?;
+    let trace = replay_on(store, DurableReplay::Sqlite, &file)
+        .map_err(|e| format!("replaying `{shown}` failed: store error: {e}"))?;
     let path = Path::new(shown);
     let report = match format {
         Format::Human => human(&file, &store, recorded, &trace, path),

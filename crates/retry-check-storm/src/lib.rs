@@ -138,6 +138,33 @@ impl StormReport {
     }
 }
 
+/// Why no client starts a request: a cycle through `runs_in` (every
+/// calling client runs in a server another one calls), else no client
+/// calls a defined server.
+fn no_roots(set: &ContractSet) -> String {
+    let cycles = retry_check_contract::derive::runs_in_cycles(set);
+    if cycles.is_empty() {
+        return "no client calls a server defined in the contracts: nothing to simulate".into();
+    }
+    let shown: Vec<String> = cycles
+        .iter()
+        .map(|cycle| {
+            let names: Vec<&str> = cycle
+                .clients
+                .iter()
+                .map(|&c| set.clients[c].name.value.as_str())
+                .collect();
+            names.join(" -> ")
+        })
+        .collect();
+    format!(
+        "every client that calls a server runs inside a server that is called: the clients run \
+         in each other's servers in a cycle ({}), so no request starts anywhere; `lint` reports \
+         it as RC037 `runs_in_cycle`",
+        shown.join("; ")
+    )
+}
+
 /// [`simulate_with`] at the default levels.
 pub fn simulate(set: &ContractSet, scenario: &Scenario) -> Result<StormReport, String> {
     let levels = LintLevels::new();
@@ -155,9 +182,7 @@ pub fn simulate_with(
 ) -> Result<StormReport, String> {
     let topo = Topology::new(set, scenario.target.as_deref())?;
     if topo.roots.is_empty() {
-        return Err(
-            "no client calls a server defined in the contracts: nothing to simulate".into(),
-        );
+        return Err(no_roots(set));
     }
     if !topo.incident.iter().any(|&i| i) {
         return Err("no server is called: there is no dependency to take down".into());

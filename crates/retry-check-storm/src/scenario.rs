@@ -105,6 +105,12 @@ impl ScenarioSpec<'_> {
                 self.duration
             ));
         }
+        if len == 0 {
+            return Err(format!(
+                "`--outage {}` must be longer than zero: an incident that lasts no time shows nothing",
+                self.outage
+            ));
+        }
         if start.saturating_add(len) > duration_ms {
             return Err(format!(
                 "the incident (`--at {}` + `--outage {}`) must end within `--duration {}`",

@@ -4,15 +4,20 @@
 //! summary and one exit code.
 //!
 //! - The lint and scan findings come first (sorted by file and position, as
-//!   `lint` prints them), then each simulated counterexample (as `simulate`
-//!   prints it: the rule it proves, its timeline and the replay command),
-//!   then the model tests' findings.
+//!   `lint` prints them), then the simulated counterexamples no lint finding
+//!   stands for (`RC900`), then the model tests' findings. A counterexample
+//!   that proves a lint finding is attached to it (its timeline as a note,
+//!   the replay command as help, its steps as SARIF `codeFlows`): one
+//!   finding per gap.
+//! - Pairs lint finds broken in a way the simulation can prove get
+//!   `--cases`; the others `--clean-cases` (a small, stated budget); pairs
+//!   with the same configuration are simulated once.
 //! - Contract files with errors stop the run before the rules, as in `lint`;
 //!   nothing is simulated then.
 //! - The summary is the lint summary (its counts include the simulated
 //!   violations, which are errors) followed by the simulation's:
-//!   `checked 2 files: 3 errors, 0 warnings; simulated 2 pairs, 512 cases:
-//!   1 violation`. In JSON the summary object gains a `simulation` object.
+//!   `checked 2 files: 3 errors, 0 warnings; simulated 2 pairs, 288 cases:
+//!   1 violation (1 lint finding with a trace); ...`. In JSON the summary object gains a `simulation` object.
 //! - The Rust sources are scanned too (`scan`: code rules, drift against
 //!   these contracts, unmaintained crates in Cargo.toml) when no contract
 //!   PATHS are given, unless `scan = false` in the configuration or
@@ -59,9 +64,26 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
     let mut engine = run.engine();
     let mut found = errors;
     let mut outcome = None;
+    let mut simulated = Vec::new();
     if let Some(set) = &set {
         engine = engine.with_contracts(set);
-        found = retry_check_rules::lint_with(set, &mut engine);
+        let mut lint_findings = retry_check_rules::findings(set);
+        if !args.sim.no_simulate {
+            // Simulated after the rules: a pair lint finds broken gets the
+            // search for its trace, and the trace joins that finding.
+            let format = lint_args.report.format;
+            let mut o = simulate::simulate(
+                &run,
+                set,
+                (&args.sim.sim, args.sim.clean_cases),
+                format,
+                &lint_findings,
+            )?;
+            let attached = o.attach(&mut lint_findings);
+            simulated = simulate::report_standalone(attached.standalone, &mut engine);
+            outcome = Some(o);
+        }
+        found = retry_check_rules::report_findings(lint_findings, &mut engine);
         if scan {
             let options = retry_check_scan::ScanOptions {
                 include_tests: run.config.scan_tests,
@@ -78,16 +100,6 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
             ));
             files += rust.len();
         }
-        if !args.sim.no_simulate {
-            let format = lint_args.report.format;
-            outcome = Some(simulate::simulate(
-                &run,
-                set,
-                &args.sim.sim,
-                format,
-                &mut engine,
-            )?);
-        }
     }
     let model = model_tests(&run, args, matches, &mut sources, &mut engine)?;
     if set.is_some() {
@@ -97,9 +109,7 @@ pub fn run(args: &CheckArgs, matches: &ArgMatches) -> Result<Exit, String> {
     }
     found.sort_by(Diagnostic::cmp_by_location);
     let mut diagnostics = found;
-    if let Some(o) = &outcome {
-        diagnostics.extend(o.diagnostics.iter().cloned());
-    }
+    diagnostics.extend(simulated);
     if let Some(m) = &model {
         diagnostics.extend(m.diagnostics.iter().cloned());
     }

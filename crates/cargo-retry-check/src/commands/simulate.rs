@@ -6,7 +6,8 @@ use std::time::Duration;
 use clap::ArgMatches;
 use retry_check_contract::ContractSet;
 use retry_check_diagnostics::report::Closing;
-use retry_check_rules::Engine;
+use retry_check_diagnostics::{Diagnostic, Job, Lint};
+use retry_check_rules::{Engine, Finding};
 use retry_check_simulate::{Outcome, Progress, Settings};
 
 use crate::cli::{Format, SimArgs, SimulateArgs};
@@ -28,8 +29,17 @@ pub fn run(args: &SimulateArgs, matches: &ArgMatches) -> Result<Exit, String> {
         return run.finish(&args.report, titles, &c.errors, &c.sources, &closing);
     };
     let mut engine = run.engine().with_contracts(set);
-    let outcome = simulate(&run, set, &args.sim, args.report.format, &mut engine)?;
-    let mut diagnostics = outcome.diagnostics.clone();
+    // The lint findings the counterexamples prove: only those with a proof
+    // are reported, each once, with its trace.
+    let mut findings = retry_check_rules::findings(set);
+    let cases = (&args.sim, args.sim.cases);
+    let mut outcome = simulate(&run, set, cases, args.report.format, &findings)?;
+    let attached = outcome.attach(&mut findings);
+    let proven = attached.proven.iter().map(|&i| findings[i].clone());
+    let mut diagnostics: Vec<Diagnostic> = proven
+        .filter_map(|(lint, f)| engine.report(lint, f))
+        .collect();
+    diagnostics.extend(report_standalone(attached.standalone, &mut engine));
     diagnostics.extend(engine.allow_diagnostics());
     let closing = Closing {
         line: outcome.summary_line(),
@@ -40,29 +50,44 @@ pub fn run(args: &SimulateArgs, matches: &ArgMatches) -> Result<Exit, String> {
     run.finish(&args.report, titles, &diagnostics, &c.sources, &closing)
 }
 
-/// Simulate `set` as `sim` says, with a progress bar for a person at a
+/// Simulate `set` as `sim` says (`clean_cases` for the pairs no finding
+/// of `findings` says are broken), with a progress bar for a person at a
 /// terminal.
 pub fn simulate(
     run: &Run,
     set: &ContractSet,
-    sim: &SimArgs,
+    (sim, clean_cases): (&SimArgs, u32),
     format: Format,
-    engine: &mut Engine<'_>,
+    findings: &[(&'static Lint, Finding)],
 ) -> Result<Outcome, String> {
     let settings = Settings {
         seed: sim.seed,
         cases: sim.cases,
+        clean_cases,
         partition: sim.partition,
         replay_dir: run.replay_dir(sim.replay_dir.as_deref()),
         cwd: run.cwd.clone(),
     };
     let bar = progress_bar(set.clients.len(), format);
     let progress = bar.as_ref().map(|b| b as &dyn Progress);
-    let outcome = retry_check_simulate::simulate_set(set, &settings, engine, progress);
+    let outcome = retry_check_simulate::simulate_set(set, &settings, findings, progress);
     if let Some(bar) = bar {
         bar.0.finish_and_clear();
     }
     outcome
+}
+
+/// The counterexamples no lint finding stands for, through `engine`
+/// (which marks the simulation as run).
+pub fn report_standalone(
+    standalone: Vec<(&'static Lint, Finding)>,
+    engine: &mut Engine<'_>,
+) -> Vec<Diagnostic> {
+    engine.ran(Job::Simulate);
+    standalone
+        .into_iter()
+        .filter_map(|(lint, f)| engine.report(lint, f))
+        .collect()
 }
 
 /// Progress is for a person watching: stderr is a terminal, `CI` is unset
@@ -75,7 +100,7 @@ fn wants_progress(format: Format, ci: bool, terminal: bool) -> bool {
 struct Bar(indicatif::ProgressBar);
 
 impl Progress for Bar {
-    fn planned(&self, pairs: usize) {
+    fn planned(&self, pairs: usize, _simulations: usize) {
         self.0.set_length(pairs as u64);
     }
 
@@ -83,8 +108,8 @@ impl Progress for Bar {
         self.0.set_message(pair.to_string());
     }
 
-    fn finished(&self, _pair: &str) {
-        self.0.inc(1);
+    fn finished(&self, _pair: &str, pairs: usize, _cases: u64) {
+        self.0.inc(pairs as u64);
     }
 }
 

@@ -81,9 +81,10 @@ fn check_reports_parse_errors_without_simulating() {
     assert!(!stdout.contains("simulated"), "{stdout}");
 }
 
-/// The README's main job: `check contracts/` shows every lint rule and the
-/// simulated proofs of RC001, RC022 and RC027 (the RC027 one a duplicate
-/// side effect), as JSON Lines with one summary, and exits 1.
+/// The README's main job: `check contracts/` shows every lint rule, and
+/// the RC001, RC022 and RC027 findings carry their simulated proofs (the
+/// RC027 one a duplicate side effect), as JSON Lines with one summary, and
+/// exits 1.
 #[test]
 fn main_job_check_lints_and_proves() {
     let dir = replay_dir("main_job_check_lints_and_proves");
@@ -104,6 +105,7 @@ fn main_job_check_lints_and_proves() {
     let mut codes = std::collections::BTreeSet::new();
     let mut proofs = std::collections::BTreeMap::new();
     let mut proven = 0;
+    let mut gaps = std::collections::BTreeSet::new();
     let mut summaries = Vec::new();
     for line in stdout.lines() {
         let v: serde_json::Value =
@@ -113,16 +115,26 @@ fn main_job_check_lints_and_proves() {
             continue;
         }
         let code = v["code"].as_str().unwrap().to_string();
-        let message = v["message"].as_str().unwrap();
-        if message.starts_with("simulating ") {
-            let note = v["notes"][0].as_str().unwrap_or_default().to_string();
-            assert!(note.starts_with("counterexample"), "{line}");
-            proofs.insert(code.clone(), message.to_string());
+        if v.get("trace").is_some() {
+            // A proof is attached to the lint finding it proves.
+            let notes = v["notes"].as_array().unwrap();
+            let proof = notes
+                .iter()
+                .filter_map(|n| n.as_str())
+                .find(|n| n.starts_with("simulating "))
+                .unwrap_or_else(|| panic!("a proven finding notes its proof: {line}"));
+            assert!(proof.contains("counterexample"), "{line}");
+            let message = v["message"].as_str().unwrap();
+            assert!(
+                gaps.insert(message.to_string()),
+                "one finding per gap: `{message}` twice"
+            );
+            proofs.insert(code.clone(), proof.to_string());
             proven += 1;
         }
         codes.insert(code);
     }
-    for n in 1..=36 {
+    for n in 1..=38 {
         let code = format!("RC{n:03}");
         if storm_codes().contains(&code.as_str()) {
             continue; // `check` does not run the storm simulation
@@ -145,4 +157,50 @@ fn main_job_check_lints_and_proves() {
     assert_eq!(sim["violations"].as_u64(), Some(proven));
     assert!(sim["pairs"].as_u64().unwrap() >= 3);
     assert_eq!(summaries[0]["success"], false);
+}
+
+pub(crate) const TWO_CLIENTS: &str = "crates/cargo-retry-check/tests/fixtures/two-clients";
+
+/// One gap, one finding: a checkout that gives up after 3s and a
+/// reconciler that retries for 48h call a server that keeps keys for 24h.
+/// Only the reconciler outlives the TTL: exactly one RC001, naming it, with
+/// the simulated trace of its own schedule attached (not a second finding,
+/// and nothing for the checkout).
+#[test]
+fn two_clients_one_gap_one_finding() {
+    let dir = replay_dir("two_clients_one_gap_one_finding");
+    assert_cmd_snapshot!(cmd(&["check", "--replay-dir", &dir, TWO_CLIENTS]));
+    let out = cmd(&[
+        "check",
+        "--format",
+        "json",
+        "--replay-dir",
+        &dir,
+        TWO_CLIENTS,
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let rc001: Vec<&serde_json::Value> = lines.iter().filter(|v| v["code"] == "RC001").collect();
+    assert_eq!(rc001.len(), 1, "one finding per gap: {lines:#?}");
+    let finding = rc001[0];
+    let message = finding["message"].as_str().unwrap();
+    assert!(message.contains("client `reconciler`"), "{message}");
+    assert!(!message.contains("checkout"), "{message}");
+    let trace = finding["trace"].as_array().expect("the proof is attached");
+    assert!(trace.len() >= 4, "{trace:?}");
+    let notes = finding["notes"].to_string();
+    assert!(
+        notes.contains("simulating `reconciler` -> `payments` proves it"),
+        "{notes}"
+    );
+    assert!(!notes.contains("`checkout` -> "), "{notes}");
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["simulation"]["violations"], 1);
+    assert_eq!(summary["simulation"]["proved"], 1);
 }

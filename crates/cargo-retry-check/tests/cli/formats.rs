@@ -391,8 +391,8 @@ fn simulate_markdown_draws_counterexamples_as_mermaid() {
     ]));
 }
 
-/// `check --format markdown`: lint findings, then the simulated proofs with
-/// their diagrams, in one report.
+/// `check --format markdown`: lint findings, the proven ones with the
+/// diagram of their proof, in one report.
 #[test]
 fn check_markdown_report_has_a_diagram_per_proof() {
     let dir = fresh_replay_dir("check_markdown_report_has_a_diagram_per_proof");
@@ -407,7 +407,7 @@ fn check_markdown_report_has_a_diagram_per_proof() {
     assert_eq!(out.status.code(), Some(1));
     let md = String::from_utf8(out.stdout).unwrap();
     insta::assert_snapshot!(md);
-    // One proof (RC001), one diagram, and it follows the RC001 proof.
+    // One proof (RC001), one diagram, and it follows the proof's note.
     assert_eq!(
         md.matches("```mermaid\nsequenceDiagram\n").count(),
         1,
@@ -475,4 +475,50 @@ fn github_actions_example_uses_commands_that_exist() {
         readme.contains(&format!("```yaml\n{yaml}```\n")),
         "the README quotes docs/github-actions.yml verbatim"
     );
+}
+
+/// The two-client example in SARIF: one result for its one gap, the
+/// reconciler's window as a related location, the proof as a code flow
+/// whose steps are the timeline's lines; the log is valid SARIF.
+#[test]
+fn two_clients_give_one_sarif_result_with_its_trace() {
+    let dir = fresh_replay_dir("two_clients_give_one_sarif_result_with_its_trace");
+    let out = run(cmd(&[
+        "check",
+        "--format",
+        "sarif",
+        "--replay-dir",
+        &dir,
+        super::check::TWO_CLIENTS,
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let log = sarif_of(&out);
+    assert_valid_sarif(&log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{results:#?}");
+    let result = &results[0];
+    assert_eq!(result["ruleId"], "RC001");
+    assert!(result["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("client `reconciler` retries for up to 48h"));
+    let related = result["relatedLocations"].as_array().unwrap();
+    assert_eq!(
+        related[0]["message"]["text"],
+        "retries the same key for up to 48h"
+    );
+    let steps = result["codeFlows"][0]["threadFlows"][0]["locations"]
+        .as_array()
+        .expect("the trace as a code flow");
+    assert!(steps.len() >= 4, "{steps:#?}");
+    assert_eq!(steps[0]["executionOrder"], 1);
+    let first = steps[0]["location"]["message"]["text"].as_str().unwrap();
+    assert!(
+        first.starts_with("1. t=0.000s c1: send attempt 1/20"),
+        "{first}"
+    );
+    let last = steps.last().unwrap()["location"]["message"]["text"]
+        .as_str()
+        .unwrap();
+    assert!(last.contains("second execution"), "{last}");
 }

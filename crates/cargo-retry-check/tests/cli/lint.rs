@@ -270,3 +270,23 @@ fn clean_consumers_human() {
         "contracts/invoice-worker.toml"
     ]));
 }
+
+/// Values no contract can mean (a zero deadline, key TTL or lease, a
+/// negative budget, a sub-millisecond duration, ...) are errors, each at
+/// its place.
+#[test]
+fn impossible_values_are_located_errors() {
+    assert_cmd_snapshot!(cmd(&[
+        "lint",
+        &format!("{FIXTURES}/impossible/values.toml")
+    ]));
+}
+
+/// Fractional durations read as Go's and humantime's parsers read them.
+#[test]
+fn fractional_durations_parse() {
+    assert_cmd_snapshot!(cmd(&[
+        "lint",
+        &format!("{FIXTURES}/impossible/fractions.toml")
+    ]));
+}

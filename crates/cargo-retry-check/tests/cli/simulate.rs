@@ -102,7 +102,12 @@ fn replay_of_a_simulated_counterexample() {
     let text = String::from_utf8(out.stdout).unwrap();
     let finding: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(finding["code"], "RC001");
-    let help = finding["help"][0].as_str().unwrap();
+    let helps = finding["help"].as_array().unwrap();
+    let help = helps
+        .iter()
+        .filter_map(|h| h.as_str())
+        .find(|h| h.starts_with("re-run it"))
+        .expect("a help names the replay file");
     let file = help
         .rsplit(' ')
         .next()
@@ -111,7 +116,12 @@ fn replay_of_a_simulated_counterexample() {
         file,
         format!("{dir}/rc001-settlement-reconciler--rc001-ledger-at_most_once-seed1.json")
     );
-    let note = finding["notes"][0].as_str().unwrap();
+    let notes = finding["notes"].as_array().unwrap();
+    let note = notes
+        .iter()
+        .filter_map(|n| n.as_str())
+        .find(|n| n.contains("counterexample"))
+        .expect("the proof's note");
     let shown: Vec<&str> = note
         .lines()
         .skip(1)
@@ -254,4 +264,18 @@ fn simulate_partitions_cover_the_unpartitioned_run() {
     }
     assert_eq!(cases, all["cases"].as_u64().unwrap());
     assert!(cases > 0);
+}
+
+/// A budget of zero cases is a usage error, not an empty run.
+#[test]
+fn zero_cases_is_a_usage_error() {
+    for args in [
+        vec!["simulate", "--cases", "0", RC001],
+        vec!["check", "--clean-cases", "0", RC001],
+    ] {
+        let out = cmd(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains("0 is not in 1.."), "{args:?}: {stderr}");
+    }
 }

@@ -90,6 +90,13 @@ fn storm_usage_errors_exit_2() {
         (vec!["--outage", "30"], "invalid `--outage 30`"),
         (vec!["--brownout", "1.5"], "must be a failure ratio"),
         (vec!["--at", "2m"], "must end within"),
+        (
+            vec!["--outage", "0s"],
+            "`--outage 0s` must be longer than zero",
+        ),
+        (vec!["--duration", "0s"], "must be above zero"),
+        (vec!["--brownout", "0"], "must be a failure ratio"),
+        (vec!["--slowdown=-1"], "must be a capacity factor"),
     ] {
         let mut all = vec!["storm", "contracts/storm.toml"];
         all.extend(args);
@@ -98,4 +105,11 @@ fn storm_usage_errors_exit_2() {
         let stderr = String::from_utf8(out.stderr).unwrap();
         assert!(stderr.contains(needle), "{all:?}: {stderr}");
     }
+}
+
+/// A cycle through `runs_in` leaves no client to start a request: `storm`
+/// says so (and points at RC037), not "no client calls a server".
+#[test]
+fn storm_names_a_runs_in_cycle() {
+    assert_cmd_snapshot!(cmd(&["storm", "contracts/broken/rc037_runs_in_cycle.toml"]));
 }

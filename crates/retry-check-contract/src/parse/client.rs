@@ -77,9 +77,22 @@ pub(super) fn parse_client(cx: &mut Cx<'_>, name: &Key<'_>, body: &Value<'_>) ->
             "runs_in" => c.runs_in = cx.string(k, v),
             "layer" => c.layer = cx.string(k, v),
             "max_attempts" => c.max_attempts = cx.int(k, v),
-            "deadline" => c.deadline = cx.duration(k, v),
-            "per_attempt_timeout" => c.per_attempt_timeout = cx.duration(k, v),
-            "retry_window" => c.retry_window = cx.duration(k, v),
+            "deadline" => {
+                c.deadline =
+                    cx.nonzero_duration(k, v, "no attempt could be sent before it passes", None)
+            }
+            "per_attempt_timeout" => {
+                c.per_attempt_timeout =
+                    cx.nonzero_duration(k, v, "every attempt would time out at once", None)
+            }
+            "retry_window" => {
+                c.retry_window = cx.nonzero_duration(
+                    k,
+                    v,
+                    "no retry could be sent inside it",
+                    Some("to never retry the same key, set `max_attempts = 1`"),
+                )
+            }
             "backoff" => c.backoff = inline(cx, k, v, &BACKOFF, backoff_field),
             "retry_on" => c.retry_on = cx.status_list(k, v),
             "honor_retry_after" => c.honor_retry_after = cx.bool(k, v),
@@ -140,8 +153,8 @@ fn backoff_field(cx: &mut Cx<'_>, b: &mut Backoff, name: &str, k: &Key<'_>, v: &
 
 fn budget_field(cx: &mut Cx<'_>, b: &mut Budget, name: &str, k: &Key<'_>, v: &Value<'_>) -> bool {
     match name {
-        "ratio" => b.ratio = cx.number(k, v),
-        "min_per_sec" => b.min_per_sec = cx.number(k, v),
+        "ratio" => b.ratio = cx.non_negative(k, v, "a share of the request rate"),
+        "min_per_sec" => b.min_per_sec = cx.non_negative(k, v, "retries per second"),
         _ => return false,
     }
     true
@@ -185,7 +198,7 @@ fn breaker_field(cx: &mut Cx<'_>, b: &mut Breaker, name: &str, k: &Key<'_>, v: &
     match name {
         "failure_ratio" => b.failure_ratio = cx.ratio(k, v),
         "min_requests" => b.min_requests = cx.at_least(k, v, 1, 1_000_000),
-        "open_for" => b.open_for = cx.nonzero_duration(k, v, "a breaker that is never open"),
+        "open_for" => b.open_for = cx.nonzero_duration(k, v, "a breaker that is never open", None),
         "half_open_probes" => b.half_open_probes = cx.at_least(k, v, 1, 1_000_000),
         "counts" => b.counts = cx.status_list(k, v),
         _ => return false,

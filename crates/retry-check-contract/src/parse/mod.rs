@@ -55,15 +55,75 @@ type Value<'i> = Spanned<DeValue<'i>>;
 
 /// Parse every file of `sources` into one contract set. Returns the set and
 /// every error found; the set is only meaningful when there are no errors.
+///
+/// The files are parsed on every core (each file on its own) and joined in
+/// file order, so the result does not depend on the threads.
 pub fn load(sources: &SourceMap) -> (ContractSet, Vec<Diagnostic>) {
+    let files: Vec<(SourceId, &str)> = sources
+        .files()
+        .map(|(id, file)| (id, file.text.as_str()))
+        .collect();
     let mut set = ContractSet::default();
     let mut errors = Vec::new();
-    for (id, file) in sources.files() {
-        parse_file(id, &file.text, &mut set, &mut errors);
+    for (part, part_errors) in parse_all(&files) {
+        set.append(part);
+        errors.extend(part_errors);
     }
     check_duplicates(&set, &mut errors);
     errors.sort_by(Diagnostic::cmp_by_location);
     (set, errors)
+}
+
+/// One file parsed: its servers and clients, and its errors.
+type Parsed = (ContractSet, Vec<Diagnostic>);
+
+/// Each file parsed into a set of its own, in file order: on every core
+/// when there is enough to share (chunks of files of about equal size).
+fn parse_all(files: &[(SourceId, &str)]) -> Vec<Parsed> {
+    let parse_one = |&(id, text): &(SourceId, &str)| {
+        let mut set = ContractSet::default();
+        let mut errors = Vec::new();
+        parse_file(id, text, &mut set, &mut errors);
+        (set, errors)
+    };
+    let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Below ~256 KB a thread costs more than it saves.
+    if threads <= 1 || files.len() < 2 || bytes < 256 * 1024 {
+        return files.iter().map(parse_one).collect();
+    }
+    let per_chunk = bytes.div_ceil(threads * 4).max(1);
+    let mut chunks: Vec<&[(SourceId, &str)]> = Vec::new();
+    let (mut start, mut size) = (0, 0);
+    for (i, (_, text)) in files.iter().enumerate() {
+        size += text.len();
+        if size >= per_chunk {
+            chunks.push(&files[start..=i]);
+            (start, size) = (i + 1, 0);
+        }
+    }
+    if start < files.len() {
+        chunks.push(&files[start..]);
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Vec<Parsed>>> =
+        chunks.iter().map(|_| Default::default()).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(chunks.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(chunk) = chunks.get(i) else { break };
+                let parsed = chunk.iter().map(parse_one).collect();
+                if let Ok(mut slot) = slots[i].lock() {
+                    *slot = parsed;
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .flat_map(|slot| slot.into_inner().unwrap_or_default())
+        .collect()
 }
 
 /// Read a file's bytes as UTF-8, or say where it stops being text.

@@ -29,7 +29,10 @@ pub(super) fn parse_server(cx: &mut Cx<'_>, name: &Key<'_>, body: &Value<'_>) ->
         match k.get_ref().as_ref() {
             "key_source" => server.key_source = cx.string(k, v),
             "key_required" => server.key_required = cx.bool(k, v),
-            "key_ttl" => server.key_ttl = cx.duration(k, v),
+            "key_ttl" => {
+                server.key_ttl =
+                    cx.nonzero_duration(k, v, "a key forgotten at once protects nothing", None)
+            }
             "key_scope" => {
                 server.key_scope = cx.enumerated_list(
                     k,
@@ -40,8 +43,14 @@ pub(super) fn parse_server(cx: &mut Cx<'_>, name: &Key<'_>, body: &Value<'_>) ->
                 )
             }
             "fingerprint" => server.fingerprint = cx.string_list(k, v),
-            "in_progress_lease" => server.in_progress_lease = cx.duration(k, v),
-            "handler_timeout" => server.handler_timeout = cx.duration(k, v),
+            "in_progress_lease" => {
+                server.in_progress_lease =
+                    cx.nonzero_duration(k, v, "a claim that expires as it is made", None)
+            }
+            "handler_timeout" => {
+                server.handler_timeout =
+                    cx.nonzero_duration(k, v, "a handler with no time to run", None)
+            }
             "store" => {
                 if let Some(t) = cx.table(
                     k,

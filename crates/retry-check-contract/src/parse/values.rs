@@ -203,6 +203,47 @@ impl<'e> Cx<'e> {
         None
     }
 
+    /// A finite number, zero or more.
+    pub fn non_negative(
+        &mut self,
+        key: &Key<'_>,
+        value: &Value<'_>,
+        what: &str,
+    ) -> Option<Sp<f64>> {
+        let n = self.number(key, value)?;
+        if n.value >= 0.0 {
+            return Some(n);
+        }
+        self.invalid(
+            value.span(),
+            format!("`{}` cannot be negative, found {}", key.get_ref(), n.value),
+            &format!("expected {what}, zero or more"),
+            None,
+        );
+        None
+    }
+
+    /// A duration longer than zero; `zero_means` says why zero cannot be.
+    pub fn nonzero_duration(
+        &mut self,
+        key: &Key<'_>,
+        value: &Value<'_>,
+        zero_means: &str,
+        help: Option<&str>,
+    ) -> Option<Sp<Duration>> {
+        let d = self.duration(key, value)?;
+        if d.value.as_millis() > 0 {
+            return Some(d);
+        }
+        self.invalid(
+            value.span(),
+            format!("`{}` must be longer than zero", key.get_ref()),
+            zero_means,
+            help.map(str::to_string),
+        );
+        None
+    }
+
     /// A number in `(0, 1]`.
     pub fn ratio(&mut self, key: &Key<'_>, value: &Value<'_>) -> Option<Sp<f64>> {
         let n = self.number(key, value)?;

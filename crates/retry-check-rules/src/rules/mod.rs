@@ -39,6 +39,8 @@ pub mod rc030_hedging_non_idempotent;
 pub mod rc031_unknown_reference;
 pub mod rc032_breaker_counts_client_errors;
 pub mod rc033_breaker_open_shorter_than_backoff;
+pub mod rc037_runs_in_cycle;
+pub mod rc038_attempt_timeout_below_handler;
 pub mod rc040_consumer_without_dedup;
 pub mod rc041_dedup_window_shorter_than_redelivery;
 pub mod rc042_volatile_seen_set;
@@ -87,6 +89,8 @@ pub static ALL: &[&Rule] = &[
     &rc031_unknown_reference::RULE,
     &rc032_breaker_counts_client_errors::RULE,
     &rc033_breaker_open_shorter_than_backoff::RULE,
+    &rc037_runs_in_cycle::RULE,
+    &rc038_attempt_timeout_below_handler::RULE,
     &rc040_consumer_without_dedup::RULE,
     &rc041_dedup_window_shorter_than_redelivery::RULE,
     &rc042_volatile_seen_set::RULE,

@@ -25,7 +25,9 @@ calls "generally non-retryable" or non-retryable. It is a warning; it is an
 error when the client retries and calls an operation that is not safe to
 repeat (not naturally idempotent) without the protection of a key: the
 server has no key contract, or the client does not reuse its key across
-retries.
+retries. On a keyed call (the server has a key contract and the client
+reuses its key) the diagnostic says so: the key makes the retry safe from
+a second side effect, and the note names what the retry still risks.
 
 ## Why it matters
 Each of these codes says something different from "the server did not
@@ -69,47 +71,85 @@ google/rpc/code.proto (`DEADLINE_EXCEEDED` note; guideline (b) for
 process the request; the `INTERNAL` delete example).
 "#;
 
-/// What is doubtful about retrying this code (for the message), why (for
-/// the note), and what to do instead.
-fn doubtful(code: GrpcCode) -> Option<(&'static str, &'static str, &'static str)> {
+/// What is doubtful about retrying a code.
+struct Doubt {
+    /// For the message.
+    what: &'static str,
+    /// Why, for the note.
+    why: &'static str,
+    /// On a keyed call: what the retry still risks once the key protects
+    /// the side effect.
+    remains: &'static str,
+    /// What to do instead.
+    fix: &'static str,
+}
+
+fn doubtful(code: GrpcCode) -> Option<Doubt> {
     Some(match code {
-        GrpcCode::DeadlineExceeded => (
-            "which may arrive after the operation completed",
-            "code.proto: `DEADLINE_EXCEEDED` \"may be returned even if the operation has completed \
-             successfully\", so the retry may run it a second time; AIP-194 also says a deadline \
-             the application set must be honored",
-            "remove `DEADLINE_EXCEEDED` from `retry_on`; give each attempt a `per_attempt_timeout` \
-             instead of retrying past the caller's deadline",
-        ),
-        GrpcCode::Aborted => (
-            "which asks for a retry of the whole transaction, not of this call",
-            "code.proto: `ABORTED` means the client should \"retry at a higher level\" (restart the \
-             read-modify-write sequence), not repeat the one call that lost the conflict",
-            "remove `ABORTED` from `retry_on` and retry the whole transaction in the caller",
-        ),
-        GrpcCode::ResourceExhausted => (
-            "which often means a quota that stays exhausted for hours",
-            "AIP-194: a quota behind `RESOURCE_EXHAUSTED` \"may not be expected to work for several \
-             hours\", and retries may be billed and add load to the resource that ran out",
-            "remove `RESOURCE_EXHAUSTED` from `retry_on`, or retry it only as pushback: \
-             `honor_retry_after = true` and a retry `budget`",
-        ),
-        GrpcCode::Internal => (
-            "which may arrive after the operation took effect",
-            "`INTERNAL` says an invariant broke, not that the request was not processed; gRFC A6's \
-             example is a delete that fails with `INTERNAL` after the user was already deleted",
-            "remove `INTERNAL` from `retry_on`; retry only `UNAVAILABLE` and failures that prove \
-             the request was not sent",
-        ),
-        GrpcCode::Unknown => (
-            "which says nothing about whether the operation ran",
-            "`UNKNOWN` carries no information about what happened; the handler may have failed \
-             after its side effect",
-            "remove `UNKNOWN` from `retry_on`; retry only `UNAVAILABLE` and failures that prove \
-             the request was not sent",
-        ),
+        GrpcCode::DeadlineExceeded => Doubt {
+            what: "which may arrive after the operation completed",
+            why: "code.proto: `DEADLINE_EXCEEDED` \"may be returned even if the operation has \
+                  completed successfully\", so the retry may run it a second time; AIP-194 also \
+                  says a deadline the application set must be honored",
+            remains: "what remains: a retry while the first attempt still runs gets \"in \
+                      progress\", and retrying past the deadline spends time the caller no \
+                      longer waits for",
+            fix: "remove `DEADLINE_EXCEEDED` from `retry_on`; give each attempt a \
+                  `per_attempt_timeout` instead of retrying past the caller's deadline",
+        },
+        GrpcCode::Aborted => Doubt {
+            what: "which asks for a retry of the whole transaction, not of this call",
+            why: "code.proto: `ABORTED` means the client should \"retry at a higher level\" \
+                  (restart the read-modify-write sequence), not repeat the one call that lost the \
+                  conflict",
+            remains: "what remains: the retry repeats the call, not the transaction that lost \
+                      the conflict, so it may conflict again (or get the stored `ABORTED` back)",
+            fix: "remove `ABORTED` from `retry_on` and retry the whole transaction in the caller",
+        },
+        GrpcCode::ResourceExhausted => Doubt {
+            what: "which often means a quota that stays exhausted for hours",
+            why: "AIP-194: a quota behind `RESOURCE_EXHAUSTED` \"may not be expected to work for \
+                  several hours\", and retries may be billed and add load to the resource that \
+                  ran out",
+            remains: "what remains: retries of an exhausted quota may be billed and add load to \
+                      the resource that ran out",
+            fix: "remove `RESOURCE_EXHAUSTED` from `retry_on`, or retry it only as pushback: \
+                  `honor_retry_after = true` and a retry `budget`",
+        },
+        GrpcCode::Internal => Doubt {
+            what: "which may arrive after the operation took effect",
+            why: "`INTERNAL` says an invariant broke, not that the request was not processed; \
+                  gRFC A6's example is a delete that fails with `INTERNAL` after the user was \
+                  already deleted",
+            remains: "what remains: a broken invariant may break again, and if the server \
+                      recorded the failure under the key the retry only gets it back",
+            fix: "remove `INTERNAL` from `retry_on`; retry only `UNAVAILABLE` and failures that \
+                  prove the request was not sent",
+        },
+        GrpcCode::Unknown => Doubt {
+            what: "which says nothing about whether the operation ran",
+            why: "`UNKNOWN` carries no information about what happened; the handler may have \
+                  failed after its side effect",
+            remains: "what remains: nothing says the failure is transient, so the retries may \
+                      only repeat it",
+            fix: "remove `UNKNOWN` from `retry_on`; retry only `UNAVAILABLE` and failures that \
+                  prove the request was not sent",
+        },
         _ => return None,
     })
+}
+
+/// The first unsafe target a reused key protects: the server has a key
+/// contract and the client sends the same key on every retry.
+fn keyed_target(cx: &Context<'_>, ci: usize) -> Option<Target> {
+    let client = cx.client(ci);
+    if !client.retries() || !client.reuses_key() {
+        return None;
+    }
+    cx.targets(ci)
+        .iter()
+        .copied()
+        .find(|&t| cx.target_unsafe(t) && cx.server(t).is_keyed())
 }
 
 /// Where the target's idempotency is declared (or would be).
@@ -174,21 +214,36 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let Status::Grpc(code) = entry.value else {
                 continue;
             };
-            let Some((what, why, fix)) = doubtful(code) else {
+            let Some(doubt) = doubtful(code) else {
                 continue;
             };
             let mut f = Finding::new(
                 format!(
-                    "client `{}` retries on `{}`, {what}",
+                    "client `{}` retries on `{}`, {}",
                     client.name.value,
-                    code.name()
+                    code.name(),
+                    doubt.what
                 ),
                 entry.span.clone(),
                 format!("`{}` is doubtful", code.name()),
             )
-            .note(why)
-            .help(fix)
             .item(ItemId::Client(ci));
+            match keyed_target(cx, ci).filter(|_| exposed.is_empty()) {
+                Some(t) => {
+                    let name = cx.target_name(t);
+                    f = f
+                        .note(format!(
+                            "the key makes this retry safe from a second side effect: `{}` \
+                             answers a retry of the same key with the first attempt's stored \
+                             result, or \"in progress\" while it runs, instead of running \
+                             `{name}` again",
+                            cx.server(t).name.value
+                        ))
+                        .note(doubt.remains);
+                }
+                None => f = f.note(doubt.why),
+            }
+            f = f.help(doubt.fix);
             if let Some(&(first, reason)) = exposed.first() {
                 let name = cx.target_name(first);
                 f = f

@@ -23,9 +23,10 @@ than 408 (Request Timeout) and 429 (Too Many Requests), including the class
 `"4xx"`, which covers 400, 401, 403, 404, 409, 422 and the rest. When the
 status is one the called server uses for its own idempotency answers
 (`on_mismatch`, `on_in_progress`, `on_missing_key`), the diagnostic points
-at that declaration too. A `409` is no exception: even the in-progress 409
-of an idempotency server is not fixed by an immediate retry of the same
-request.
+at that declaration too. The one milder case is the server's own
+in-progress status (`on_in_progress`, usually 409): it is reported as a
+warning, since that conflict clears when the first attempt finishes and
+the IETF draft allows retrying it unchanged.
 
 ## Why it matters
 A 4xx says the request is wrong, not that the server is struggling. The
@@ -34,7 +35,11 @@ attempt and the whole backoff schedule. For an idempotency server it is
 worse than useless: 422 is the answer to reusing a key with a different
 payload, and 400 to a missing key. Neither changes until the client changes
 the request. A 409 can be an optimistic-locking conflict, which "will always
-fail with another 409" when retried unchanged.
+fail with another 409" when retried unchanged. The in-progress 409 of an
+idempotency server is different: it says the first attempt of the key is
+still running, and a retry after that attempt finishes gets its stored
+result. Retrying it is fine when the retries outlast the handler; a quick
+backoff only spends the attempts while the first one runs.
 
 ## Example
 ```toml
@@ -53,7 +58,8 @@ Remove the entry. Keep 408 and 429 if you need them, and retry the 5xx and
 transport failures that say the server did not process the request. Handle
 422 and 400 from an idempotency server as bugs in the client (a new payload
 needs a new key); handle an in-progress 409 by waiting longer than the
-server's lease, or by looking the result up.
+handler (a backoff longer than `handler_timeout`, or `Retry-After`), or by
+looking the result up.
 
 ## Source
 AWS Builders' Library, "Timeouts, retries, and backoff with jitter" ("client
@@ -108,6 +114,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     format!("{other} is a client error"),
                 ),
             };
+            if let Some(f) = in_progress_retry(cx, ci, entry, &servers) {
+                out.push(f);
+                continue;
+            }
             let mut f = Finding::new(message, entry.span.clone(), label);
             for &si in &servers {
                 let Some(server) = cx.set.servers.get(si) else {
@@ -174,4 +184,65 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             out.push(f.item(ItemId::Client(ci)));
         }
     }
+}
+
+/// A retry on exactly the in-progress status of a called server (and on
+/// no other answer of theirs): a warning that says when the conflict
+/// clears, not the deny of a client error that never gets better.
+fn in_progress_retry(
+    cx: &Context<'_>,
+    ci: usize,
+    entry: &Sp<Status>,
+    servers: &[usize],
+) -> Option<Finding> {
+    let Status::Http(code) = entry.value else {
+        return None;
+    };
+    let is = |s: &Option<Sp<Status>>| s.as_ref().is_some_and(|s| s.value == Status::Http(code));
+    let mut owner = None;
+    for &si in servers {
+        let server = cx.set.servers.get(si)?;
+        if is(&server.on_mismatch) || is(&server.on_missing_key) {
+            return None;
+        }
+        if owner.is_none() && is(&server.on_in_progress) {
+            owner = Some(server);
+        }
+    }
+    let server = owner?;
+    let status = server.on_in_progress.as_ref()?;
+    let client = cx.client(ci);
+    let name = &server.name.value;
+    let mut f = Finding::new(
+        format!(
+            "client `{}` retries on HTTP {code}, which `{name}` answers while the first attempt of \
+             a key is still running",
+            client.name.value
+        ),
+        entry.span.clone(),
+        format!("{code} means \"in progress\" at `{name}`"),
+    )
+    .secondary(
+        status.span.clone(),
+        format!("`{name}` returns {code} for a key whose first attempt is still running"),
+    )
+    .note(
+        "the conflict clears when the first attempt finishes: a retry after that gets its stored \
+         result (the IETF Idempotency-Key draft lets clients retry a 409 unchanged)",
+    );
+    if let Some(handler) = &server.handler_timeout {
+        f = f.note(format!(
+            "the first attempt may run for up to {} (`handler_timeout`): retries sooner than that \
+             land on \"in progress\" again and spend the attempts",
+            handler.value
+        ));
+    }
+    Some(
+        f.help(
+            "keep it with a backoff that outlasts the handler (or honour `Retry-After`), or look \
+             the result up instead of retrying",
+        )
+        .lower()
+        .item(ItemId::Client(ci)),
+    )
 }
