@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use retry_check_diagnostics::outputs::Output;
 use retry_check_harness::Partition;
 
 const EXIT_CODES: &str = "\
@@ -102,7 +103,7 @@ pub enum Command {
     Check(CheckArgs),
     /// Lint contract files and report every gap, within and across files.
     #[command(after_help = EXIT_CODES)]
-    Lint(LintArgs),
+    Lint(LintCommandArgs),
     /// Scan Rust sources for retry policies: lint them (RC101+), compare the
     /// ones bound to a contract client with it (drift, RC109), and flag
     /// unmaintained retry crates in Cargo.toml.
@@ -184,10 +185,36 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub levels: LevelArgs,
 
-    /// Write the report to FILE instead of stdout; the summary line still
-    /// goes to the terminal (stderr).
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Also write the report in FORMAT to FILE (`sarif=retry-check.sarif`,
+    /// `junit=junit.xml`, `markdown=$GITHUB_STEP_SUMMARY`); repeatable, so
+    /// one run writes every format a CI job needs. A bare FILE gets the
+    /// --format report instead of stdout (the summary line then goes to
+    /// stderr). The file named by $GITHUB_STEP_SUMMARY is appended to.
+    #[arg(short = 'o', long, value_name = "[FORMAT=]FILE", action = clap::ArgAction::Append)]
+    pub output: Vec<Output>,
+
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
+}
+
+/// A baseline: today's findings, recorded so that a run reports only new
+/// ones.
+#[derive(Args, Debug, Default, Clone)]
+pub struct BaselineArgs {
+    /// Report only findings that FILE (written by --write-baseline) does
+    /// not record; the exit code counts only those.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record every finding of this run in FILE (by fingerprint: code, file,
+    /// TOML item and message, not line numbers) and exit 0 unless a contract
+    /// does not parse.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// With --baseline: also list the recorded findings that are gone.
+    #[arg(long, requires = "baseline")]
+    pub show_fixed: bool,
 }
 
 /// `lint`.
@@ -198,6 +225,31 @@ pub struct LintArgs {
 
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// `lint`: what it shares with `check`, and `--fix`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct LintCommandArgs {
+    #[command(flatten)]
+    pub lint: LintArgs,
+
+    #[command(flatten)]
+    pub fix: FixArgs,
+}
+
+/// `lint --fix`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct FixArgs {
+    /// Apply the mechanical fixes (`rules` lists the fixable rules) to the
+    /// contract files, keeping comments and layout, then report what is
+    /// left.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix: change no file; print the diff the fixes would make
+    /// (exit 1 when there is one).
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
 }
 
 /// `scan`.

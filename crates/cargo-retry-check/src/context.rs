@@ -6,18 +6,14 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::ArgMatches;
-use retry_check_diagnostics::report::{self, Closing, Style};
-use retry_check_diagnostics::sarif::Tool;
-use retry_check_diagnostics::{github, Diagnostic, Severity, SourceMap};
+use retry_check_diagnostics::report::Closing;
+use retry_check_diagnostics::{Diagnostic, Severity, SourceMap};
 use retry_check_rules::{Engine, Level, LevelSource, LintLevels, Selector};
 use retry_check_workspace::config::{self, Config};
 use retry_check_workspace::discover;
 
-use crate::cli::{ColorChoice, Format, LevelArgs, ReportArgs};
+use crate::cli::{ColorChoice, LevelArgs, ReportArgs};
 use crate::Exit;
-
-/// Where the SARIF `informationUri` points.
-pub const INFORMATION_URI: &str = "https://example.invalid/retry-check";
 
 /// One run of a command.
 pub struct Run {
@@ -105,9 +101,10 @@ impl Run {
         }
     }
 
-    /// Render the report, append the step summary (`--format github`),
-    /// deliver it, and give the exit code. `title` is the markdown
-    /// report's heading, `step` the step summary's.
+    /// Compare with the baseline (`--baseline`, `--write-baseline`),
+    /// render the report in every format it goes out in (stdout, each
+    /// `--output`, the job summary), write it, and give the exit code.
+    /// `titles` are the markdown report's heading and the job summary's.
     pub fn finish(
         &self,
         args: &ReportArgs,
@@ -116,26 +113,7 @@ impl Run {
         sources: &SourceMap,
         closing: &Closing,
     ) -> Result<Exit, String> {
-        let tool = Tool {
-            name: env!("CARGO_PKG_NAME").to_string(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            information_uri: INFORMATION_URI.to_string(),
-        };
-        let rules = retry_check_catalog::sarif_rules();
-        let style = Style {
-            title: titles.0,
-            color: use_color(args.color),
-            root: &self.config.root,
-            cwd: &self.cwd,
-            tool: &tool,
-            rules: &rules,
-        };
-        let text = report::render(args.format.into(), diagnostics, sources, closing, &style);
-        if args.format == Format::Github {
-            step_summary(titles.1, diagnostics, closing.files)?;
-        }
-        deliver(&text, &closing.line, args.output.as_deref())?;
-        Ok(exit_code(diagnostics))
+        crate::report::finish(self, args, titles, diagnostics, sources, closing)
     }
 }
 
@@ -207,24 +185,6 @@ pub fn use_color(choice: Option<ColorChoice>) -> bool {
                 && std::io::stdout().is_terminal()
         }
     }
-}
-
-/// With `$GITHUB_STEP_SUMMARY` set, append a markdown summary of the run
-/// to that file.
-pub fn step_summary(title: &str, diags: &[Diagnostic], files: usize) -> Result<(), String> {
-    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
-        return Ok(());
-    };
-    use std::io::Write;
-    let path = PathBuf::from(path);
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(|e| format!("cannot open GITHUB_STEP_SUMMARY `{}`: {e}", path.display()))?;
-    let text = format!("\n{}", github::markdown_summary(title, diags, files));
-    file.write_all(text.as_bytes())
-        .map_err(|e| format!("cannot write GITHUB_STEP_SUMMARY `{}`: {e}", path.display()))
 }
 
 /// Send a report where it goes: to `output` (then the summary line to

@@ -1,4 +1,4 @@
-use crate::Span;
+use crate::{Fix, Span};
 
 /// How bad a diagnostic is once lint levels have been applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -56,6 +56,8 @@ pub struct Diagnostic {
     /// reports that can draw one: the markdown report shows a simulated
     /// counterexample's timeline as a `sequenceDiagram`.
     pub diagram: Option<String>,
+    /// The mechanical fix `lint --fix` applies, when the rule has one.
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
@@ -75,6 +77,7 @@ impl Diagnostic {
             notes: Vec::new(),
             help: Vec::new(),
             diagram: None,
+            fix: None,
         }
     }
 
@@ -95,6 +98,11 @@ impl Diagnostic {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help.push(help.into());
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
         self
     }
 

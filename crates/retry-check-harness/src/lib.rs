@@ -188,6 +188,7 @@
 //! round. Under `RUSTFLAGS="--cfg loom"`, `loom_mode::check` explores every
 //! interleaving of duplicate handlers for a store written against [`sync`].
 
+pub mod contracts;
 #[cfg(loom)]
 pub mod loom_mode;
 pub mod sim;

@@ -164,6 +164,7 @@ impl<'a> Engine<'a> {
         d.notes = f.notes;
         d.help = f.help;
         d.diagram = f.diagram;
+        d.fix = f.fix;
         Some(finish(lint, d, level_note))
     }
 

@@ -1,7 +1,7 @@
 //! What a check function produces, whichever job runs it.
 
 use retry_check_contract::ItemId;
-use retry_check_diagnostics::{Label, Span};
+use retry_check_diagnostics::{Fix, Label, Span};
 
 /// Some rules are more serious in some cases (RC004 on a non-idempotent
 /// operation, RC018 above 1.0, RC019 at 27x, a simulated counterexample)
@@ -33,6 +33,9 @@ pub struct Finding {
     /// A Mermaid diagram for reports that draw one (a counterexample's
     /// timeline).
     pub diagram: Option<String>,
+    /// The mechanical fix (`lint --fix`), for a rule whose explain text
+    /// has an `## Autofix` section.
+    pub fix: Option<Fix>,
 }
 
 impl Finding {
@@ -46,6 +49,7 @@ impl Finding {
             items: Vec::new(),
             escalation: Escalation::AsConfigured,
             diagram: None,
+            fix: None,
         }
     }
 
@@ -82,6 +86,11 @@ impl Finding {
     /// Report at `info`: the check could not decide.
     pub fn info(mut self) -> Self {
         self.escalation = Escalation::Info;
+        self
+    }
+
+    pub fn fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
         self
     }
 

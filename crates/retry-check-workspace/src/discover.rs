@@ -109,11 +109,18 @@ pub fn parse_contracts(
     if !errors.is_empty() {
         return Ok((None, errors));
     }
+    Ok(load_sources(sources))
+}
+
+/// The contract set of the files in `sources` (already read): the set
+/// when every file is valid, else the errors. `lint --fix` lints its
+/// edited files through this too.
+pub fn load_sources(sources: &SourceMap) -> (Option<ContractSet>, Vec<Diagnostic>) {
     let (parsed, parse_errors) = retry_check_contract::load(sources);
     if parse_errors.is_empty() {
-        Ok((Some(parsed), Vec::new()))
+        (Some(parsed), Vec::new())
     } else {
-        Ok((None, parse_errors))
+        (None, parse_errors)
     }
 }
 

@@ -11,4 +11,4 @@ pub mod config;
 pub mod discover;
 
 pub use config::{find_manifest, load, Config};
-pub use discover::{contract_files, display_path, parse_contracts, scan_targets};
+pub use discover::{contract_files, display_path, load_sources, parse_contracts, scan_targets};
