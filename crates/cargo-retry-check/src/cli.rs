@@ -62,7 +62,8 @@ Exit codes:
 const INIT_EXIT_CODES: &str = "\
 Exit codes:
   0    the files were created
-  2    a file exists (pass --force), no Cargo.toml was found, or an I/O error
+  2    a file exists (pass --force), no Cargo.toml was found, a virtual
+       workspace and no --package, or an I/O error
   101  internal error (a bug: please report it)";
 
 const SCHEMA_EXIT_CODES: &str = "\
@@ -126,7 +127,8 @@ pub enum Command {
     #[command(after_help = REPLAY_EXIT_CODES)]
     Replay(ReplayArgs),
     /// Scaffold contracts/example.toml, the [workspace.metadata.retry-check]
-    /// table and a harness test for your store (tests/retry_check_store.rs).
+    /// table, a harness test for your store (tests/retry_check_store.rs) and
+    /// the retry-check-harness dependency where your store lives.
     #[command(after_help = INIT_EXIT_CODES)]
     Init(InitArgs),
     /// List every rule: code, name, group, default level, summary.
@@ -480,10 +482,55 @@ pub struct InitArgs {
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
 
+    /// The package whose store the harness test checks (its tests/ gets
+    /// the test, its Cargo.toml the dependency). Default: the package the
+    /// command runs in, else the root package, else the only member.
+    #[arg(short = 'p', long, value_name = "NAME")]
+    pub package: Option<String>,
+
+    /// Where the store lives: `tests` (the harness is a dev-dependency) or
+    /// `src` (a normal dependency). Default: `src` when src/ already
+    /// implements the harness's `IdempotencyStore`, else `tests`.
+    #[arg(long, value_enum, value_name = "WHERE")]
+    pub store_in: Option<StoreInArg>,
+
+    /// How the harness dependency is written: `auto` (a path to the
+    /// checkout this tool was built from while it exists, else the
+    /// crates.io version), `registry`, `git` (the repository, tagged with
+    /// this version) or a path to a retry-check checkout.
+    #[arg(long, value_name = "SOURCE", default_value = "auto", value_parser = parse_harness)]
+    pub harness: HarnessArg,
+
     /// Overwrite contracts/example.toml and tests/retry_check_store.rs if
-    /// they exist (an existing configuration table is always kept).
+    /// they exist (an existing configuration table and dependency are
+    /// always kept).
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreInArg {
+    Tests,
+    Src,
+}
+
+/// `--harness`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HarnessArg {
+    Auto,
+    Registry,
+    Git,
+    Path(PathBuf),
+}
+
+fn parse_harness(s: &str) -> Result<HarnessArg, String> {
+    Ok(match s {
+        "auto" => HarnessArg::Auto,
+        "registry" => HarnessArg::Registry,
+        "git" => HarnessArg::Git,
+        "" => return Err("write auto, registry, git or a path".to_string()),
+        path => HarnessArg::Path(PathBuf::from(path)),
+    })
 }
 
 #[derive(Args, Debug, Clone)]

@@ -1,13 +1,10 @@
 //! Model-check your idempotency store against the retry contract, with the
 //! retry-check harness (scaffolded by `cargo retry-check init`).
 //!
-//! Needs, in Cargo.toml:
-//!
-//! ```toml
-//! [dev-dependencies]
-//! retry-check-harness = "0.1"
-//! retry-check-contract = "0.1"
-//! ```
+//! Needs `retry-check-harness` in Cargo.toml (`init` adds it: a
+//! dev-dependency, or a normal one when your store lives in `src/`). The
+//! contracts are the workspace's, as `cargo retry-check` reads them (the
+//! `contracts` globs of `[workspace.metadata.retry-check]`).
 //!
 //! Replace the body of `MyStore` with your store (it delegates to the
 //! harness's SQLite reference store until you do), then `cargo test --test
@@ -22,10 +19,6 @@ use retry_check_harness::{
     Claim, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, Sim, SimConfig,
     StorageLocation, StoreError, VirtualTime,
 };
-
-/// The contract the store must honour (its key TTL, lease, handler time and
-/// the client's retry schedule).
-const CONTRACT: &str = include_str!("../contracts/example.toml");
 
 /// Your store. Never read the system clock: use `now`.
 pub struct MyStore {
@@ -80,14 +73,16 @@ impl IdempotencyStore for MyStore {
 
 #[test]
 fn my_store_keeps_at_most_once() {
-    let (set, errors) = retry_check_contract::load_str("contracts/example.toml", CONTRACT);
-    assert!(errors.is_empty(), "the contract parses: {errors:?}");
+    // The contract the store must honour (its key TTL, lease, handler time
+    // and the client's retry schedule); errors are printed as the CLI's.
+    let set = retry_check_harness::contracts::load(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let config = SimConfig::from_contract(&set, "checkout", "payments")
         .expect("`checkout` calls `payments` in the contract");
     let ttl = config.key_ttl.unwrap_or(Duration::from_secs(24 * 3600));
     Sim::new(move |location: &StorageLocation| MyStore::open(location, ttl))
         .config(config)
-        .contract("contracts/example.toml: checkout -> payments")
+        .contract("checkout -> payments")
         .cases(64)
         .seed(2024)
         .check();
