@@ -224,11 +224,11 @@ mod tests {
         "[server.payments]\nkey_ttl = \"24h\"\n\n[client.checkout]\nmax_attempts = 9\n";
 
     fn at(map: &mut SourceMap, text: &str, needle: &str, code: &str, message: &str) -> Diagnostic {
-        let id = map
-            .files()
-            .next()
-            .map(|(id, _)| id)
-            .unwrap_or_else(|| map.add("contracts/p.toml", text));
+        let existing = map.files().next().map(|(id, _)| id);
+        let id = match existing {
+            Some(id) => id,
+            None => map.add("contracts/p.toml", text),
+        };
         let start = text.find(needle).unwrap();
         Diagnostic::new(code, "x", Severity::Error, message)
             .with_primary(Span::new(id, start..start + needle.len()), "here")

@@ -165,9 +165,6 @@ pub fn write(targets: &[Target], render: &dyn Fn(&Target) -> String) -> Result<D
 
 fn write_file(path: &Path, text: &str, append: bool) -> Result<(), String> {
     let fail = |e: std::io::Error| format!("cannot write `{}`: {e}", path.display());
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(fail)?;
-    }
     if !append {
         return std::fs::write(path, text).map_err(fail);
     }
@@ -243,7 +240,7 @@ mod tests {
     #[test]
     fn files_are_replaced_and_the_summary_appended() {
         let dir = std::env::temp_dir().join(format!("rc-outputs-{}", std::process::id()));
-        let report = dir.join("deep/report.sarif");
+        let report = dir.join("report.sarif");
         let summary = dir.join("summary.md");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(&summary, "before\n").unwrap();

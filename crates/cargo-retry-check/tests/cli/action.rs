@@ -64,8 +64,8 @@ fn run_step(test: &str, paths: &str, inputs: &[(&str, &str)]) -> (Output, PathBu
         .env("FAIL_ON", "error")
         .env("BASELINE", "")
         .env("PARTITION", "")
-        .env("SARIF", dir.join("out/retry-check.sarif"))
-        .env("JUNIT", dir.join("out/junit.xml"))
+        .env("SARIF", dir.join("retry-check.sarif"))
+        .env("JUNIT", dir.join("junit.xml"))
         .env(
             "ARGS",
             "--cases 32 --replay-dir target/retry-check-cli-tests/action",
@@ -203,5 +203,66 @@ fn the_example_workflow_uses_the_action() {
     assert!(
         readme.contains(&format!("```yaml\n{yaml}```\n")),
         "the README quotes docs/github-actions.yml verbatim"
+    );
+}
+
+/// `.pre-commit-hooks.yaml`: its command exists, and its `files` pattern
+/// (a Python regular expression) matches contract files and nothing else
+/// (checked with Python's `re`, which pre-commit uses).
+#[test]
+fn the_pre_commit_hook_lints_contracts() {
+    let hooks = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
+    let field = |name: &str| {
+        hooks
+            .lines()
+            .find_map(|l| {
+                l.trim_start()
+                    .trim_start_matches("- ")
+                    .strip_prefix(&format!("{name}: "))
+            })
+            .unwrap_or_else(|| panic!("no `{name}`"))
+            .to_string()
+    };
+    assert_eq!(field("id"), "retry-check-lint");
+    assert_eq!(field("language"), "system");
+    assert_eq!(field("pass_filenames"), "false");
+    let entry = field("entry");
+    let args: Vec<&str> = entry
+        .strip_prefix("cargo retry-check ")
+        .expect("entry runs cargo retry-check")
+        .split_whitespace()
+        .collect();
+    let out = cmd(&args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the hook fails on contracts/broken"
+    );
+    let files = field("files");
+    let check = r#"
+import re, sys
+pattern = re.compile(sys.argv[1])
+for path in sys.argv[2:]:
+    print(path, bool(pattern.search(path)))
+"#;
+    let paths = [
+        "contracts/payments.toml",
+        "contracts/broken/rc001.toml",
+        "svc/contracts/a.toml",
+        "Cargo.toml",
+        "crates/x/Cargo.toml",
+        "mycontracts/a.toml",
+        "contracts/notes.md",
+    ];
+    let out = Command::new("python3")
+        .args(["-c", check, &files])
+        .args(paths)
+        .output()
+        .expect("python3 runs (pre-commit's patterns are Python's)");
+    let printed = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        printed,
+        "contracts/payments.toml True\ncontracts/broken/rc001.toml True\nsvc/contracts/a.toml True\n\
+         Cargo.toml False\ncrates/x/Cargo.toml False\nmycontracts/a.toml False\ncontracts/notes.md False\n"
     );
 }

@@ -14,6 +14,7 @@ mod init;
 mod lint;
 mod model;
 mod outputs;
+mod readme;
 mod rules;
 mod scan;
 mod schema;
