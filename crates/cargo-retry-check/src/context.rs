@@ -2,17 +2,16 @@
 //! and its configuration, the levels, the contracts, the lint engine, then
 //! the report, where it goes, and the exit code.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::ArgMatches;
 use retry_check_diagnostics::report::Closing;
-use retry_check_diagnostics::{Diagnostic, Severity, SourceMap};
+use retry_check_diagnostics::{Diagnostic, SourceMap};
 use retry_check_rules::{Engine, Level, LevelSource, LintLevels, Selector};
 use retry_check_workspace::config::{self, Config};
 use retry_check_workspace::discover;
 
-use crate::cli::{ColorChoice, LevelArgs, ReportArgs};
+use crate::cli::{LevelArgs, ReportArgs};
 use crate::Exit;
 
 /// One run of a command.
@@ -113,7 +112,8 @@ impl Run {
         sources: &SourceMap,
         closing: &Closing,
     ) -> Result<Exit, String> {
-        crate::report::finish(self, args, titles, diagnostics, sources, closing)
+        let places = (self.config.root.as_path(), self.cwd.as_path());
+        crate::report::finish(places, args, titles, diagnostics, sources, closing)
     }
 }
 
@@ -158,54 +158,4 @@ fn cli_levels(
             ))
         })
         .collect()
-}
-
-/// 1 when any diagnostic is an error, else 0.
-pub fn exit_code(diagnostics: &[Diagnostic]) -> Exit {
-    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-        Exit::Findings
-    } else {
-        Exit::Clean
-    }
-}
-
-/// Colour on stdout: `--color`, then CARGO_TERM_COLOR, then NO_COLOR, then
-/// whether stdout is a terminal.
-pub fn use_color(choice: Option<ColorChoice>) -> bool {
-    let choice = choice.or_else(|| match std::env::var("CARGO_TERM_COLOR").ok().as_deref() {
-        Some("always") => Some(ColorChoice::Always),
-        Some("never") => Some(ColorChoice::Never),
-        _ => None,
-    });
-    match choice {
-        Some(ColorChoice::Always) => true,
-        Some(ColorChoice::Never) => false,
-        _ => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
-    }
-}
-
-/// Send a report where it goes: to `output` (then the summary line to
-/// stderr, so the terminal still says what happened) or to stdout.
-pub fn deliver(report: &str, summary: &str, output: Option<&Path>) -> Result<(), String> {
-    match output {
-        Some(path) => {
-            std::fs::write(path, report)
-                .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-            eprintln!("{summary}");
-            eprintln!("wrote the report to `{}`", path.display());
-        }
-        None => print_stdout(report),
-    }
-    Ok(())
-}
-
-/// Write to stdout; a closed pipe (`| head`) is not an error worth a panic.
-pub fn print_stdout(text: &str) {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
 }

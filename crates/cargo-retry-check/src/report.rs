@@ -13,8 +13,9 @@ use retry_check_diagnostics::report::{self, Closing, RepoPaths, Style};
 use retry_check_diagnostics::sarif::Tool;
 use retry_check_diagnostics::{github, Diagnostic, Severity, SourceMap};
 
-use crate::cli::ReportArgs;
-use crate::context::{exit_code, print_stdout, use_color, Run};
+use std::io::IsTerminal;
+
+use crate::cli::{ColorChoice, ReportArgs};
 use crate::Exit;
 
 /// Whether a baseline may record a diagnostic: every configurable lint,
@@ -23,27 +24,27 @@ fn baselinable(d: &Diagnostic) -> bool {
     retry_check_catalog::find(&d.code).is_some_and(|l| l.is_configurable())
 }
 
-fn shown(path: &Path, run: &Run) -> String {
-    retry_check_workspace::display_path(path, &run.cwd)
+fn shown(path: &Path, cwd: &Path) -> String {
+    retry_check_workspace::display_path(path, cwd)
 }
 
 /// See the module docs.
 pub fn finish(
-    run: &Run,
+    (root, cwd): (&Path, &Path),
     args: &ReportArgs,
     titles: (&str, &str),
     diagnostics: &[Diagnostic],
     sources: &SourceMap,
     closing: &Closing,
 ) -> Result<Exit, String> {
-    let paths = RepoPaths::new(&run.config.root, &run.cwd);
+    let paths = RepoPaths::new(root, cwd);
     let uri_of = |p: &str| paths.relative(p);
     let mut reported = diagnostics.to_vec();
     let mut closing = closing.clone();
     if let Some(path) = &args.baseline.baseline {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the baseline `{}`: {e}", shown(path, run)))?;
-        let base = Baseline::parse(&text, &shown(path, run))?;
+            .map_err(|e| format!("cannot read the baseline `{}`: {e}", shown(path, cwd)))?;
+        let base = Baseline::parse(&text, &shown(path, cwd))?;
         let cmp = base.compare(reported, sources, &uri_of, &baselinable);
         closing = closing.recount(&cmp.new);
         if args.baseline.show_fixed {
@@ -60,11 +61,11 @@ pub fn finish(
     if let Some(path) = &args.baseline.write_baseline {
         let recorded = Baseline::record(diagnostics, sources, &uri_of, &baselinable);
         std::fs::write(path, recorded.to_json())
-            .map_err(|e| format!("cannot write the baseline `{}`: {e}", shown(path, run)))?;
+            .map_err(|e| format!("cannot write the baseline `{}`: {e}", shown(path, cwd)))?;
         eprintln!(
             "recorded {} in the baseline `{}`",
             plural(recorded.entries.len() as u64, "finding"),
-            shown(path, run)
+            shown(path, cwd)
         );
         // Recorded findings no longer fail the run; a broken contract does.
         let unrecordable = reported
@@ -74,13 +75,13 @@ pub fn finish(
             exit = Exit::Clean;
         }
     }
-    write_report(run, args, titles, &reported, sources, &closing)?;
+    write_report((root, cwd), args, titles, &reported, sources, &closing)?;
     Ok(exit)
 }
 
 /// Render and write every target of the report.
 fn write_report(
-    run: &Run,
+    (root, cwd): (&Path, &Path),
     args: &ReportArgs,
     titles: (&str, &str),
     diagnostics: &[Diagnostic],
@@ -103,8 +104,8 @@ fn write_report(
             let style = Style {
                 title: titles.0,
                 color: color && target.on_stdout(),
-                root: &run.config.root,
-                cwd: &run.cwd,
+                root,
+                cwd,
                 tool: &tool,
                 rules: &rules,
             };
@@ -131,4 +132,54 @@ fn write_report(
         eprintln!("wrote {which} to `{}`", path.display());
     }
     Ok(())
+}
+
+/// 1 when any diagnostic is an error, else 0.
+pub fn exit_code(diagnostics: &[Diagnostic]) -> Exit {
+    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    }
+}
+
+/// Colour on stdout: `--color`, then CARGO_TERM_COLOR, then NO_COLOR, then
+/// whether stdout is a terminal.
+pub fn use_color(choice: Option<ColorChoice>) -> bool {
+    let choice = choice.or_else(|| match std::env::var("CARGO_TERM_COLOR").ok().as_deref() {
+        Some("always") => Some(ColorChoice::Always),
+        Some("never") => Some(ColorChoice::Never),
+        _ => None,
+    });
+    match choice {
+        Some(ColorChoice::Always) => true,
+        Some(ColorChoice::Never) => false,
+        _ => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Send a report where it goes: to `output` (then the summary line to
+/// stderr, so the terminal still says what happened) or to stdout.
+pub fn deliver(report: &str, summary: &str, output: Option<&Path>) -> Result<(), String> {
+    match output {
+        Some(path) => {
+            std::fs::write(path, report)
+                .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+            eprintln!("{summary}");
+            eprintln!("wrote the report to `{}`", path.display());
+        }
+        None => print_stdout(report),
+    }
+    Ok(())
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error worth a panic.
+pub fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
 }

@@ -229,28 +229,18 @@ pub fn plan(opts: &Options<'_>, cwd: &Path) -> Result<Plan, String> {
     }
 
     // The dependency, in the package's manifest (the root's, or a member's).
-    let package_manifest = package_dir.join("Cargo.toml");
     let same = package_dir == root;
-    let (package_text, package_doc) = if same {
-        (root_new.clone(), parse(&root_new, &manifest, cwd)?)
-    } else {
-        let text = read(&package_manifest, cwd)?;
-        let doc = parse(&text, &package_manifest, cwd)?;
-        (text, doc)
-    };
-    let store_in = match opts.store_in {
-        StoreIn::Auto if implements_store(&package_dir) => StoreIn::Src,
-        StoreIn::Auto => StoreIn::Tests,
-        other => other,
-    };
-    let shown_package = display_path(&package_manifest, cwd);
-    let (dependency_text, line) =
-        add_dependency(package_doc, &package_text, store_in, &opts.harness);
-    report.push(line.replacen("]", &format!("] of {shown_package}"), 1));
-    if same {
-        root_new = dependency_text;
-    } else if dependency_text != package_text {
-        writes.push((package_manifest.clone(), dependency_text, true));
+    let edited = dependency(
+        opts,
+        &package_dir,
+        same.then_some((&manifest, root_new.as_str())),
+        cwd,
+    )?;
+    report.push(edited.line);
+    match (same, edited.text) {
+        (true, Some(text)) => root_new = text,
+        (false, Some(text)) => writes.push((package_dir.join("Cargo.toml"), text, true)),
+        (_, None) => {}
     }
     // Never write a manifest cargo cannot read.
     root_new.parse::<toml::Table>().map_err(|_| {
@@ -263,6 +253,41 @@ pub fn plan(opts: &Options<'_>, cwd: &Path) -> Result<Plan, String> {
         writes,
         report,
         package,
+    })
+}
+
+/// The package manifest with the harness dependency (`None`: unchanged),
+/// and what was done.
+struct Edited {
+    text: Option<String>,
+    line: String,
+}
+
+/// Add the dependency to the package at `package_dir`; `root` is the root
+/// manifest's path and its new text when the package is the root.
+fn dependency(
+    opts: &Options<'_>,
+    package_dir: &Path,
+    root: Option<(&PathBuf, &str)>,
+    cwd: &Path,
+) -> Result<Edited, String> {
+    let manifest = package_dir.join("Cargo.toml");
+    let text = match root {
+        Some((_, text)) => text.to_string(),
+        None => read(&manifest, cwd)?,
+    };
+    let shown_at = root.map_or(manifest.clone(), |(path, _)| path.clone());
+    let doc = parse(&text, &shown_at, cwd)?;
+    let store_in = match opts.store_in {
+        StoreIn::Auto if implements_store(package_dir) => StoreIn::Src,
+        StoreIn::Auto => StoreIn::Tests,
+        other => other,
+    };
+    let (new_text, line) = add_dependency(doc, &text, store_in, &opts.harness);
+    let shown = display_path(&shown_at, cwd);
+    Ok(Edited {
+        line: line.replacen(']', &format!("] of {shown}"), 1),
+        text: (new_text != text).then_some(new_text),
     })
 }
 

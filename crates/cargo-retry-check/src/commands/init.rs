@@ -90,6 +90,6 @@ pub fn run(args: &InitArgs) -> Result<Exit, String> {
         "",
         w = (test.len() + 4).saturating_sub("cargo retry-check check".len()),
     ));
-    crate::context::print_stdout(&out);
+    crate::report::print_stdout(&out);
     Ok(Exit::Clean)
 }

@@ -10,7 +10,8 @@ use retry_check_rules::fix::{fix_until_stable, unified_diff};
 use retry_check_workspace::discover;
 
 use crate::cli::LintCommandArgs;
-use crate::context::{print_stdout, Contracts, Run};
+use crate::context::{Contracts, Run};
+use crate::report::print_stdout;
 use crate::Exit;
 
 const TITLES: (&str, &str) = ("retry-check", "retry-check lint");

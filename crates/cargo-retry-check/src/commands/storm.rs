@@ -11,7 +11,8 @@ use retry_check_storm::report::{self, Chart};
 use retry_check_storm::{ScenarioSpec, StormReport};
 
 use crate::cli::{Format, LevelArgs, ReportArgs, StormArgs, StormFormat};
-use crate::context::{deliver, exit_code, use_color, Run};
+use crate::context::Run;
+use crate::report::{deliver, exit_code, use_color};
 use crate::Exit;
 use retry_check_diagnostics::outputs::Output;
 
