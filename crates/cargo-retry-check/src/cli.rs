@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use retry_check_diagnostics::outputs::Output;
 use retry_check_harness::Partition;
 
 const EXIT_CODES: &str = "\
@@ -61,7 +62,8 @@ Exit codes:
 const INIT_EXIT_CODES: &str = "\
 Exit codes:
   0    the files were created
-  2    a file exists (pass --force), no Cargo.toml was found, or an I/O error
+  2    a file exists (pass --force), no Cargo.toml was found, a virtual
+       workspace and no --package, or an I/O error
   101  internal error (a bug: please report it)";
 
 const SCHEMA_EXIT_CODES: &str = "\
@@ -104,7 +106,7 @@ pub enum Command {
     Check(CheckArgs),
     /// Lint contract files and report every gap, within and across files.
     #[command(after_help = EXIT_CODES)]
-    Lint(LintArgs),
+    Lint(LintCommandArgs),
     /// Scan Rust sources for retry policies: lint them (RC101+), compare the
     /// ones bound to a contract client with it (drift, RC109), and flag
     /// unmaintained retry crates in Cargo.toml.
@@ -127,7 +129,8 @@ pub enum Command {
     #[command(after_help = REPLAY_EXIT_CODES)]
     Replay(ReplayArgs),
     /// Scaffold contracts/example.toml, the [workspace.metadata.retry-check]
-    /// table and a harness test for your store (tests/retry_check_store.rs).
+    /// table, a harness test for your store (tests/retry_check_store.rs) and
+    /// the retry-check-harness dependency where your store lives.
     #[command(after_help = INIT_EXIT_CODES)]
     Init(InitArgs),
     /// List every rule: code, name, group, default level, summary.
@@ -186,10 +189,36 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub levels: LevelArgs,
 
-    /// Write the report to FILE instead of stdout; the summary line still
-    /// goes to the terminal (stderr).
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Also write the report in FORMAT to FILE (`sarif=retry-check.sarif`,
+    /// `junit=junit.xml`, `markdown=$GITHUB_STEP_SUMMARY`); repeatable, so
+    /// one run writes every format a CI job needs. A bare FILE gets the
+    /// --format report instead of stdout (the summary line then goes to
+    /// stderr). The file named by $GITHUB_STEP_SUMMARY is appended to.
+    #[arg(short = 'o', long, value_name = "[FORMAT=]FILE", action = clap::ArgAction::Append)]
+    pub output: Vec<Output>,
+
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
+}
+
+/// A baseline: today's findings, recorded so that a run reports only new
+/// ones.
+#[derive(Args, Debug, Default, Clone)]
+pub struct BaselineArgs {
+    /// Report only findings that FILE (written by --write-baseline) does
+    /// not record; the exit code counts only those.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record every finding of this run in FILE (by fingerprint: code, file,
+    /// TOML item and message, not line numbers) and exit 0 unless a contract
+    /// does not parse.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// With --baseline: also list the recorded findings that are gone.
+    #[arg(long, requires = "baseline")]
+    pub show_fixed: bool,
 }
 
 /// `lint`.
@@ -200,6 +229,31 @@ pub struct LintArgs {
 
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// `lint`: what it shares with `check`, and `--fix`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct LintCommandArgs {
+    #[command(flatten)]
+    pub lint: LintArgs,
+
+    #[command(flatten)]
+    pub fix: FixArgs,
+}
+
+/// `lint --fix`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct FixArgs {
+    /// Apply the mechanical fixes (`rules` lists the fixable rules) to the
+    /// contract files, keeping comments and layout, then report what is
+    /// left.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix: change no file; print the diff the fixes would make
+    /// (exit 1 when there is one).
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
 }
 
 /// `scan`.
@@ -453,8 +507,28 @@ pub struct InitArgs {
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
 
+    /// The package whose store the harness test checks (its tests/ gets
+    /// the test, its Cargo.toml the dependency). Default: the package the
+    /// command runs in, else the root package, else the only member.
+    #[arg(short = 'p', long, value_name = "NAME")]
+    pub package: Option<String>,
+
+    /// Where the store lives: `tests` (the harness is a dev-dependency) or
+    /// `src` (a normal dependency). Default: `src` when src/ already
+    /// implements the harness's `IdempotencyStore`, else `tests`.
+    #[arg(long, value_enum, value_name = "WHERE")]
+    pub store_in: Option<StoreInArg>,
+
+    /// How the harness dependency is written: `auto` (a path to the
+    /// checkout this tool was built from while it exists, else the
+    /// crates.io version), `registry`, `git` (the repository, tagged with
+    /// this version) or a path to a retry-check checkout.
+    #[arg(long, value_name = "SOURCE", default_value = "auto", value_parser = parse_harness)]
+    pub harness: HarnessArg,
+
     /// Overwrite contracts/example.toml and tests/retry_check_store.rs if
-    /// they exist (an existing configuration table is always kept).
+    /// they exist (an existing configuration table and dependency are
+    /// always kept).
     #[arg(long)]
     pub force: bool,
 
@@ -469,6 +543,31 @@ pub struct InitArgs {
     /// table per file, and server stubs for what they call.
     #[arg(long, value_name = "PATH")]
     pub from: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreInArg {
+    Tests,
+    Src,
+}
+
+/// `--harness`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HarnessArg {
+    Auto,
+    Registry,
+    Git,
+    Path(PathBuf),
+}
+
+fn parse_harness(s: &str) -> Result<HarnessArg, String> {
+    Ok(match s {
+        "auto" => HarnessArg::Auto,
+        "registry" => HarnessArg::Registry,
+        "git" => HarnessArg::Git,
+        "" => return Err("write auto, registry, git or a path".to_string()),
+        path => HarnessArg::Path(PathBuf::from(path)),
+    })
 }
 
 #[derive(Args, Debug, Clone)]

@@ -2,22 +2,17 @@
 //! and its configuration, the levels, the contracts, the lint engine, then
 //! the report, where it goes, and the exit code.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::ArgMatches;
-use retry_check_diagnostics::report::{self, Closing, Style};
-use retry_check_diagnostics::sarif::Tool;
-use retry_check_diagnostics::{github, Diagnostic, Severity, SourceMap};
+use retry_check_diagnostics::report::Closing;
+use retry_check_diagnostics::{Diagnostic, SourceMap};
 use retry_check_rules::{Engine, Level, LevelSource, LintLevels, Selector};
 use retry_check_workspace::config::{self, Config};
 use retry_check_workspace::discover;
 
-use crate::cli::{ColorChoice, Format, LevelArgs, ReportArgs};
+use crate::cli::{LevelArgs, ReportArgs};
 use crate::Exit;
-
-/// Where the SARIF `informationUri` points.
-pub const INFORMATION_URI: &str = "https://example.invalid/retry-check";
 
 /// One run of a command.
 pub struct Run {
@@ -113,9 +108,10 @@ impl Run {
         }
     }
 
-    /// Render the report, append the step summary (`--format github`),
-    /// deliver it, and give the exit code. `title` is the markdown
-    /// report's heading, `step` the step summary's.
+    /// Compare with the baseline (`--baseline`, `--write-baseline`),
+    /// render the report in every format it goes out in (stdout, each
+    /// `--output`, the job summary), write it, and give the exit code.
+    /// `titles` are the markdown report's heading and the job summary's.
     pub fn finish(
         &self,
         args: &ReportArgs,
@@ -124,26 +120,8 @@ impl Run {
         sources: &SourceMap,
         closing: &Closing,
     ) -> Result<Exit, String> {
-        let tool = Tool {
-            name: env!("CARGO_PKG_NAME").to_string(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            information_uri: INFORMATION_URI.to_string(),
-        };
-        let rules = retry_check_catalog::sarif_rules();
-        let style = Style {
-            title: titles.0,
-            color: use_color(args.color),
-            root: &self.config.root,
-            cwd: &self.cwd,
-            tool: &tool,
-            rules: &rules,
-        };
-        let text = report::render(args.format.into(), diagnostics, sources, closing, &style);
-        if args.format == Format::Github {
-            step_summary(titles.1, diagnostics, closing.files)?;
-        }
-        deliver(&text, &closing.line, args.output.as_deref())?;
-        Ok(exit_code(diagnostics))
+        let places = (self.config.root.as_path(), self.cwd.as_path());
+        crate::report::finish(places, args, titles, diagnostics, sources, closing)
     }
 }
 
@@ -190,72 +168,4 @@ fn cli_levels(
             ))
         })
         .collect()
-}
-
-/// 1 when any diagnostic is an error, else 0.
-pub fn exit_code(diagnostics: &[Diagnostic]) -> Exit {
-    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-        Exit::Findings
-    } else {
-        Exit::Clean
-    }
-}
-
-/// Colour on stdout: `--color`, then CARGO_TERM_COLOR, then NO_COLOR, then
-/// whether stdout is a terminal.
-pub fn use_color(choice: Option<ColorChoice>) -> bool {
-    let choice = choice.or_else(|| match std::env::var("CARGO_TERM_COLOR").ok().as_deref() {
-        Some("always") => Some(ColorChoice::Always),
-        Some("never") => Some(ColorChoice::Never),
-        _ => None,
-    });
-    match choice {
-        Some(ColorChoice::Always) => true,
-        Some(ColorChoice::Never) => false,
-        _ => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
-    }
-}
-
-/// With `$GITHUB_STEP_SUMMARY` set, append a markdown summary of the run
-/// to that file.
-pub fn step_summary(title: &str, diags: &[Diagnostic], files: usize) -> Result<(), String> {
-    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
-        return Ok(());
-    };
-    use std::io::Write;
-    let path = PathBuf::from(path);
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(|e| format!("cannot open GITHUB_STEP_SUMMARY `{}`: {e}", path.display()))?;
-    let text = format!("\n{}", github::markdown_summary(title, diags, files));
-    file.write_all(text.as_bytes())
-        .map_err(|e| format!("cannot write GITHUB_STEP_SUMMARY `{}`: {e}", path.display()))
-}
-
-/// Send a report where it goes: to `output` (then the summary line to
-/// stderr, so the terminal still says what happened) or to stdout.
-pub fn deliver(report: &str, summary: &str, output: Option<&Path>) -> Result<(), String> {
-    match output {
-        Some(path) => {
-            std::fs::write(path, report)
-                .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-            eprintln!("{summary}");
-            eprintln!("wrote the report to `{}`", path.display());
-        }
-        None => print_stdout(report),
-    }
-    Ok(())
-}
-
-/// Write to stdout; a closed pipe (`| head`) is not an error worth a panic.
-pub fn print_stdout(text: &str) {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
 }

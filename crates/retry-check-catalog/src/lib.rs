@@ -51,27 +51,78 @@ pub fn unknown(written: &str) -> String {
     format!("no rule `{written}`{hint}; run `cargo retry-check rules` for the list")
 }
 
-/// The SARIF rule list.
+/// The repository's public address: the workspace's one `repository`
+/// value, from which every link the tool prints is derived.
+pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// Where the rule reference (`docs/rules.md`, [`reference_markdown`]) is
+/// published.
+pub fn reference_uri() -> String {
+    format!("{REPOSITORY}/blob/main/docs/rules.md")
+}
+
+/// A code's section of the published rule reference: its SARIF `helpUri`.
+pub fn help_uri(lint: &Lint) -> String {
+    format!("{}#{}", reference_uri(), lint.code.to_ascii_lowercase())
+}
+
+/// The SARIF rule list, each rule linked to its documentation.
 pub fn sarif_rules() -> Vec<RuleMeta> {
-    all().iter().map(|l| RuleMeta::of(l)).collect()
+    all()
+        .iter()
+        .map(|l| RuleMeta {
+            help_uri: Some(help_uri(l)),
+            ..RuleMeta::of(l)
+        })
+        .collect()
+}
+
+/// `docs/rules.md`: every code's declaration and explain text, one section
+/// per code (its anchor is the lower-case code, which [`help_uri`] links
+/// to). A test keeps the committed file equal to this.
+pub fn reference_markdown() -> String {
+    let mut out = String::from(
+        "# Rules\n\n<!-- generated from the catalogue (`retry-check-catalog`); \
+         do not edit: `cargo test -p retry-check-catalog` rewrites it -->\n\n\
+         Every code `cargo retry-check` can print. `cargo retry-check explain CODE` \
+         prints the same text.\n\n",
+    );
+    out.push_str(&markdown_table());
+    for lint in all() {
+        let explain = lint.explain.trim().replace("\n## ", "\n### ");
+        let explain = explain
+            .strip_prefix("## ")
+            .map_or(explain.clone(), |rest| format!("### {rest}"));
+        out.push_str(&format!(
+            "\n## {}\n\n`{}`: group {}, default level {}.\n\n{}\n\n{}\n",
+            lint.code, lint.name, lint.group, lint.default_level, lint.summary, explain
+        ));
+    }
+    out
 }
 
 /// `explain`: the whole declaration as markdown.
 pub fn explain(lint: &Lint) -> String {
+    let fixable = match lint.autofix() {
+        Some(_) => ", fixable with `cargo retry-check lint --fix`",
+        None => "",
+    };
     format!(
-        "# {} {}\n\ngroup: {}, default level: {}\n\n{}\n\n{}",
+        "# {} {}\n\ngroup: {}, default level: {}{fixable}\n\n{}\n\n{}",
         lint.code, lint.name, lint.group, lint.default_level, lint.summary, lint.explain
     )
 }
 
-/// What `rules` shows of each code: code, name, group, level, summary.
-fn rows() -> impl Iterator<Item = [&'static str; 5]> {
+/// What `rules` shows of each code: code, name, group, level, whether
+/// `lint --fix` fixes it, summary.
+fn rows() -> impl Iterator<Item = [&'static str; 6]> {
     all().iter().map(|r| {
         [
             r.code,
             r.name,
             r.group.as_str(),
             r.default_level.as_str(),
+            if r.autofix().is_some() { "yes" } else { "" },
             r.summary,
         ]
     })
@@ -80,22 +131,26 @@ fn rows() -> impl Iterator<Item = [&'static str; 5]> {
 /// `rules`: an aligned table.
 pub fn table() -> String {
     let width = all().iter().map(|r| r.name.len()).max().unwrap_or(0);
-    let line = |[code, name, group, level, summary]: [&str; 5]| {
-        format!("{code:<6} {name:<width$} {group:<11} {level:<5} {summary}\n")
+    let line = |[code, name, group, level, fix, summary]: [&str; 6]| {
+        format!("{code:<6} {name:<width$} {group:<11} {level:<5} {fix:<3} {summary}\n")
     };
-    let header = line(["code", "name", "group", "level", "summary"]);
+    let header = line(["code", "name", "group", "level", "fix", "summary"]);
     std::iter::once(header).chain(rows().map(line)).collect()
 }
 
-/// `rules --format json`: JSON Lines, one object per code.
+/// `rules --format json`: JSON Lines, one object per code (`fix`: what
+/// `lint --fix` does, or null).
 pub fn json_lines() -> String {
-    rows()
-        .map(|[code, name, group, level, summary]| {
+    all()
+        .iter()
+        .zip(rows())
+        .map(|(lint, [code, name, group, level, _, summary])| {
             let line = serde_json::json!({
                 "code": code,
                 "name": name,
                 "group": group,
                 "level": level,
+                "fix": lint.autofix(),
                 "summary": summary,
             });
             format!("{line}\n")
@@ -105,10 +160,11 @@ pub fn json_lines() -> String {
 
 /// `rules --format markdown`; the README embeds exactly this (a test checks).
 pub fn markdown_table() -> String {
-    let header = "| code | name | group | default | what it flags |\n|---|---|---|---|---|\n";
-    let rows = rows().map(|[code, name, group, level, summary]| {
+    let header =
+        "| code | name | group | default | fix | what it flags |\n|---|---|---|---|---|---|\n";
+    let rows = rows().map(|[code, name, group, level, fix, summary]| {
         let summary = summary.replace('|', "\\|");
-        format!("| {code} | `{name}` | {group} | {level} | {summary} |\n")
+        format!("| {code} | `{name}` | {group} | {level} | {fix} | {summary} |\n")
     });
     std::iter::once(header.to_string()).chain(rows).collect()
 }
@@ -199,6 +255,26 @@ mod tests {
             }
         }
         assert!(undeclared.is_empty(), "undeclared codes: {undeclared:#?}");
+    }
+
+    /// `docs/rules.md` is the rule reference every SARIF `helpUri` links to.
+    #[test]
+    fn rule_reference_is_current() {
+        let path = retry_check_test_support::workspace_root().join("docs/rules.md");
+        retry_check_test_support::generated::check_file(
+            &path,
+            &reference_markdown(),
+            "run `cargo test -p retry-check-catalog` locally to regenerate it",
+        );
+        for lint in all() {
+            let uri = help_uri(lint);
+            let anchor = uri.rsplit_once('#').map(|(_, a)| a).unwrap_or_default();
+            assert!(
+                reference_markdown().contains(&format!("\n## {}\n", anchor.to_uppercase())),
+                "{uri} has no section"
+            );
+            assert!(uri.starts_with(REPOSITORY), "{uri}");
+        }
     }
 
     #[test]

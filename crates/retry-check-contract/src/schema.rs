@@ -39,7 +39,10 @@ use crate::status::{GrpcCode, Transport};
 pub const SCHEMA_PATH: &str = "schema/contract.schema.json";
 
 /// The `$id` of the schema.
-pub const SCHEMA_ID: &str = "https://example.invalid/retry-check/contract.schema.json";
+pub const SCHEMA_ID: &str = concat!(
+    env!("CARGO_PKG_REPOSITORY"),
+    "/raw/main/schema/contract.schema.json"
+);
 
 /// A duration string: `"250ms"`, `"3s"`, `"1.5s"`, `"1m"`, `"24h"`, `"7d"` or a sum.
 pub const DURATION_PATTERN: &str = r"^\s*(([0-9]+(\.[0-9]*)?|\.[0-9]+) *(ms|s|m|h|d) *)+\s*$";

@@ -1,4 +1,4 @@
-use crate::Span;
+use crate::{Fix, Span};
 
 /// How bad a diagnostic is once lint levels have been applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -60,6 +60,8 @@ pub struct Diagnostic {
     /// counterexample), each at the contract item it concerns, in order:
     /// SARIF writes them as the result's `codeFlows`.
     pub flow: Vec<Label>,
+    /// The mechanical fix `lint --fix` applies, when the rule has one.
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
@@ -80,6 +82,7 @@ impl Diagnostic {
             help: Vec::new(),
             diagram: None,
             flow: Vec::new(),
+            fix: None,
         }
     }
 
@@ -100,6 +103,11 @@ impl Diagnostic {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help.push(help.into());
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
         self
     }
 

@@ -13,18 +13,26 @@
 //! * [`report::render`] writes a whole run's report in any output format
 //!   (the human, short and JSON reports with the run's closing summary,
 //!   SARIF, JUnit XML, GitHub annotations, markdown).
+//! * [`outputs`]: where a report goes, stdout and any number of files,
+//!   each in its own format, from one analysis; [`baseline`]: today's
+//!   findings recorded by fingerprint, so that a run reports only new
+//!   ones; [`fix`]: a finding's mechanical fix, as data.
 //! * [`Lint`] declares a code (name, group, default level, the job that
 //!   reports it, summary and explain text); [`Level`] and [`Group`] are what
 //!   users configure.
 
+pub mod baseline;
 mod diagnostic;
+pub mod fix;
 pub mod github;
 mod lint;
+pub mod outputs;
 pub mod render;
 pub mod report;
 pub mod sarif;
 mod source_map;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
+pub use fix::Fix;
 pub use lint::{find_lint, Group, Job, Level, Lint};
 pub use source_map::{LineCol, SourceFile, SourceId, SourceMap, Span};

@@ -155,6 +155,17 @@ impl Lint {
         self.job != Job::Parse
     }
 
+    /// What `lint --fix` does for this rule: the first paragraph of the
+    /// explain text's `## Autofix` section, on one line; `None` when the
+    /// rule has no mechanical fix. (The rule's check attaches the fix to
+    /// each finding; the section declares it for `rules` and `explain`.)
+    pub fn autofix(&self) -> Option<String> {
+        let (_, rest) = self.explain.split_once("## Autofix\n")?;
+        let paragraph = rest.trim_start().split("\n\n").next().unwrap_or_default();
+        let line = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
+        (!line.is_empty()).then_some(line)
+    }
+
     /// The first section of the explain text without its heading, on one
     /// line: the full description of SARIF.
     pub fn what_it_does(&self) -> String {

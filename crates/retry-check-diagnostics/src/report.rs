@@ -22,6 +22,41 @@ pub enum Format {
     Markdown,
 }
 
+impl Format {
+    /// Every format with its name (`--format NAME`, `--output NAME=FILE`).
+    pub const ALL: [(&'static str, Format); 7] = [
+        ("human", Format::Human),
+        ("short", Format::Short),
+        ("json", Format::Json),
+        ("sarif", Format::Sarif),
+        ("github", Format::Github),
+        ("junit", Format::Junit),
+        ("markdown", Format::Markdown),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Format::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("human", |(n, _)| n)
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Format, String> {
+        Format::ALL
+            .iter()
+            .find(|(n, _)| *n == s)
+            .map(|(_, f)| *f)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Format::ALL.iter().map(|(n, _)| *n).collect();
+                format!("unknown format `{s}` (one of {})", names.join(", "))
+            })
+    }
+}
+
 /// How a run ends its report: the summary line (human, short; after the
 /// markdown report when `line_in_markdown`), the JSON summary object, and
 /// the number of files the markdown summary counts.
@@ -31,6 +66,14 @@ pub struct Closing {
     pub json: Value,
     pub files: usize,
     pub line_in_markdown: bool,
+    /// Lines printed before the summary line (human, short, markdown):
+    /// what a baseline no longer finds, for instance.
+    pub details: Vec<String>,
+    /// Whether `line` starts with the lint summary of the diagnostics
+    /// (made by [`Closing::of`]), which [`Closing::recount`] redoes.
+    counted: bool,
+    /// The summaries appended by [`Closing::and`], in order.
+    parts: Vec<(String, String, Value)>,
 }
 
 impl Closing {
@@ -43,6 +86,23 @@ impl Closing {
             json: s.json(),
             files,
             line_in_markdown: false,
+            details: Vec::new(),
+            counted: true,
+            parts: Vec::new(),
+        }
+    }
+
+    /// A job's own summary (`simulate`, `model`): `line` and `json` as
+    /// given, the line also after the markdown report.
+    pub fn custom(line: String, json: Value, files: usize) -> Closing {
+        Closing {
+            line,
+            json,
+            files,
+            line_in_markdown: true,
+            details: Vec::new(),
+            counted: false,
+            parts: Vec::new(),
         }
     }
 
@@ -51,9 +111,37 @@ impl Closing {
     pub fn and(mut self, key: &str, line: &str, json: Value) -> Closing {
         self.line = format!("{}; {line}", self.line);
         if let Value::Object(map) = &mut self.json {
-            map.insert(key.to_string(), json);
+            map.insert(key.to_string(), json.clone());
         }
+        self.parts.push((key.to_string(), line.to_string(), json));
         self
+    }
+
+    /// The same closing over other diagnostics (a baseline took some
+    /// away): the lint summary counted again, the other parts kept.
+    pub fn recount(self, diags: &[Diagnostic]) -> Closing {
+        if !self.counted {
+            return self;
+        }
+        let mut fresh = Closing::of(diags, self.files);
+        fresh.line_in_markdown = self.line_in_markdown;
+        fresh.details = self.details;
+        for (key, line, json) in self.parts {
+            fresh = fresh.and(&key, &line, json);
+        }
+        fresh
+    }
+
+    /// The summary line with the detail lines before it.
+    fn text(&self) -> String {
+        let mut out = String::new();
+        for d in &self.details {
+            out.push_str(d);
+            out.push('\n');
+        }
+        out.push_str(&self.line);
+        out.push('\n');
+        out
     }
 }
 
@@ -86,16 +174,14 @@ pub fn render(
                 out.push_str(&render::human(d, sources, style.color));
                 out.push_str("\n\n");
             }
-            out.push_str(&closing.line);
-            out.push('\n');
+            out.push_str(&closing.text());
         }
         Format::Short => {
             for d in diags {
                 out.push_str(&render::short(d, sources));
                 out.push('\n');
             }
-            out.push_str(&closing.line);
-            out.push('\n');
+            out.push_str(&closing.text());
         }
         Format::Json => {
             for d in diags {
@@ -109,8 +195,9 @@ pub fn render(
         Format::Junit => out = junit(diags, sources, style),
         Format::Markdown => {
             out = github::markdown_report(style.title, diags, sources, closing.files);
-            if closing.line_in_markdown {
-                out.push_str(&format!("\n{}\n", closing.line));
+            if closing.line_in_markdown || !closing.details.is_empty() {
+                out.push('\n');
+                out.push_str(&closing.text());
             }
         }
         Format::Github => {

@@ -34,6 +34,8 @@ pub struct RuleMeta {
     pub default_level: Option<Severity>,
     /// `properties.tags` (the rule's group, for instance).
     pub tags: Vec<String>,
+    /// `helpUri`: where the rule's documentation is published.
+    pub help_uri: Option<String>,
 }
 
 impl RuleMeta {
@@ -47,6 +49,7 @@ impl RuleMeta {
             help_markdown: lint.explain.to_string(),
             default_level: lint.default_level.severity(),
             tags: vec![lint.group.to_string(), "retry".to_string()],
+            help_uri: None,
         }
     }
 }
@@ -148,6 +151,22 @@ pub fn fingerprint(diag: &Diagnostic, sources: &SourceMap, uri: &str) -> String 
     format!("{}:{hex}", diag.code)
 }
 
+/// The fingerprint of a result as SARIF's `partialFingerprints` and a
+/// baseline record it: [`fingerprint`] with the file as a URI relative to
+/// the repository root (`uri_of` makes a shown path root-relative).
+pub fn fingerprint_of(
+    diag: &Diagnostic,
+    sources: &SourceMap,
+    uri_of: &dyn Fn(&str) -> String,
+) -> String {
+    let uri = diag
+        .primary
+        .as_ref()
+        .map(|p| path_to_uri(&uri_of(sources.path(p.span.source))))
+        .unwrap_or_default();
+    fingerprint(diag, sources, &uri)
+}
+
 fn region(span: &Span, sources: &SourceMap) -> Value {
     let start = sources.line_col(span);
     let mut end = sources.end_line_col(span);
@@ -191,7 +210,7 @@ fn rule_json(rule: &RuleMeta) -> Value {
     if rule.default_level.is_none() {
         default["enabled"] = json!(false);
     }
-    json!({
+    let mut rule_object = json!({
         "id": rule.id,
         "name": rule.name,
         "shortDescription": { "text": rule.short_description },
@@ -199,7 +218,11 @@ fn rule_json(rule: &RuleMeta) -> Value {
         "help": { "text": rule.help_markdown, "markdown": rule.help_markdown },
         "defaultConfiguration": default,
         "properties": { "tags": rule.tags },
-    })
+    });
+    if let Some(uri) = &rule.help_uri {
+        rule_object["helpUri"] = json!(uri);
+    }
+    rule_object
 }
 
 /// The message of a result: the diagnostic's message, then its notes and
@@ -264,6 +287,7 @@ pub fn sarif_report(
                 help_markdown: "Fix the reported problem; see the result's message.".into(),
                 default_level: Some(Severity::Error),
                 tags: Vec::new(),
+                help_uri: None,
             });
         }
     }
@@ -279,13 +303,9 @@ pub fn sarif_report(
             });
             if let Some(p) = &d.primary {
                 result["locations"] = json!([location(p, sources, uri_of)]);
-                let uri = path_to_uri(&uri_of(sources.path(p.span.source)));
-                result["partialFingerprints"] =
-                    json!({ FINGERPRINT_KEY: fingerprint(d, sources, &uri) });
-            } else {
-                result["partialFingerprints"] =
-                    json!({ FINGERPRINT_KEY: fingerprint(d, sources, "") });
             }
+            result["partialFingerprints"] =
+                json!({ FINGERPRINT_KEY: fingerprint_of(d, sources, uri_of) });
             if !d.secondary.is_empty() {
                 let related: Vec<Value> = d
                     .secondary

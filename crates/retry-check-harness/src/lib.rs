@@ -238,6 +238,7 @@
 
 mod checkpoint;
 pub mod durable;
+pub mod contracts;
 #[cfg(loom)]
 pub mod loom_mode;
 pub mod sim;

@@ -167,6 +167,7 @@ impl<'a> Engine<'a> {
         d.help = f.help;
         d.diagram = f.diagram;
         d.flow = f.flow;
+        d.fix = f.fix;
         Some(finish(lint, d, level_note))
     }
 

@@ -1,7 +1,7 @@
 //! What a check function produces, whichever job runs it.
 
 use retry_check_contract::ItemId;
-use retry_check_diagnostics::{Label, Span};
+use retry_check_diagnostics::{Fix, Label, Span};
 
 /// Some rules are more serious in some cases (RC004 on a non-idempotent
 /// operation, RC018 above 1.0, RC019 at 27x, a simulated counterexample)
@@ -35,6 +35,9 @@ pub struct Finding {
     pub diagram: Option<String>,
     /// The steps of the trace that proves it (SARIF `codeFlows`).
     pub flow: Vec<Label>,
+    /// The mechanical fix (`lint --fix`), for a rule whose explain text
+    /// has an `## Autofix` section.
+    pub fix: Option<Fix>,
 }
 
 impl Finding {
@@ -49,6 +52,7 @@ impl Finding {
             escalation: Escalation::AsConfigured,
             diagram: None,
             flow: Vec::new(),
+            fix: None,
         }
     }
 
@@ -85,6 +89,11 @@ impl Finding {
     /// Report at `info`: the check could not decide.
     pub fn info(mut self) -> Self {
         self.escalation = Escalation::Info;
+        self
+    }
+
+    pub fn fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
         self
     }
 

@@ -13,13 +13,15 @@
 //!   alike, and reports unknown and unused `allow` entries of the jobs that
 //!   ran.
 //!
-//! [`lint`] runs every contract rule through the engine. The crate knows
-//! nothing of the CLI.
+//! [`lint`] runs every contract rule through the engine; [`fix`] applies
+//! the fixes rules attach to their findings (`lint --fix`). The crate
+//! knows nothing of the CLI.
 
 mod consumer;
 mod context;
 mod engine;
 mod finding;
+pub mod fix;
 pub mod level;
 pub mod rules;
 mod text;
@@ -28,7 +30,7 @@ pub use context::{Context, Target};
 pub use engine::{findings, lint, lint_with, report_findings, Engine, Suppressions};
 pub use finding::{Escalation, Finding};
 pub use level::{LevelSource, LintLevels, Selector};
-pub use retry_check_diagnostics::{find_lint, Group, Job, Level, Lint};
+pub use retry_check_diagnostics::{find_lint, Fix, Group, Job, Level, Lint};
 
 /// A contract rule: its declaration and its check.
 #[derive(Debug)]

@@ -8,10 +8,12 @@
 //! * [`registry`]: the list of rule files in a crate's `src/rules/mod.rs`
 //!   is generated from the directory; the check rewrites a stale list.
 //! * [`cli`]: the `cargo-retry-check` binary as the tests run it.
+//! * [`generated`]: committed files the code generates, kept current.
 //! * [`postgres_url`]: the database a test may use, or a skip note.
 
 pub mod cli;
 pub mod fixtures;
+pub mod generated;
 pub mod registry;
 
 /// The variable `.ci/postgres.sh` sets to the URL of a throwaway server.

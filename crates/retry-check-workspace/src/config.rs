@@ -83,7 +83,7 @@ fn string_list(value: &toml::Value) -> Option<Vec<String>> {
 
 /// Package directories: the root when it has `[package]`, and every
 /// `[workspace] members` glob match that has a Cargo.toml, minus `exclude`.
-fn members(table: &toml::Table, root: &Path) -> Vec<PathBuf> {
+pub fn members(table: &toml::Table, root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if table.contains_key("package") {
         out.push(root.to_path_buf());

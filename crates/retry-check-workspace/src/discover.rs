@@ -130,14 +130,21 @@ pub fn parse_contracts(
             notes: Notes::default(),
         });
     }
+    Ok(load_sources(sources, cwd))
+}
+
+/// The contract set of the files in `sources` (already read; imported
+/// files are read relative to `cwd`): the set when every file is valid,
+/// else the errors. `lint --fix` lints its edited files through this too.
+pub fn load_sources(sources: &mut SourceMap, cwd: &Path) -> Parsed {
     let read = |shown: &str| std::fs::read(cwd.join(shown));
     let loaded = retry_check_sources::load(sources, &read);
-    Ok(Parsed {
+    Parsed {
         set: loaded.errors.is_empty().then_some(loaded.set),
         errors: loaded.errors,
         files: loaded.files.len(),
         notes: loaded.notes,
-    })
+    }
 }
 
 /// Directories of a package that hold its Rust sources.

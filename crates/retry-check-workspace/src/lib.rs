@@ -8,9 +8,15 @@
 //!   manifests of a scan, minus `scan-exclude`), always sorted, and parsing
 //!   the contract files into one `SourceMap` (through
 //!   `retry_check_sources::load`).
+//! * [`init`]: scaffolding a workspace: the configuration table, a
+//!   contract, a harness test, and the harness dependency where the store
+//!   lives.
 
 pub mod config;
 pub mod discover;
+pub mod init;
 
 pub use config::{find_manifest, load, Config};
-pub use discover::{contract_files, display_path, parse_contracts, scan_targets, Parsed};
+pub use discover::{
+    contract_files, display_path, load_sources, parse_contracts, scan_targets, Parsed,
+};

@@ -1,16 +1,17 @@
-//! `init`: scaffold what a new user needs next to their Cargo.toml:
+//! `init`: scaffold what a new user needs (`retry_check_workspace::init`):
 //!
 //! - `contracts/example.toml`, a clean contract (it lints and simulates
 //!   with no finding) to edit;
 //! - the `[workspace.metadata.retry-check]` table (`[package.metadata...]`
-//!   for a manifest that is not a workspace), appended to the Cargo.toml
-//!   when it has none; an existing table is never touched;
-//! - `tests/retry_check_store.rs`, a harness test of the user's store
-//!   driven by the example contract: a small, correct sync store to
-//!   replace, or with `--async` an async one on SQLite;
-//! - with `--from PATH`, `contracts/imported.toml` instead of both files:
-//!   a starter contract for the deployed configuration at PATH (a
-//!   `[source]` table per file, server stubs for what it calls;
+//!   for a manifest that is not a workspace) when there is none;
+//! - `tests/retry_check_store.rs` in the package that owns the store: a
+//!   harness test of a small, correct sync store to replace, or with
+//!   `--async` an async one on SQLite, reading the configured contracts;
+//! - the harness dependency (and what the test uses) in that package's
+//!   Cargo.toml, in a form that resolves for this user;
+//! - with `--from PATH`, `contracts/imported.toml` instead of the contract
+//!   and the test: a starter contract for the deployed configuration at
+//!   PATH (a `[source]` table per file, server stubs for what it calls;
 //!   `retry_check_sources::starter`).
 //!
 //! Existing files are not overwritten without `--force`; nothing is written
@@ -18,9 +19,10 @@
 
 use std::path::{Path, PathBuf};
 
-use retry_check_workspace::{config, display_path};
+use retry_check_workspace::display_path;
+use retry_check_workspace::init::{self, HarnessSource, Options, StoreIn};
 
-use crate::cli::InitArgs;
+use crate::cli::{HarnessArg, InitArgs, StoreInArg};
 use crate::Exit;
 
 /// The scaffolded contract (clean).
@@ -31,154 +33,130 @@ pub const STORE_TEST: &str = include_str!("../scaffold/tests/retry_check_store.r
 /// The same for an async store (`init --async`).
 pub const ASYNC_STORE_TEST: &str = include_str!("../scaffold/tests/retry_check_async_store.rs");
 
-fn metadata_table(top: &str) -> String {
-    format!(
-        "\n# cargo retry-check: where the contracts are, and lint levels\n\
-         # (`cargo retry-check rules` lists the rules and groups).\n\
-         [{top}.metadata.retry-check]\n\
-         contracts = [\"{glob}\"]\n\
-         \n\
-         [{top}.metadata.retry-check.lints]\n\
-         # no_retry_budget = \"allow\"\n",
-        glob = config::DEFAULT_CONTRACT_GLOB
-    )
+/// What the sync scaffold uses besides the harness (its durable state).
+const SYNC_TEST_DEPENDENCIES: &[(&str, &str)] =
+    &[("serde", r#"{ version = "1", features = ["derive"] }"#)];
+/// What the async scaffold uses besides the harness: SQLite, awaited.
+const ASYNC_TEST_DEPENDENCIES: &[(&str, &str)] = &[
+    ("rusqlite", r#"{ version = "0.37", features = ["bundled"] }"#),
+    ("tokio", r#"{ version = "1", features = ["rt"] }"#),
+];
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The harness crate of the checkout this binary was built from, while it
+/// still exists (`cargo install --path`); `None` for a build from a
+/// registry's sources, where the sibling is not the harness.
+fn built_from_checkout() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../retry-check-harness");
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+    let from_registry = env!("CARGO_MANIFEST_DIR").contains("/registry/src/");
+    (manifest.contains("name = \"retry-check-harness\"") && !from_registry)
+        .then(|| dir.canonicalize().unwrap_or(dir))
 }
 
-/// Whether the manifest already has a retry-check table, and which top
-/// table (`workspace` or `package`) a new one goes under.
-fn configured(manifest: &toml::Table) -> (bool, &'static str) {
-    let has = |top: &str| {
-        manifest
-            .get(top)
-            .and_then(|t| t.get("metadata"))
-            .and_then(|m| m.get("retry-check"))
-            .is_some()
-    };
-    let top = if !manifest.contains_key("workspace") && manifest.contains_key("package") {
-        "package"
-    } else {
-        "workspace"
-    };
-    (has("workspace") || has("package"), top)
+fn harness_source(arg: &HarnessArg) -> Result<HarnessSource, String> {
+    let version = VERSION.to_string();
+    Ok(match arg {
+        HarnessArg::Auto => match built_from_checkout() {
+            Some(path) => HarnessSource::Path { version, path },
+            None => HarnessSource::Registry { version },
+        },
+        HarnessArg::Registry => HarnessSource::Registry { version },
+        HarnessArg::Git => HarnessSource::Git {
+            version,
+            url: retry_check_catalog::REPOSITORY.to_string(),
+        },
+        HarnessArg::Path(dir) => {
+            // A checkout's root or the harness crate itself.
+            let crate_dir = [dir.join("crates/retry-check-harness"), dir.clone()]
+                .into_iter()
+                .find(|d| d.join("Cargo.toml").is_file() && d.join("src/store.rs").is_file())
+                .ok_or_else(|| {
+                    format!(
+                        "`{}` is neither a retry-check checkout nor its harness crate",
+                        dir.display()
+                    )
+                })?;
+            let path = crate_dir.canonicalize().unwrap_or(crate_dir);
+            HarnessSource::Path { version, path }
+        }
+    })
 }
 
 pub fn run(args: &InitArgs) -> Result<Exit, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
-    let manifest = match &args.manifest_path {
-        Some(p) if p.is_file() => p.clone(),
-        Some(p) => return Err(format!("manifest path `{}` does not exist", p.display())),
-        None => config::find_manifest(&cwd).ok_or_else(|| {
-            "no Cargo.toml found in the current directory or above; run `cargo init` first \
-             or pass --manifest-path"
-                .to_string()
-        })?,
+    let starter;
+    let (contract, store_test, test_dependencies) = match &args.from {
+        Some(from) => {
+            let root = scaffold_root(args, &cwd);
+            starter = match from_config(from, &root, &cwd)? {
+                Ok(text) => text,
+                Err(exit) => return Ok(exit),
+            };
+            (("imported.toml", starter.as_str()), None, &[][..])
+        }
+        None if args.async_store => (
+            ("example.toml", EXAMPLE_CONTRACT),
+            Some(ASYNC_STORE_TEST),
+            ASYNC_TEST_DEPENDENCIES,
+        ),
+        None => (
+            ("example.toml", EXAMPLE_CONTRACT),
+            Some(STORE_TEST),
+            SYNC_TEST_DEPENDENCIES,
+        ),
     };
-    let root = match manifest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => cwd.clone(),
-    };
-    let text = std::fs::read_to_string(&manifest)
-        .map_err(|e| format!("cannot read `{}`: {e}", display_path(&manifest, &cwd)))?;
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        format!(
-            "cannot parse `{}`: {}",
-            display_path(&manifest, &cwd),
-            e.message()
-        )
-    })?;
-
-    let files: Vec<(PathBuf, String)> = match &args.from {
-        Some(from) => match from_config(from, &root, &cwd)? {
-            Ok(starter) => vec![(root.join("contracts").join("imported.toml"), starter)],
-            Err(exit) => return Ok(exit),
+    let options = Options {
+        manifest_path: args.manifest_path.as_deref(),
+        package: args.package.as_deref(),
+        store_in: match args.store_in {
+            None => StoreIn::Auto,
+            Some(StoreInArg::Tests) => StoreIn::Tests,
+            Some(StoreInArg::Src) => StoreIn::Src,
         },
-        None => vec![
-            (
-                root.join("contracts").join("example.toml"),
-                EXAMPLE_CONTRACT.to_string(),
-            ),
-            (
-                root.join("tests").join("retry_check_store.rs"),
-                if args.async_store {
-                    ASYNC_STORE_TEST
-                } else {
-                    STORE_TEST
-                }
-                .to_string(),
-            ),
-        ],
+        harness: harness_source(&args.harness)?,
+        force: args.force,
+        contract,
+        store_test,
+        test_dependencies,
     };
-    if !args.force {
-        let existing: Vec<String> = files
-            .iter()
-            .filter(|(path, _)| path.exists())
-            .map(|(path, _)| format!("`{}`", display_path(path, &cwd)))
-            .collect();
-        if !existing.is_empty() {
-            return Err(format!(
-                "{} already {}; nothing was written (pass --force to overwrite)",
-                existing.join(" and "),
-                if existing.len() == 1 {
-                    "exists"
-                } else {
-                    "exist"
-                }
-            ));
-        }
-    }
-    let (has_table, top) = configured(&table);
-    let new_manifest = if has_table {
-        None
+    let plan = init::plan(&options, &cwd)?;
+    plan.write(&cwd)?;
+    let mut out = plan.report.join("\n");
+    if args.from.is_some() {
+        out.push_str(
+            "\n\nnext:\n  \
+             cargo retry-check check    # fill in the TODOs first, then lint and simulate\n",
+        );
     } else {
-        let mut appended = text.clone();
-        if !appended.is_empty() && !appended.ends_with('\n') {
-            appended.push('\n');
-        }
-        appended.push_str(&metadata_table(top));
-        // Never write a manifest cargo cannot read.
-        if appended.parse::<toml::Table>().is_err() {
-            return Err(format!(
-                "cannot add [{top}.metadata.retry-check] to `{}` without breaking it; \
-                 add it by hand",
-                display_path(&manifest, &cwd)
-            ));
-        }
-        Some(appended)
-    };
-
-    let mut out = String::new();
-    for (path, contents) in &files {
-        let existed = path.exists();
-        write(path, contents, &cwd)?;
+        let test = match &plan.package {
+            Some(p) => format!("cargo test -p {p} --test retry_check_store"),
+            None => "cargo test --test retry_check_store".to_string(),
+        };
         out.push_str(&format!(
-            "{} {}\n",
-            if existed { "overwrote" } else { "created" },
-            display_path(path, &cwd)
+            "\n\nnext:\n  \
+             cargo retry-check check{:>w$}# lint and simulate the contracts\n  \
+             {test}    # model-check your store (see its header)\n",
+            "",
+            w = (test.len() + 4).saturating_sub("cargo retry-check check".len()),
         ));
     }
-    let shown_manifest = display_path(&manifest, &cwd);
-    match new_manifest {
-        Some(text) => {
-            write(&manifest, &text, &cwd)?;
-            out.push_str(&format!(
-                "added [{top}.metadata.retry-check] to {shown_manifest}\n"
-            ));
-        }
-        None => out.push_str(&format!(
-            "kept the existing retry-check configuration of {shown_manifest}\n"
-        )),
-    }
-    out.push_str(if args.from.is_some() {
-        "\nnext:\n  \
-         cargo retry-check check                # fill in the TODOs first, then lint and simulate\n"
-    } else {
-        "\nnext:\n  \
-         cargo retry-check check                # lint and simulate the contracts\n  \
-         cargo test --test retry_check_store    # model-check your store (see its header)\n"
-    });
-    crate::context::print_stdout(&out);
+    crate::report::print_stdout(&out);
     Ok(Exit::Clean)
+}
+
+/// The directory `contracts/` goes in: the manifest's.
+fn scaffold_root(args: &InitArgs, cwd: &Path) -> PathBuf {
+    let manifest = args
+        .manifest_path
+        .clone()
+        .or_else(|| retry_check_workspace::config::find_manifest(cwd));
+    match manifest.as_deref().and_then(Path::parent) {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => cwd.to_path_buf(),
+    }
 }
 
 /// The starter contract for the configuration at `from` (`--from`), or
@@ -216,11 +194,11 @@ fn from_config(from: &Path, root: &Path, cwd: &Path) -> Result<Result<String, Ex
     }
     let starter = retry_check_sources::starter::starter_contract(&sources, &paths);
     if !starter.errors.is_empty() {
-        crate::context::print_stdout(&retry_check_diagnostics::render::human_report(
+        crate::report::print_stdout(&retry_check_diagnostics::render::human_report(
             &starter.errors,
             &sources,
             starter.found.len(),
-            crate::context::use_color(None),
+            crate::report::use_color(None),
         ));
         return Ok(Err(Exit::Findings));
     }
@@ -244,44 +222,4 @@ fn from_config(from: &Path, root: &Path, cwd: &Path) -> Result<Result<String, Ex
         ),
     );
     Ok(Ok(text))
-}
-
-fn write(path: &Path, contents: &str, cwd: &Path) -> Result<(), String> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create `{}`: {e}", display_path(dir, cwd)))?;
-    }
-    std::fs::write(path, contents)
-        .map_err(|e| format!("cannot write `{}`: {e}", display_path(path, cwd)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_existing_table_is_kept() {
-        let t: toml::Table = "[workspace]\n[workspace.metadata.retry-check]\ncontracts = []\n"
-            .parse()
-            .unwrap();
-        assert_eq!(configured(&t), (true, "workspace"));
-        let t: toml::Table = "[package]\nname = \"a\"\n[package.metadata.retry-check]\n"
-            .parse()
-            .unwrap();
-        assert_eq!(configured(&t), (true, "package"));
-    }
-
-    #[test]
-    fn a_package_manifest_gets_a_package_table() {
-        let t: toml::Table = "[package]\nname = \"a\"\n".parse().unwrap();
-        assert_eq!(configured(&t), (false, "package"));
-        let t: toml::Table = "[workspace]\nmembers = []\n".parse().unwrap();
-        assert_eq!(configured(&t), (false, "workspace"));
-        let appended = format!("[package]\nname = \"a\"\n{}", metadata_table("package"));
-        let t: toml::Table = appended.parse().unwrap();
-        assert_eq!(
-            t["package"]["metadata"]["retry-check"]["contracts"][0].as_str(),
-            Some(config::DEFAULT_CONTRACT_GLOB)
-        );
-    }
 }

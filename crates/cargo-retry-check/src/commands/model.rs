@@ -75,12 +75,11 @@ pub fn run(args: &ModelArgs, matches: &ArgMatches) -> Result<Exit, String> {
     let mut sources = SourceMap::new();
     let mut engine = run.engine();
     let outcome = run_model(&s, entries, true, &mut sources, &run.cwd, &mut engine)?;
-    let closing = Closing {
-        line: outcome.summary_line(),
-        json: outcome.summary_json(),
-        files: sources.files().count(),
-        line_in_markdown: true,
-    };
+    let closing = Closing::custom(
+        outcome.summary_line(),
+        outcome.summary_json(),
+        sources.files().count(),
+    );
     run.finish(
         &args.report,
         ("retry-check model", "retry-check model"),

@@ -3,7 +3,7 @@
 use retry_check_workspace::display_path;
 
 use crate::cli::ReplayArgs;
-use crate::context::print_stdout;
+use crate::report::print_stdout;
 use crate::Exit;
 
 pub fn run(args: &ReplayArgs) -> Result<Exit, String> {

@@ -1,7 +1,7 @@
 //! `rules` and `explain`: the catalogue (`retry-check-catalog`).
 
 use crate::cli::{ExplainArgs, RulesArgs, RulesFormat};
-use crate::context::print_stdout;
+use crate::report::print_stdout;
 use crate::Exit;
 
 pub fn rules(args: &RulesArgs) -> Result<Exit, String> {

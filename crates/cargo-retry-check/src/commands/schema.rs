@@ -8,7 +8,7 @@
 use retry_check_contract::schema::contract_schema_text;
 
 use crate::cli::SchemaArgs;
-use crate::context::print_stdout;
+use crate::report::print_stdout;
 use crate::Exit;
 
 pub fn run(args: &SchemaArgs) -> Result<Exit, String> {

@@ -41,12 +41,11 @@ pub fn run(args: &SimulateArgs, matches: &ArgMatches) -> Result<Exit, String> {
         .collect();
     diagnostics.extend(report_standalone(attached.standalone, &mut engine));
     diagnostics.extend(engine.allow_diagnostics());
-    let closing = Closing {
-        line: outcome.summary_line(),
-        json: outcome.summary_json(args.sim.seed),
-        files: c.sources.files().count(),
-        line_in_markdown: true,
-    };
+    let closing = Closing::custom(
+        outcome.summary_line(),
+        outcome.summary_json(args.sim.seed),
+        c.sources.files().count(),
+    );
     run.finish(&args.report, titles, &diagnostics, &c.sources, &closing)
 }
 

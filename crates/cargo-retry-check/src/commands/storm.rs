@@ -11,8 +11,10 @@ use retry_check_storm::report::{self, Chart};
 use retry_check_storm::{ScenarioSpec, StormReport};
 
 use crate::cli::{Format, LevelArgs, ReportArgs, StormArgs, StormFormat};
-use crate::context::{deliver, exit_code, use_color, Run};
+use crate::context::Run;
+use crate::report::{deliver, exit_code, use_color};
 use crate::Exit;
+use retry_check_diagnostics::outputs::Output;
 
 pub fn run(args: &StormArgs, matches: &ArgMatches) -> Result<Exit, String> {
     let scenario = ScenarioSpec {
@@ -41,7 +43,15 @@ pub fn run(args: &StormArgs, matches: &ArgMatches) -> Result<Exit, String> {
             },
             color: args.color,
             levels: LevelArgs::default(),
-            output: args.output.clone(),
+            output: args
+                .output
+                .iter()
+                .map(|path| Output {
+                    format: None,
+                    path: path.clone(),
+                })
+                .collect(),
+            baseline: Default::default(),
         };
         let closing = Closing::of(&c.errors, c.files);
         let titles = ("retry-check storm", "retry-check storm");

@@ -417,66 +417,6 @@ fn check_markdown_report_has_a_diagram_per_proof() {
     assert!(md[proof..].contains("```mermaid\n"), "{md}");
 }
 
-/// The `cargo retry-check ...` commands of a workflow line, as arguments:
-/// what follows `cargo retry-check` up to a shell operator or comment.
-fn workflow_commands(yaml: &str) -> Vec<Vec<String>> {
-    yaml.lines()
-        .filter_map(|line| line.split_once("cargo retry-check "))
-        .map(|(_, rest)| {
-            rest.split_whitespace()
-                .take_while(|w| !matches!(*w, "||" | "&&" | ">>" | ">" | "|" | "#"))
-                .map(String::from)
-                .collect()
-        })
-        .collect()
-}
-
-/// docs/github-actions.yml only uses subcommands and flags that exist: each
-/// command parses (with `--help` appended, clap checks every flag and value
-/// before printing help, and runs nothing). The README quotes the file.
-#[test]
-fn github_actions_example_uses_commands_that_exist() {
-    let yaml = std::fs::read_to_string(root().join("docs/github-actions.yml")).unwrap();
-    let commands = workflow_commands(&yaml);
-    assert_eq!(commands.len(), 3, "{commands:?}");
-    let formats: Vec<&str> = commands
-        .iter()
-        .filter_map(|c| {
-            c.iter()
-                .position(|a| a == "--format")
-                .map(|i| c[i + 1].as_str())
-        })
-        .collect();
-    assert_eq!(formats, ["sarif", "github", "markdown"]);
-    for args in &commands {
-        let mut with_help: Vec<&str> = args.iter().map(String::as_str).collect();
-        with_help.push("--help");
-        let out = cmd(&with_help).output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "`cargo retry-check {}` does not parse:\n{}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    // A misspelt flag is caught by the same check.
-    let bad = cmd(&["check", "--format", "sarif", "--ouput", "x", "--help"])
-        .output()
-        .unwrap();
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(yaml.contains("cargo install --locked --path crates/cargo-retry-check"));
-    assert!(root().join("crates/cargo-retry-check/Cargo.toml").is_file());
-    assert!(yaml.contains("uses: github/codeql-action/upload-sarif@v4"));
-    assert!(yaml.contains("sarif_file: retry-check.sarif"));
-    assert!(yaml.contains(">> \"$GITHUB_STEP_SUMMARY\""));
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    assert!(
-        readme.contains(&format!("```yaml\n{yaml}```\n")),
-        "the README quotes docs/github-actions.yml verbatim"
-    );
-}
-
 /// The two-client example in SARIF: one result for its one gap, the
 /// reconciler's window as a related location, the proof as a code flow
 /// whose steps are the timeline's lines; the log is valid SARIF.

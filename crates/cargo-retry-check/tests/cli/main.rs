@@ -5,13 +5,18 @@
 //! code, stdout and stderr. One test binary, so the tests of every command
 //! run in parallel.
 
+mod action;
+mod baseline;
 mod catalogue;
 mod check;
+mod fix;
 mod formats;
 mod init;
 mod lint;
 mod model;
 mod model_loom;
+mod outputs;
+mod readme;
 mod rules;
 mod scaffold_runs;
 mod scan;
@@ -101,4 +106,42 @@ fn bare_binary_works_too() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+/// A scratch directory of its own per test, outside the workspace, emptied
+/// first.
+pub(crate) fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("retry-check-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A copy of `from` (a directory of the workspace) at `to`.
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The diagnostics of a `--format json` run: (code, file) pairs.
+pub(crate) fn json_findings(out: &Output) -> Vec<(String, String)> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["reason"] == "diagnostic")
+        .map(|v| {
+            (
+                v["code"].as_str().unwrap_or_default().to_string(),
+                v["file"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
 }

@@ -2,9 +2,10 @@
 
 use retry_check_contract::derive::{RetryWindow, WindowSource};
 use retry_check_contract::ItemId;
+use retry_check_diagnostics::fix::toml_string;
 use retry_check_diagnostics::Span;
 
-use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
+use crate::{Context, Finding, Fix, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
     lint: &Lint {
@@ -45,6 +46,11 @@ retry_window = "72h"   # retries the same key for 3 days
 Raise `key_ttl` to at least the longest retry window of any caller (with a
 margin), or stop retrying the same key before the server forgets it (mark
 the operation `payment_pending` and reconcile by looking it up instead).
+
+## Autofix
+`lint --fix` raises the server's `key_ttl` to the client's retry window
+(for a client whose retries are bounded). Check that the store can keep
+records that long.
 
 ## Source
 IETF draft-ietf-httpapi-idempotency-key-header (expiry policy must be
@@ -89,8 +95,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 Some(_) => "the worst case of its backoff schedule",
                 None => "it has no attempt limit and no deadline",
             };
-            out.push(
-                Finding::new(
+            let finding = Finding::new(
                     format!(
                         "server `{}` forgets keys after {} but client `{}` retries {}",
                         server.name.value, ttl.value, client.name.value, window_text
@@ -121,8 +126,23 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     ),
                 })
                 .item(ItemId::Server(si))
-                .item(ItemId::Client(ci)),
-            );
+                .item(ItemId::Client(ci));
+            let finding = match cx.windows[ci] {
+                RetryWindow::Finite(w, _) => finding.fix(
+                    Fix::new(format!(
+                        "raise `key_ttl` of server `{}` from {} to {w}, the retry window of client `{}`",
+                        server.name.value, ttl.value, client.name.value
+                    ))
+                    .set(
+                        ttl.span.source,
+                        &["server", &server.name.value],
+                        "key_ttl",
+                        &toml_string(&w.to_string()),
+                    ),
+                ),
+                RetryWindow::Unbounded => finding,
+            };
+            out.push(finding);
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use retry_check_contract::{GrpcCode, ItemId, Status};
 
-use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
+use crate::{Context, Finding, Fix, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
     lint: &Lint {
@@ -46,6 +46,9 @@ Remove the entry. Retry on codes that say the server did not process the
 request (`UNAVAILABLE`, `connect-failure`, `refused-stream`). Fix the request
 or the system state for the others: `FAILED_PRECONDITION` asks for an
 explicit repair, `UNAUTHENTICATED` for fresh credentials.
+
+## Autofix
+`lint --fix` removes the entry from `retry_on`.
 
 ## Source
 Google AIP-194 "Automatic retry configuration" (`OK`, `CANCELLED`,
@@ -145,6 +148,18 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .note(why)
                 .note(consequence(code))
                 .help(help(code))
+                .fix(
+                    Fix::new(format!(
+                        "remove `{}` from the `retry_on` of client `{}`",
+                        code.name(),
+                        client.name.value
+                    ))
+                    .remove_element(
+                        &entry.span,
+                        &["client", &client.name.value],
+                        "retry_on",
+                    ),
+                )
                 .item(ItemId::Client(ci)),
             );
         }

@@ -2,7 +2,7 @@
 
 use retry_check_contract::{ItemId, Sp, Status};
 
-use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
+use crate::{Context, Finding, Fix, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
     lint: &Lint {
@@ -60,6 +60,10 @@ transport failures that say the server did not process the request. Handle
 needs a new key); handle an in-progress 409 by waiting longer than the
 handler (a backoff longer than `handler_timeout`, or `Retry-After`), or by
 looking the result up.
+
+## Autofix
+`lint --fix` removes the entry from `retry_on`; the class `"4xx"` is
+replaced by the two client errors worth retrying, 408 and 429.
 
 ## Source
 AWS Builders' Library, "Timeouts, retries, and backoff with jitter" ("client
@@ -181,7 +185,21 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 }
                 other => format!("remove {other} from `retry_on`"),
             });
-            out.push(f.item(ItemId::Client(ci)));
+            let name = client.name.value.as_str();
+            let table = ["client", name];
+            let fix = match entry.value {
+                Status::HttpClass(_) => Fix::new(format!(
+                    "replace `4xx` with 408 and 429 in the `retry_on` of client `{name}`"
+                ))
+                .remove_element(&entry.span, &table, "retry_on")
+                .add_element(entry.span.source, &table, "retry_on", "408")
+                .add_element(entry.span.source, &table, "retry_on", "429"),
+                other => Fix::new(format!(
+                    "remove {other} from the `retry_on` of client `{name}`"
+                ))
+                .remove_element(&entry.span, &table, "retry_on"),
+            };
+            out.push(f.fix(fix).item(ItemId::Client(ci)));
         }
     }
 }

@@ -1,9 +1,10 @@
 //! RC010 `no_backoff_cap`.
 
 use retry_check_contract::derive::{attempts, backoff_upper_bounds};
-use retry_check_contract::{ItemId, Jitter};
+use retry_check_contract::{Duration, ItemId, Jitter};
+use retry_check_diagnostics::fix::toml_string;
 
-use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
+use crate::{Context, Finding, Fix, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
     lint: &Lint {
@@ -43,6 +44,12 @@ backoff = { initial = "100ms", multiplier = 2.0, jitter = "full" }
 ## How to fix
 Add `max`: a few seconds for live calls (AWS SDKs cap at 20 s), minutes to
 hours for background reconcilers, and never more than the deadline.
+
+## Autofix
+`lint --fix` adds `max = "20s"` (the AWS SDKs' cap) to a schedule that
+starts below 20 s, and 32 times `initial` (five doublings) to one that
+starts higher (a background reconciler); never more than the client's
+`deadline`.
 
 ## Source
 Marc Brooker, "Exponential Backoff And Jitter" (AWS Architecture Blog,
@@ -95,7 +102,35 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .note(growth)
             .note("uncapped delays outgrow any deadline and stretch the retry window servers must remember keys for")
             .help("add `max` to `backoff`, e.g. `max = \"2s\"` for a live call (AWS SDKs cap at 20s)")
+            .fix({
+                let cap = cap(client);
+                Fix::new(format!("add `max = \"{cap}\"` to the `backoff` of client `{name}`"))
+                    .set(b.span.source, &["client", name, "backoff"], "max", &toml_string(&cap.to_string()))
+            })
             .item(ItemId::Client(ci)),
         );
+    }
+}
+
+/// The cap `--fix` writes: 20 s (the AWS SDKs' cap) for a schedule that
+/// starts below it, else 32 times `initial`; at most the deadline, at
+/// least `initial`.
+fn cap(client: &retry_check_contract::Client) -> Duration {
+    const SDK_CAP: Duration = Duration(20_000);
+    let initial = client
+        .backoff
+        .as_ref()
+        .and_then(|b| b.initial.as_ref())
+        .map(|i| i.value);
+    let mut cap = match initial {
+        Some(i) if i >= SDK_CAP => i.saturating_mul(32),
+        _ => SDK_CAP,
+    };
+    if let Some(d) = &client.deadline {
+        cap = cap.min(d.value);
+    }
+    match initial {
+        Some(i) => cap.max(i),
+        None => cap,
     }
 }

@@ -2,7 +2,7 @@
 
 use retry_check_contract::{ItemId, Jitter};
 
-use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
+use crate::{Context, Finding, Fix, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
     lint: &Lint {
@@ -44,6 +44,10 @@ backoff = { initial = "200ms", multiplier = 2.0, max = "2s" }   # no jitter
 ## How to fix
 Add `jitter = "full"` (a delay drawn from `[0, d]`, the least total work)
 or `"decorrelated"`. `"equal"` also randomises but is not preferred.
+
+## Autofix
+`lint --fix` sets `jitter = "full"` in the client's `backoff` (replacing
+`"none"`).
 
 ## Source
 Marc Brooker, "Exponential Backoff And Jitter" (AWS Architecture Blog,
@@ -93,6 +97,17 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                  at the same moment, and the overload repeats",
             )
             .help("add `jitter = \"full\"` to `backoff` (or `\"decorrelated\"`)")
+            .fix(
+                Fix::new(format!(
+                    "set `jitter = \"full\"` in the `backoff` of client `{name}`"
+                ))
+                .set(
+                    b.span.source,
+                    &["client", name, "backoff"],
+                    "jitter",
+                    "\"full\"",
+                ),
+            )
             .item(ItemId::Client(ci)),
         );
     }

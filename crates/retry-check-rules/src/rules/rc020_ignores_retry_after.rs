@@ -3,7 +3,7 @@
 use retry_check_contract::{GrpcCode, ItemId, Status};
 
 use crate::text::join_and;
-use crate::{Context, Finding, Group, Job, Level, Lint, Rule};
+use crate::{Context, Finding, Fix, Group, Job, Level, Lint, Rule};
 
 pub static RULE: Rule = Rule {
     lint: &Lint {
@@ -44,6 +44,10 @@ retry_on = ["UNAVAILABLE", 503, 429]
 Set `honor_retry_after = true`, and make sure the retry library waits at
 least the server's hint (capped, for example Envoy's 300 s maximum) and
 stops retrying when the hint exceeds the deadline.
+
+## Autofix
+`lint --fix` sets `honor_retry_after = true` on the client (the contract
+then promises what its retry library must do: check that it does).
 
 ## Source
 RFC 9110 section 10.2.3 (`Retry-After`, with 503); RFC 6585 section 4 (429 MAY
@@ -120,6 +124,18 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 "set `honor_retry_after = true` on `{}`, with a cap on the wait (Envoy uses 300s)",
                 client.name.value
             ))
+            .fix(
+                Fix::new(format!(
+                    "set `honor_retry_after = true` on client `{}`",
+                    client.name.value
+                ))
+                .set(
+                    client.name.span.source,
+                    &["client", &client.name.value],
+                    "honor_retry_after",
+                    "true",
+                ),
+            )
             .item(ItemId::Client(ci)),
         );
     }

@@ -2,12 +2,12 @@
 //! with the retry-check harness (scaffolded by `cargo retry-check init
 //! --async`).
 //!
-//! Needs, in Cargo.toml:
+//! Needs, in Cargo.toml (`init` adds them: the harness as a dev-dependency,
+//! or a normal one when your store lives in `src/`):
 //!
 //! ```toml
 //! [dev-dependencies]
 //! retry-check-harness = "0.1"
-//! retry-check-contract = "0.1"
 //! rusqlite = { version = "0.37", features = ["bundled"] }
 //! tokio = { version = "1", features = ["rt"] }
 //! ```
@@ -31,10 +31,6 @@ use retry_check_harness::{
     Fingerprint, Outcome, Sim, SimConfig, StorageLocation, StoreError, VirtualTime,
 };
 use rusqlite::{params, Connection, OptionalExtension};
-
-/// The contract the store must honour (its key TTL, lease, handler time and
-/// the client's retry schedule).
-const CONTRACT: &str = include_str!("../contracts/example.toml");
 
 /// SQLite integers are signed: `u64`s are kept by bit pattern.
 fn sql(v: u64) -> i64 {
@@ -223,14 +219,17 @@ impl AsyncStoreFactory for MyAsyncStoreFactory {
 
 #[test]
 fn my_async_store_keeps_at_most_once() {
-    let (set, errors) = retry_check_contract::load_str("contracts/example.toml", CONTRACT);
-    assert!(errors.is_empty(), "the contract parses: {errors:?}");
+    // The contract the store must honour (its key TTL, lease, handler time
+    // and the client's retry schedule): the workspace's contracts, as
+    // `cargo retry-check` reads them; errors are printed as the CLI's.
+    let set = retry_check_harness::contracts::load(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let config = SimConfig::from_contract(&set, "checkout", "payments")
         .expect("`checkout` calls `payments` in the contract");
     let key_ttl = config.key_ttl.unwrap_or(Duration::from_secs(24 * 3600));
     Sim::new_async(MyAsyncStoreFactory { key_ttl })
         .config(config)
-        .contract("contracts/example.toml: checkout -> payments")
+        .contract("checkout -> payments")
         .seed(2024)
         .check();
 }

@@ -2,12 +2,12 @@
 //! retry-check harness (scaffolded by `cargo retry-check init`; `init
 //! --async` scaffolds the async flavour, on SQLite).
 //!
-//! Needs, in Cargo.toml:
+//! Needs, in Cargo.toml (`init` adds them: the harness as a dev-dependency,
+//! or a normal one when your store lives in `src/`):
 //!
 //! ```toml
 //! [dev-dependencies]
 //! retry-check-harness = "0.1"
-//! retry-check-contract = "0.1"
 //! serde = { version = "1", features = ["derive"] }
 //! ```
 //!
@@ -31,10 +31,6 @@ use retry_check_harness::{
     Sim, SimConfig, StorageLocation, StoreError, VirtualTime,
 };
 use serde::{Deserialize, Serialize};
-
-/// The contract the store must honour (its key TTL, lease, handler time and
-/// the client's retry schedule).
-const CONTRACT: &str = include_str!("../contracts/example.toml");
 
 /// One key's record; times are the harness's virtual milliseconds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -187,14 +183,17 @@ impl IdempotencyStore for MyStore {
 
 #[test]
 fn my_store_keeps_at_most_once() {
-    let (set, errors) = retry_check_contract::load_str("contracts/example.toml", CONTRACT);
-    assert!(errors.is_empty(), "the contract parses: {errors:?}");
+    // The contract the store must honour (its key TTL, lease, handler time
+    // and the client's retry schedule): the workspace's contracts, as
+    // `cargo retry-check` reads them; errors are printed as the CLI's.
+    let set = retry_check_harness::contracts::load(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let config = SimConfig::from_contract(&set, "checkout", "payments")
         .expect("`checkout` calls `payments` in the contract");
     let ttl = config.key_ttl.unwrap_or(Duration::from_secs(24 * 3600));
     Sim::new(move |location: &StorageLocation| MyStore::open(location, ttl))
         .config(config)
-        .contract("contracts/example.toml: checkout -> payments")
+        .contract("checkout -> payments")
         .seed(2024)
         .check();
 }
