@@ -250,6 +250,7 @@ pub fn json_value(diag: &Diagnostic, sources: &SourceMap) -> Value {
             }
         }
         *map = out;
+    }
     if !diag.flow.is_empty() {
         // The proving trace, step by step (only findings with a proof have it).
         value["trace"] = diag

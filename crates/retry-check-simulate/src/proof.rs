@@ -246,5 +246,7 @@ pub(crate) fn concerns(client: usize, server: usize, finding: &Finding) -> bool 
         && finding.items.iter().all(|item| match *item {
             ItemId::Client(c) => c == client,
             ItemId::Server(s) | ItemId::Operation(s, _) => s == server,
+            // A consumer is nobody's client or server.
+            ItemId::Consumer(_) => false,
         })
 }

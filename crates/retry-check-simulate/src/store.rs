@@ -92,12 +92,16 @@ pub fn run_sim(
     contract: Option<String>,
     partition: Partition,
 ) -> Result<SimReport, SimError> {
-    fn go<F: StoreFactory>(
+    fn go<F>(
         factory: F,
         config: SimConfig,
         contract: Option<String>,
         partition: Partition,
-    ) -> Result<SimReport, SimError> {
+    ) -> Result<SimReport, SimError>
+    where
+        F: StoreFactory,
+        F::Store: Send + Sync,
+    {
         // The reference stores' claims are atomic: no threaded race hunt.
         let sim = Sim::new(factory)
             .config(config)

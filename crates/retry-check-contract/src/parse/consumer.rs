@@ -44,7 +44,7 @@ pub(super) fn parse_consumer(
             }
             "delivery" => c.delivery = parse_delivery(cx, k, v),
             "redelivery_window" => {
-                c.redelivery_window = cx.nonzero_duration(k, v, "no redelivery can arrive")
+                c.redelivery_window = cx.nonzero_duration(k, v, "no redelivery can arrive", None)
             }
             "ordering" => c.ordering = cx.enumerated(k, v, Ordering::from_name, Ordering::NAMES),
             "partitions" => c.partitions = cx.at_least(k, v, 1, MAX_PARTITIONS),
@@ -54,7 +54,7 @@ pub(super) fn parse_consumer(
             "side_effects" => {
                 c.side_effects = cx.enumerated(k, v, SideEffects::from_name, SideEffects::NAMES)
             }
-            "lease" => c.lease = cx.nonzero_duration(k, v, "a lease that is over at once"),
+            "lease" => c.lease = cx.nonzero_duration(k, v, "a lease that is over at once", None),
             "fencing" => c.fencing = cx.bool(k, v),
             "handler_timeout" => c.handler_timeout = cx.duration(k, v),
             "allow" => c.allow = cx.allow(k, v),
@@ -179,7 +179,7 @@ fn dedup_field(cx: &mut Cx<'_>, d: &mut Dedup, name: &str, k: &Key<'_>, v: &Valu
             )
         }
         "store" => d.store = inline(cx, k, v, &DEDUP_STORE, dedup_store_field),
-        "window" => d.window = cx.nonzero_duration(k, v, "a seen-set that remembers nothing"),
+        "window" => d.window = cx.nonzero_duration(k, v, "a seen-set that remembers nothing", None),
         "max_entries" => d.max_entries = cx.at_least(k, v, 1, MAX_ENTRIES),
         "same_txn_as_effect" => d.same_txn_as_effect = cx.bool(k, v),
         "pending" => d.pending = cx.bool(k, v),

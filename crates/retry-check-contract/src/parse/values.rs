@@ -320,26 +320,6 @@ impl<'e> Cx<'e> {
         }
     }
 
-    /// A duration longer than zero (`label` says what zero would mean).
-    pub fn nonzero_duration(
-        &mut self,
-        key: &Key<'_>,
-        value: &Value<'_>,
-        label: &str,
-    ) -> Option<Sp<Duration>> {
-        let d = self.duration(key, value)?;
-        if d.value.as_millis() > 0 {
-            return Some(d);
-        }
-        self.invalid(
-            d.span.range.clone(),
-            format!("`{}` must be longer than zero", key.get_ref()),
-            label,
-            None,
-        );
-        None
-    }
-
     pub fn status(&mut self, value: &Value<'_>) -> Option<Sp<Status>> {
         let result = match value.get_ref() {
             DeValue::String(s) => Status::parse_str(s).map_err(|msg| {
