@@ -54,7 +54,7 @@ grep -q 'test result: ok. 1 passed' "$work/green.txt" || fail "the scaffolded te
 
 step "one line of the store broken: the test fails with a timeline"
 cp tests/retry_check_store.rs "$work/store.rs.orig"
-sed -i 's|^        self\.inner\.complete(key, token, outcome, now)$|        self.inner.release(key, token, now) // broken: the outcome is forgotten|' \
+sed -i 's|^        record\.outcome = Some(outcome\.0\.clone());$|        record.outcome = None; // broken: the outcome is forgotten|' \
   tests/retry_check_store.rs
 changed="$(diff "$work/store.rs.orig" tests/retry_check_store.rs | grep -c '^>' || true)"
 [ "$changed" = 1 ] || fail "expected to change exactly one line, changed $changed"

@@ -253,7 +253,7 @@ mod tests {
         std::fs::write(root.join("Cargo.toml"), "[package]\nname = \"p\"\n").unwrap();
         let e = load(&root).unwrap_err().to_string();
         assert!(
-            e.contains("no contract files match contracts/**/*.toml"),
+            e.contains("no contract files match contracts/**/* under"),
             "{e}"
         );
         assert!(load_files(&[root.join("missing.toml")]).is_err());

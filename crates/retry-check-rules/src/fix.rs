@@ -102,6 +102,15 @@ fn apply_pass(diags: &[Diagnostic], sources: &SourceMap) -> Pass {
     let mut failed = Vec::new();
     for d in diags {
         let Some(fix) = &d.fix else { continue };
+        // Fixes edit TOML contracts; a finding in imported configuration
+        // (YAML, JSON, INI) is left for its owner to edit.
+        if fix
+            .edits
+            .iter()
+            .any(|e| !sources.path(e.file).ends_with(".toml"))
+        {
+            continue;
+        }
         let keys: Vec<_> = fix
             .edits
             .iter()

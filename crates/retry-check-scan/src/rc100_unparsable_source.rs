@@ -8,7 +8,9 @@ use retry_check_rules::{Group, Job, Level, Lint};
 pub static UNPARSABLE_SOURCE: Lint = Lint {
     code: "RC100",
     name: "unparsable_source",
-    group: Group::Suspicious,
+    // As `invalid_contract` (RC000): a file that was not checked leaves
+    // the result incomplete, so it is a correctness error.
+    group: Group::Correctness,
     default_level: Level::Deny,
     job: Job::Scan,
     summary: "a Rust file could not be parsed; it was not checked",

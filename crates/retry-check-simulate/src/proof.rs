@@ -134,7 +134,11 @@ fn classify(
 /// ledger at the server, the clock and the harness at the gap itself.
 fn actor_span(pair: &Pair<'_>, gap: &Span, line: &TimelineLine) -> Span {
     let actor = line.actor.as_str();
-    if actor.starts_with("server") || actor.starts_with("store") || actor == "ledger" {
+    // A handler is `n1 h2` (its node, then itself).
+    let handler = actor
+        .split_once(' ')
+        .is_some_and(|(node, h)| node.starts_with('n') && h.starts_with('h'));
+    if handler || actor.starts_with("server") || actor.starts_with("store") || actor == "ledger" {
         pair.server.name.span.clone()
     } else if actor == "clock" || actor == "harness" {
         gap.clone()

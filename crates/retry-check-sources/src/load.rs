@@ -66,11 +66,12 @@ pub fn resolve_path(contract: &str, path: &str) -> String {
     if path.starts_with('/') {
         return normalize(path);
     }
-    let dir = match contract.rfind(['/', '\\']) {
-        Some(i) => &contract[..i],
-        None => "",
-    };
-    normalize(&format!("{dir}/{path}"))
+    match contract.rfind(['/', '\\']) {
+        Some(i) => normalize(&format!("{}/{path}", &contract[..i])),
+        // A contract in the current directory: the path as it is (not
+        // `/path`, which is the root's).
+        None => normalize(path),
+    }
 }
 
 fn error(message: String, span: Span, label: &str) -> Diagnostic {
@@ -518,5 +519,31 @@ pub fn annotate(diagnostics: &mut Vec<Diagnostic>, notes: &Notes) {
                 d.notes.insert(0, n);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_path;
+
+    #[test]
+    fn a_source_path_is_relative_to_its_contract() {
+        assert_eq!(
+            resolve_path("contracts/payments.toml", "mesh/vs.yaml"),
+            "contracts/mesh/vs.yaml"
+        );
+        assert_eq!(
+            resolve_path("contracts/a/b.toml", "../mesh/vs.yaml"),
+            "contracts/mesh/vs.yaml"
+        );
+        // A contract in the current directory (`lint .` inside contracts/).
+        assert_eq!(
+            resolve_path("payments.toml", "mesh/vs.yaml"),
+            "mesh/vs.yaml"
+        );
+        assert_eq!(
+            resolve_path("payments.toml", "/etc/vs.yaml"),
+            "/etc/vs.yaml"
+        );
     }
 }

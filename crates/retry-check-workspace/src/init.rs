@@ -177,22 +177,7 @@ pub fn plan(opts: &Options<'_>, cwd: &Path) -> Result<Plan, String> {
         writes.push((test, store_test.to_string(), existed));
     }
     if !opts.force {
-        let existing: Vec<String> = writes
-            .iter()
-            .filter(|(_, _, existed)| *existed)
-            .map(|(path, _, _)| format!("`{}`", display_path(path, cwd)))
-            .collect();
-        if !existing.is_empty() {
-            return Err(format!(
-                "{} already {}; nothing was written (pass --force to overwrite)",
-                existing.join(" and "),
-                if existing.len() == 1 {
-                    "exists"
-                } else {
-                    "exist"
-                }
-            ));
-        }
+        refuse_existing(&writes, cwd)?;
     }
     let mut report: Vec<String> = writes
         .iter()
@@ -265,6 +250,27 @@ pub fn plan(opts: &Options<'_>, cwd: &Path) -> Result<Plan, String> {
     })
 }
 
+/// Refuse to overwrite any file of `writes` that exists (without `--force`).
+fn refuse_existing(writes: &[(PathBuf, String, bool)], cwd: &Path) -> Result<(), String> {
+    let existing: Vec<String> = writes
+        .iter()
+        .filter(|(_, _, existed)| *existed)
+        .map(|(path, _, _)| format!("`{}`", display_path(path, cwd)))
+        .collect();
+    if existing.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "{} already {}; nothing was written (pass --force to overwrite)",
+        existing.join(" and "),
+        if existing.len() == 1 {
+            "exists"
+        } else {
+            "exist"
+        }
+    ))
+}
+
 /// The package manifest with the harness dependency (`None`: unchanged),
 /// and what was done.
 struct Edited {
@@ -286,17 +292,19 @@ fn dependency(
         None => read(&manifest, cwd)?,
     };
     let shown_at = root.map_or(manifest.clone(), |(path, _)| path.clone());
-    let mut doc = parse(&text, &shown_at, cwd)?;
+    let doc = parse(&text, &shown_at, cwd)?;
     let store_in = match opts.store_in {
         StoreIn::Auto if implements_store(package_dir) => StoreIn::Src,
         StoreIn::Auto => StoreIn::Tests,
         other => other,
     };
     let shown = display_path(&shown_at, cwd);
+    let (with_harness, line) = add_dependency(doc, &text, store_in, &opts.harness);
+    // Then what the test uses, after the harness (toml_edit keeps an
+    // unedited document byte for byte).
+    let mut doc = parse(&with_harness, &shown_at, cwd)?;
     let extra = add_test_dependencies(&mut doc, opts.test_dependencies)?;
-    // toml_edit keeps an unedited document byte for byte.
-    let with_extra = doc.to_string();
-    let (new_text, line) = add_dependency(doc, &with_extra, store_in, &opts.harness);
+    let new_text = doc.to_string();
     let mut lines = vec![line.replacen(']', &format!("] of {shown}"), 1)];
     if !extra.is_empty() {
         lines.push(format!(
@@ -333,8 +341,10 @@ fn add_test_dependencies(
             .or_insert_with(|| Item::Table(Table::new()))
             .as_table_like_mut()
         else {
-            return Err("`dev-dependencies` is not a table: add the test's dependencies by hand"
-                .to_string());
+            return Err(
+                "`dev-dependencies` is not a table: add the test's dependencies by hand"
+                    .to_string(),
+            );
         };
         table.insert(name, Item::Value(item));
         added.push(name.to_string());

@@ -461,4 +461,17 @@ fn two_clients_give_one_sarif_result_with_its_trace() {
         .as_str()
         .unwrap();
     assert!(last.contains("second execution"), "{last}");
+    // A handler's step is at the server, the client's at the client.
+    let line_of = |step: &serde_json::Value| {
+        step["location"]["physicalLocation"]["region"]["startLine"].clone()
+    };
+    let begin = steps
+        .iter()
+        .find(|s| {
+            s["location"]["message"]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("store.begin"))
+        })
+        .expect("a handler's step");
+    assert_ne!(line_of(begin), line_of(&steps[0]), "{begin:#?}");
 }

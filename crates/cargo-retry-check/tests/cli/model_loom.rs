@@ -9,6 +9,16 @@ use super::*;
 #[test]
 fn model_loom_runs_the_samples_loom_test_and_reports_the_interleaving() {
     let target = sample_target_dir();
+    // loom and its dependencies are only downloaded by a build with
+    // `--cfg loom`: fetch them first (all of the lock file), so that the
+    // offline run below also works on a machine that never built one.
+    let fetch = Command::new(env!("CARGO"))
+        .args(["fetch", "--locked", "--manifest-path", SAMPLE])
+        .current_dir(root())
+        .env_remove("RUSTFLAGS")
+        .status()
+        .expect("cargo runs");
+    assert!(fetch.success(), "cargo fetch of the sample failed");
     let out = cmd(&[
         "model",
         "--loom",
