@@ -247,14 +247,14 @@ mod tests {
         let mut map = SourceMap::new();
         let ttl = at(&mut map, TEXT, "\"24h\"", "RC001", "forgets keys");
         let attempts = at(&mut map, TEXT, "9", "RC006", "too many attempts");
-        let baseline = Baseline::record(&[ttl.clone()], &map, &identity, &all);
+        let baseline = Baseline::record(std::slice::from_ref(&ttl), &map, &identity, &all);
         assert_eq!(baseline.entries[0].item, "server.payments.key_ttl");
         let text = baseline.to_json();
         let read = Baseline::parse(&text, "b.json").unwrap();
         assert_eq!(read, baseline);
 
         let c = read.compare(vec![ttl.clone(), attempts.clone()], &map, &identity, &all);
-        assert_eq!(c.new, [attempts.clone()]);
+        assert_eq!(c.new, std::slice::from_ref(&attempts));
         assert_eq!((c.known, c.fixed.len()), (1, 0));
         assert_eq!(c.summary_line(), "baseline: 1 new, 1 known, 0 fixed");
 
@@ -272,7 +272,7 @@ mod tests {
     fn entries_count_and_attachments_do_not_matter() {
         let mut map = SourceMap::new();
         let d = at(&mut map, TEXT, "\"24h\"", "RC001", "forgets keys");
-        let baseline = Baseline::record(&[d.clone()], &map, &identity, &all);
+        let baseline = Baseline::record(std::slice::from_ref(&d), &map, &identity, &all);
         // The same finding with a simulated proof attached is still known.
         let proven = d
             .clone()
