@@ -7,6 +7,7 @@
 mod cli;
 mod commands;
 mod context;
+mod progress;
 mod report;
 
 use std::process::ExitCode;

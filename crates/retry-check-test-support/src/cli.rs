@@ -1,6 +1,7 @@
 //! The binary as the CLI tests run it: from a directory (the workspace
-//! root by default), colourless, without a step summary, as cargo runs it
-//! (`cargo-retry-check retry-check ARGS`).
+//! root by default), colourless, without a step summary or progress lines
+//! (a loaded machine would make a slow run print them into a snapshot), as
+//! cargo runs it (`cargo-retry-check retry-check ARGS`).
 
 use std::path::Path;
 use std::process::Command;
@@ -14,6 +15,7 @@ pub fn command_in(bin: &str, dir: &Path, args: &[&str]) -> Command {
         .env("NO_COLOR", "1")
         .env_remove("CARGO_TERM_COLOR")
         .env_remove("GITHUB_STEP_SUMMARY")
+        .env("RETRY_CHECK_PROGRESS", "never")
         .arg("retry-check")
         .args(args);
     c

@@ -67,13 +67,28 @@ pub fn simulate(
         replay_dir: run.replay_dir(sim.replay_dir.as_deref()),
         cwd: run.cwd.clone(),
     };
-    let bar = progress_bar(set.clients.len(), format);
-    let progress = bar.as_ref().map(|b| b as &dyn Progress);
-    let outcome = retry_check_simulate::simulate_set(set, &settings, findings, progress);
-    if let Some(bar) = bar {
-        bar.0.finish_and_clear();
+    if set.clients.is_empty() {
+        return retry_check_simulate::simulate_set(set, &settings, findings, None);
     }
-    outcome
+    if let Some(bar) = progress_bar(format) {
+        let outcome = retry_check_simulate::simulate_set(set, &settings, findings, Some(&bar));
+        bar.0.finish_and_clear();
+        return outcome;
+    }
+    if !progress_lines_wanted() {
+        return retry_check_simulate::simulate_set(set, &settings, findings, None);
+    }
+    // A log (CI, a pipe): a line now and then, so a long run does not look
+    // hung.
+    let lines = crate::progress::Lines::default();
+    crate::progress::with_ticker(&lines, std::io::stderr(), || {
+        retry_check_simulate::simulate_set(set, &settings, findings, Some(&lines))
+    })
+}
+
+/// Progress lines, unless `RETRY_CHECK_PROGRESS=never`.
+fn progress_lines_wanted() -> bool {
+    std::env::var("RETRY_CHECK_PROGRESS").map_or(true, |v| v != "never")
 }
 
 /// The counterexamples no lint finding stands for, through `engine`
@@ -113,10 +128,10 @@ impl Progress for Bar {
 }
 
 /// A bar, or none.
-fn progress_bar(clients: usize, format: Format) -> Option<Bar> {
+fn progress_bar(format: Format) -> Option<Bar> {
     use std::io::IsTerminal;
     let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
-    if clients == 0 || !wants_progress(format, ci, std::io::stderr().is_terminal()) {
+    if !wants_progress(format, ci, std::io::stderr().is_terminal()) {
         return None;
     }
     let style = indicatif::ProgressStyle::with_template(
