@@ -178,7 +178,7 @@ pub fn edit_text(text: &str, edits: &[&Edit]) -> Result<String, String> {
     }
     let mut doc: DocumentMut = spanned.into_mut();
     // Highest index first, so the others stay where they were found.
-    removals.sort_by(|a, b| b.2.cmp(&a.2));
+    removals.sort_by_key(|r| std::cmp::Reverse(r.2));
     for (path, key, index) in removals {
         let array = table_mut(doc.as_table_mut(), &path)?
             .get_mut(&key)
