@@ -436,7 +436,8 @@ impl ContractSet {
         self.consumers.extend(consumers);
         self.sources.extend(sources);
         // Still sorted: the appended clients come after these.
-        self.proxies.extend(proxies.into_iter().map(|ci| ci + offset));
+        self.proxies
+            .extend(proxies.into_iter().map(|ci| ci + offset));
     }
 
     pub fn server(&self, name: &str) -> Option<(usize, &Server)> {

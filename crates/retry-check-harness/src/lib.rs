@@ -237,8 +237,8 @@
 //! shows on the timeline, and in the threaded phase it is a yield point.
 
 mod checkpoint;
-pub mod durable;
 pub mod contracts;
+pub mod durable;
 #[cfg(loom)]
 pub mod loom_mode;
 pub mod sim;

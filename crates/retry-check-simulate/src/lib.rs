@@ -152,7 +152,11 @@ pub fn simulate_set(
             Err(SimError::Violation(cx)) => cx,
             // Not a counterexample: the harness itself failed.
             Err(SimError::Harness(e)) => {
-                return Err(format!("simulating `{}` failed: {}", first.label(), e.message));
+                return Err(format!(
+                    "simulating `{}` failed: {}",
+                    first.label(),
+                    e.message
+                ));
             }
         };
         outcome.cases += u64::from(cx.cases_explored);

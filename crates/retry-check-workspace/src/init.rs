@@ -333,8 +333,10 @@ fn add_test_dependencies(
             .or_insert_with(|| Item::Table(Table::new()))
             .as_table_like_mut()
         else {
-            return Err("`dev-dependencies` is not a table: add the test's dependencies by hand"
-                .to_string());
+            return Err(
+                "`dev-dependencies` is not a table: add the test's dependencies by hand"
+                    .to_string(),
+            );
         };
         table.insert(name, Item::Value(item));
         added.push(name.to_string());

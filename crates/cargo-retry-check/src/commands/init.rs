@@ -38,7 +38,10 @@ const SYNC_TEST_DEPENDENCIES: &[(&str, &str)] =
     &[("serde", r#"{ version = "1", features = ["derive"] }"#)];
 /// What the async scaffold uses besides the harness: SQLite, awaited.
 const ASYNC_TEST_DEPENDENCIES: &[(&str, &str)] = &[
-    ("rusqlite", r#"{ version = "0.37", features = ["bundled"] }"#),
+    (
+        "rusqlite",
+        r#"{ version = "0.37", features = ["bundled"] }"#,
+    ),
     ("tokio", r#"{ version = "1", features = ["rt"] }"#),
 ];
 

@@ -3,12 +3,12 @@
 //! left, or with `--dry-run` print the diff.
 
 use clap::ArgMatches;
+use retry_check_contract::ContractSet;
 use retry_check_diagnostics::render::plural;
 use retry_check_diagnostics::report::Closing;
-use retry_check_contract::ContractSet;
 use retry_check_diagnostics::{Diagnostic, SourceMap};
-use retry_check_sources::Notes;
 use retry_check_rules::fix::{fix_until_stable, unified_diff};
+use retry_check_sources::Notes;
 use retry_check_workspace::discover;
 
 use crate::cli::LintCommandArgs;

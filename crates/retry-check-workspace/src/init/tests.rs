@@ -199,14 +199,21 @@ fn the_tests_dependencies_are_added_once_and_a_contract_alone_adds_none() {
     );
     p.write(&root).unwrap();
     let text = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
-    assert!(text.contains("serde = { version = \"1\", features = [\"derive\"] }"), "{text}");
+    assert!(
+        text.contains("serde = { version = \"1\", features = [\"derive\"] }"),
+        "{text}"
+    );
     assert!(text.contains("retry-check-harness = \"0.1.0\""), "{text}");
 
     // Again with --force: nothing is added twice.
     let mut again = options(None, StoreIn::Tests);
     again.force = true;
     let p = plan(&again, &root).unwrap();
-    assert!(!p.report.iter().any(|l| l.contains("added serde")), "{:?}", p.report);
+    assert!(
+        !p.report.iter().any(|l| l.contains("added serde")),
+        "{:?}",
+        p.report
+    );
 
     // A contract only (`init --from`): no test, no dependency.
     let root = scratch("contract-only");
