@@ -160,6 +160,7 @@ pattern_tests! {
     limit_counter,
     limit_elapsed,
     limit_policy_next,
+    limit_policy_next_wrapped,
     classify_guards_and_arms,
     classify_policy_calls,
     not_retry_loops,

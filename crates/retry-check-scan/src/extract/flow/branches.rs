@@ -51,6 +51,9 @@ impl<'ast> Flow<'ast> {
                 PatKind::Some | PatKind::Ok if asks_for_delay(&init.expr) => {
                     (Pol::Keep, guard::LIMIT)
                 }
+                PatKind::Some if self.wraps_policy_next(&init.expr).is_some() => {
+                    (Pol::Keep, guard::LIMIT)
+                }
                 PatKind::Ok => (Pol::Err, 0),
                 PatKind::Some if is_error_method(&init.expr) => (Pol::Keep, 0),
                 _ => (Pol::Keep, 0),
@@ -73,7 +76,8 @@ impl<'ast> Flow<'ast> {
         if let Expr::Let(l) = &*i.cond {
             // `if let Some(d) = policy.next()`: the else branch is exhaustion.
             let kind = pat_kind(&l.pat);
-            if matches!(kind, PatKind::Some | PatKind::Ok) && asks_for_delay(&l.expr) {
+            let wrapped = kind == PatKind::Some && self.wraps_policy_next(&l.expr).is_some();
+            if wrapped || (matches!(kind, PatKind::Some | PatKind::Ok) && asks_for_delay(&l.expr)) {
                 let ts = self.apply(tp, s, i.cond.span());
                 let t = self.with_guard(bits, i.cond.span(), |f| f.block(&i.then_branch, ts));
                 let es = self.apply(ep, s, i.cond.span());
@@ -116,6 +120,9 @@ impl<'ast> Flow<'ast> {
         let s = self.expr(&m.expr, s);
         let scrutinee = &*m.expr;
         let next_policy = asks_for_delay(scrutinee);
+        // `match hint.or_else(|| backoff.next()) { None => return .. }`:
+        // only `None` is the policy's end; an `Err` arm stays an error.
+        let wrapped = self.wraps_policy_next(scrutinee);
         let on_error_method = is_error_method(scrutinee);
         let scrut_bits = {
             let b = self.cond_bits(scrutinee);
@@ -150,6 +157,10 @@ impl<'ast> Flow<'ast> {
                 _ => false,
             };
             if next_policy && matches!(kind, PatKind::None | PatKind::Err { .. }) {
+                bits |= guard::LIMIT;
+            }
+            let wrapped_end = wrapped.filter(|_| kind == PatKind::None);
+            if wrapped_end.is_some() {
                 bits |= guard::LIMIT;
             }
             if kind == PatKind::Ok && arm_guard.is_none() {
@@ -189,6 +200,7 @@ impl<'ast> Flow<'ast> {
             };
             let bits = if bits == 0 { guard::NEUTRAL } else { bits };
             let span = match (bits & guard::DECIDED, arm_guard) {
+                (0, _) if wrapped_end.is_some() => wrapped_end.unwrap_or(scrutinee.span()),
                 (0, _) if next_policy && bits & guard::LIMIT != 0 => scrutinee.span(),
                 (0, Some(g)) => g.span(),
                 (0, None) => arm.pat.span(),

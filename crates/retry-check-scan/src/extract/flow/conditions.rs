@@ -168,6 +168,41 @@ pub(crate) fn asks_for_delay(e: &Expr) -> bool {
     }
 }
 
+/// A call somewhere inside `e`, closures and call arguments included, that
+/// asks a policy object for its next delay: `self.backoff.next_backoff()`
+/// in `hint.or_else(|| self.backoff.next_backoff())`, `policy.next()` in
+/// `adjust(&err, policy.next())`. A bare iterator's `next()` (`ids.next()`)
+/// is not one: the receiver or the method must be named for a policy or a
+/// delay. Returns the policy's receiver.
+pub(crate) fn find_policy_next(e: &Expr) -> Option<&Expr> {
+    struct P<'ast>(Option<&'ast Expr>);
+    impl<'ast> Visit<'ast> for P<'ast> {
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let n = m.method.to_string();
+            if self.0.is_none()
+                && is_next_method(&n)
+                && (is_policy_object(&m.receiver)
+                    || names_a_delay(&n)
+                    || names_a_delay(&expr_path_text(&m.receiver)))
+            {
+                self.0 = Some(&m.receiver);
+            }
+            visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut p = P(None);
+    p.visit_expr(e);
+    p.0
+}
+
+fn names_a_delay(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["delay", "backoff", "wait", "interval", "schedule"]
+        .iter()
+        .any(|w| n.contains(w))
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Pol {
     /// Nothing learnt.
@@ -375,6 +410,27 @@ impl<'ast> Flow<'ast> {
         } else {
             b.bits
         }
+    }
+
+    /// A scrutinee whose `None` is a policy running out although the
+    /// policy's `next*()` is not its root: it is wrapped in an `Option`
+    /// combinator or passed to a call (`hint.or_else(|| backoff.next())`,
+    /// `adjust(&err, policy.next())`), directly or through a local bound in
+    /// the loop body (`let d = adjust(..); match d`). Returns the
+    /// expression that holds the call, to name the limit by.
+    pub(super) fn wraps_policy_next(&self, e: &Expr) -> Option<PmSpan> {
+        if asks_for_delay(e) {
+            return None;
+        }
+        let local = match e {
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|i| self.lets.get(&i.to_string()).copied()),
+            _ => None,
+        };
+        let held: &Expr = local.unwrap_or(e);
+        find_policy_next(held).map(|_| held.span())
     }
 
     /// The decision call a condition or scrutinee depends on, if any.

@@ -30,7 +30,7 @@ mod branches;
 mod conditions;
 
 use conditions::{asks_for_delay, counter_like, pat_names, Pol};
-pub(super) use conditions::{expr_path_text, policy_next};
+pub(super) use conditions::{expr_path_text, find_policy_next, policy_next};
 
 /// Abstract states of the paths reaching a point, as a bit set.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
