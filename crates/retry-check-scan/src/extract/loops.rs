@@ -211,6 +211,7 @@ impl<'ast> Scanner<'ast, '_> {
         // An error that leaves without a limit, or any exit a
         // classification decides, means not every error is retried.
         let classified = decided.is_some()
+            || flow.classified_result
             || flow.exits.iter().any(|x| {
                 !is_limit_exit(x) && (x.states.has_err() || x.guards & guard::CLASSIFY != 0)
             });

@@ -5,7 +5,8 @@ use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
 use super::conditions::{
-    asks_for_delay, is_error_method, pat_kind, pat_names, split_guard, PatKind, Pol,
+    asks_for_delay, compares_retry_variant, is_error_method, pat_kind, pat_names, retry_variant,
+    split_guard, PatKind, Pol,
 };
 use super::{guard, Flow, PatternBinding, States};
 
@@ -72,6 +73,10 @@ impl<'ast> Flow<'ast> {
             self.bind_pattern(&l.pat, &l.expr);
         }
         let (tp, ep) = self.polarity(&i.cond);
+        if compares_retry_variant(&i.cond).is_some() {
+            // `strategy.handle(&r) == Some(Kind::Transient)`: classified.
+            self.classified_result = true;
+        }
         let mut bits = self.cond_bits(&i.cond);
         if let Expr::Let(l) = &*i.cond {
             // `if let Some(d) = policy.next()`: the else branch is exhaustion.
@@ -108,6 +113,9 @@ impl<'ast> Flow<'ast> {
         // Names bound from an error (or from something read off one) are
         // the error: conditions on them classify it.
         let err = matches!(pat_kind(p), PatKind::Err { .. }) || self.mentions_error(from);
+        // `Attempt::Retry(e)`, `Some(Kind::Transient)`: the operation or a
+        // strategy decided which outcomes are retried.
+        self.classified_result |= retry_variant(p);
         for n in names {
             if err {
                 self.error_names.insert(n.clone());
@@ -143,9 +151,12 @@ impl<'ast> Flow<'ast> {
             let kind = pat_kind(pat);
             self.bind_pattern(pat, scrutinee);
             let mut bits = scrut_bits;
+            // `match policy.next_decision() { Decision::Retry(d) => .. }`:
+            // a variant to retry is not the policy's end.
+            let retry_arm = retry_variant(pat);
             let is_err_arm = match kind {
                 // A policy's "no more delays" is a limit, not an error.
-                PatKind::Err { .. } if next_policy => false,
+                PatKind::Err { .. } if next_policy && !retry_arm => false,
                 PatKind::Err { specific } => {
                     if specific {
                         bits |= guard::CLASSIFY;
@@ -156,7 +167,7 @@ impl<'ast> Flow<'ast> {
                 PatKind::Some => on_error_method,
                 _ => false,
             };
-            if next_policy && matches!(kind, PatKind::None | PatKind::Err { .. }) {
+            if next_policy && !retry_arm && matches!(kind, PatKind::None | PatKind::Err { .. }) {
                 bits |= guard::LIMIT;
             }
             let wrapped_end = wrapped.filter(|_| kind == PatKind::None);

@@ -241,6 +241,9 @@ pub(super) fn split_guard(p: &Pat) -> (&Pat, Option<&Expr>) {
 }
 
 pub(super) fn pat_kind(p: &Pat) -> PatKind {
+    if retry_variant(p) {
+        return PatKind::Err { specific: true };
+    }
     match p {
         Pat::TupleStruct(ts) => {
             let last = last2(&ts.path).1;
@@ -277,6 +280,64 @@ pub(super) fn pat_kind(p: &Pat) -> PatKind {
         Pat::Reference(r) => pat_kind(&r.pat),
         _ => PatKind::Other,
     }
+}
+
+/// A pattern that names an outcome to retry: a variant named for
+/// retrying (`Attempt::Retry(e)`, `Some(Kind::Transient)`,
+/// `Decision::RetryAfter { .. }`), or `ControlFlow::Continue(e)` carrying a
+/// value. The operation or a strategy classified the result as a failure
+/// to retry. `ControlFlow::Continue(())` carries nothing: not ready yet.
+pub(super) fn retry_variant(p: &Pat) -> bool {
+    match p {
+        Pat::TupleStruct(ts) => {
+            let (prev, last) = last2(&ts.path);
+            let carries = ts.elems.iter().any(|e| {
+                !matches!(e, Pat::Wild(_) | Pat::Rest(_))
+                    && !matches!(e, Pat::Tuple(t) if t.elems.is_empty())
+            });
+            let wraps = (is(last, "Some") || is(last, "Ok")) && ts.elems.len() == 1;
+            (is(prev, "ControlFlow") && is(last, "Continue") && carries)
+                || (wraps && ts.elems.first().is_some_and(retry_variant))
+                || (!wraps && names_retry(last))
+        }
+        Pat::Path(pp) => pp.path.segments.len() > 1 && names_retry(last2(&pp.path).1),
+        Pat::Struct(st) => names_retry(last2(&st.path).1),
+        Pat::Paren(pp) => retry_variant(&pp.pat),
+        Pat::Reference(r) => retry_variant(&r.pat),
+        _ => false,
+    }
+}
+
+/// `x == Kind::Transient`, `x == Some(Kind::Transient)`: a comparison with
+/// a variant named for retrying.
+pub(super) fn compares_retry_variant(e: &Expr) -> Option<bool> {
+    fn names(e: &Expr) -> bool {
+        match e {
+            Expr::Path(p) => p.path.segments.len() > 1 && names_retry(last2(&p.path).1),
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) if is(last2(&p.path).1, "Some") => c.args.iter().any(names),
+                Expr::Path(p) => p.path.segments.len() > 1 && names_retry(last2(&p.path).1),
+                _ => false,
+            },
+            Expr::Paren(p) => names(&p.expr),
+            Expr::Reference(r) => names(&r.expr),
+            _ => false,
+        }
+    }
+    match e {
+        Expr::Binary(b) if matches!(b.op, BinOp::Eq(_) | BinOp::Ne(_)) => {
+            (names(&b.left) || names(&b.right)).then_some(matches!(b.op, BinOp::Eq(_)))
+        }
+        Expr::Paren(p) => compares_retry_variant(&p.expr),
+        _ => None,
+    }
+}
+
+fn names_retry(id: Option<&proc_macro2::Ident>) -> bool {
+    id.is_some_and(|i| {
+        let n = i.to_string().to_ascii_lowercase();
+        n.contains("retry") || n.contains("retri") || n.contains("transient")
+    })
 }
 
 /// Identifiers bound by a pattern.
@@ -506,6 +567,13 @@ impl<'ast> Flow<'ast> {
                 PatKind::Some if is_error_method(&l.expr) => (Pol::Err, Pol::Keep),
                 _ => (Pol::Keep, Pol::Keep),
             },
+            Expr::Binary(_) if compares_retry_variant(e).is_some() => {
+                if compares_retry_variant(e) == Some(true) {
+                    (Pol::Err, Pol::Keep)
+                } else {
+                    (Pol::Keep, Pol::Err)
+                }
+            }
             Expr::Binary(b) if matches!(b.op, BinOp::And(_)) => {
                 let (l, r) = (self.polarity(&b.left), self.polarity(&b.right));
                 if l.0 == Pol::Err || r.0 == Pol::Err {

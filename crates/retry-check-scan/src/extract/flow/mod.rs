@@ -206,6 +206,8 @@ pub(super) struct Flow<'ast> {
     /// A `while` condition observes the error (`while let Err(e) = ..`):
     /// the loop ends when the operation succeeds.
     pub while_observes_error: bool,
+    /// A variant to retry or a comparison with one classified the outcome.
+    pub classified_result: bool,
 }
 
 impl<'ast> Flow<'ast> {
@@ -238,6 +240,7 @@ impl<'ast> Flow<'ast> {
             awaits: false,
             slept_before_error: false,
             while_observes_error: false,
+            classified_result: false,
         }
     }
 
