@@ -160,6 +160,8 @@ pattern_tests! {
     limit_counter,
     limit_elapsed,
     limit_policy_next,
+    limit_policy_next_wrapped,
+    classified_outcome,
     classify_guards_and_arms,
     classify_policy_calls,
     not_retry_loops,

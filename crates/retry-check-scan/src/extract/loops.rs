@@ -15,7 +15,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
 use super::delay::{DelayFacts, DelaySource};
-use super::flow::{guard, policy_next, ExitKind, Flow, Sleep, States};
+use super::flow::{find_policy_next, guard, policy_next, ExitKind, Flow, Sleep, States};
 use super::Scanner;
 use crate::policy::{Attempts, Dur, Jitter, OptDur, Predicate, RetryCrate, Schedule, Val};
 
@@ -211,6 +211,7 @@ impl<'ast> Scanner<'ast, '_> {
         // An error that leaves without a limit, or any exit a
         // classification decides, means not every error is retried.
         let classified = decided.is_some()
+            || flow.classified_result
             || flow.exits.iter().any(|x| {
                 !is_limit_exit(x) && (x.states.has_err() || x.guards & guard::CLASSIFY != 0)
             });
@@ -271,7 +272,18 @@ impl<'ast> Scanner<'ast, '_> {
                             .map(|b| b.from)
                     })
                     .or_else(|| self.let_of(&name))?;
-                policy_next(bound)?
+                // `let d = adjust(policy.next()); match d { Some(x) => .. }`
+                let bound = match bound {
+                    Expr::Path(p) => p
+                        .path
+                        .get_ident()
+                        .and_then(|i| flow.lets.get(&i.to_string()).copied())
+                        .unwrap_or(bound),
+                    _ => bound,
+                };
+                // `hint.or_else(|| backoff.next())`: the policy's delays,
+                // unless a hint overrides them.
+                policy_next(bound).or_else(|| find_policy_next(bound))?
             }
             None => policy_next(arg)?,
         };

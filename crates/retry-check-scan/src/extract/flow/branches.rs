@@ -5,7 +5,8 @@ use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
 use super::conditions::{
-    asks_for_delay, is_error_method, pat_kind, pat_names, split_guard, PatKind, Pol,
+    asks_for_delay, compares_retry_variant, is_error_method, pat_kind, pat_names, retry_variant,
+    split_guard, PatKind, Pol,
 };
 use super::{guard, Flow, PatternBinding, States};
 
@@ -51,6 +52,9 @@ impl<'ast> Flow<'ast> {
                 PatKind::Some | PatKind::Ok if asks_for_delay(&init.expr) => {
                     (Pol::Keep, guard::LIMIT)
                 }
+                PatKind::Some if self.wraps_policy_next(&init.expr).is_some() => {
+                    (Pol::Keep, guard::LIMIT)
+                }
                 PatKind::Ok => (Pol::Err, 0),
                 PatKind::Some if is_error_method(&init.expr) => (Pol::Keep, 0),
                 _ => (Pol::Keep, 0),
@@ -69,11 +73,16 @@ impl<'ast> Flow<'ast> {
             self.bind_pattern(&l.pat, &l.expr);
         }
         let (tp, ep) = self.polarity(&i.cond);
+        if compares_retry_variant(&i.cond).is_some() {
+            // `strategy.handle(&r) == Some(Kind::Transient)`: classified.
+            self.classified_result = true;
+        }
         let mut bits = self.cond_bits(&i.cond);
         if let Expr::Let(l) = &*i.cond {
             // `if let Some(d) = policy.next()`: the else branch is exhaustion.
             let kind = pat_kind(&l.pat);
-            if matches!(kind, PatKind::Some | PatKind::Ok) && asks_for_delay(&l.expr) {
+            let wrapped = kind == PatKind::Some && self.wraps_policy_next(&l.expr).is_some();
+            if wrapped || (matches!(kind, PatKind::Some | PatKind::Ok) && asks_for_delay(&l.expr)) {
                 let ts = self.apply(tp, s, i.cond.span());
                 let t = self.with_guard(bits, i.cond.span(), |f| f.block(&i.then_branch, ts));
                 let es = self.apply(ep, s, i.cond.span());
@@ -104,6 +113,9 @@ impl<'ast> Flow<'ast> {
         // Names bound from an error (or from something read off one) are
         // the error: conditions on them classify it.
         let err = matches!(pat_kind(p), PatKind::Err { .. }) || self.mentions_error(from);
+        // `Attempt::Retry(e)`, `Some(Kind::Transient)`: the operation or a
+        // strategy decided which outcomes are retried.
+        self.classified_result |= retry_variant(p);
         for n in names {
             if err {
                 self.error_names.insert(n.clone());
@@ -116,6 +128,9 @@ impl<'ast> Flow<'ast> {
         let s = self.expr(&m.expr, s);
         let scrutinee = &*m.expr;
         let next_policy = asks_for_delay(scrutinee);
+        // `match hint.or_else(|| backoff.next()) { None => return .. }`:
+        // only `None` is the policy's end; an `Err` arm stays an error.
+        let wrapped = self.wraps_policy_next(scrutinee);
         let on_error_method = is_error_method(scrutinee);
         let scrut_bits = {
             let b = self.cond_bits(scrutinee);
@@ -136,9 +151,12 @@ impl<'ast> Flow<'ast> {
             let kind = pat_kind(pat);
             self.bind_pattern(pat, scrutinee);
             let mut bits = scrut_bits;
+            // `match policy.next_decision() { Decision::Retry(d) => .. }`:
+            // a variant to retry is not the policy's end.
+            let retry_arm = retry_variant(pat);
             let is_err_arm = match kind {
                 // A policy's "no more delays" is a limit, not an error.
-                PatKind::Err { .. } if next_policy => false,
+                PatKind::Err { .. } if next_policy && !retry_arm => false,
                 PatKind::Err { specific } => {
                     if specific {
                         bits |= guard::CLASSIFY;
@@ -149,7 +167,11 @@ impl<'ast> Flow<'ast> {
                 PatKind::Some => on_error_method,
                 _ => false,
             };
-            if next_policy && matches!(kind, PatKind::None | PatKind::Err { .. }) {
+            if next_policy && !retry_arm && matches!(kind, PatKind::None | PatKind::Err { .. }) {
+                bits |= guard::LIMIT;
+            }
+            let wrapped_end = wrapped.filter(|_| kind == PatKind::None);
+            if wrapped_end.is_some() {
                 bits |= guard::LIMIT;
             }
             if kind == PatKind::Ok && arm_guard.is_none() {
@@ -189,6 +211,7 @@ impl<'ast> Flow<'ast> {
             };
             let bits = if bits == 0 { guard::NEUTRAL } else { bits };
             let span = match (bits & guard::DECIDED, arm_guard) {
+                (0, _) if wrapped_end.is_some() => wrapped_end.unwrap_or(scrutinee.span()),
                 (0, _) if next_policy && bits & guard::LIMIT != 0 => scrutinee.span(),
                 (0, Some(g)) => g.span(),
                 (0, None) => arm.pat.span(),

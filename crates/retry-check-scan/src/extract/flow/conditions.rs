@@ -168,6 +168,41 @@ pub(crate) fn asks_for_delay(e: &Expr) -> bool {
     }
 }
 
+/// A call somewhere inside `e`, closures and call arguments included, that
+/// asks a policy object for its next delay: `self.backoff.next_backoff()`
+/// in `hint.or_else(|| self.backoff.next_backoff())`, `policy.next()` in
+/// `adjust(&err, policy.next())`. A bare iterator's `next()` (`ids.next()`)
+/// is not one: the receiver or the method must be named for a policy or a
+/// delay. Returns the policy's receiver.
+pub(crate) fn find_policy_next(e: &Expr) -> Option<&Expr> {
+    struct P<'ast>(Option<&'ast Expr>);
+    impl<'ast> Visit<'ast> for P<'ast> {
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let n = m.method.to_string();
+            if self.0.is_none()
+                && is_next_method(&n)
+                && (is_policy_object(&m.receiver)
+                    || names_a_delay(&n)
+                    || names_a_delay(&expr_path_text(&m.receiver)))
+            {
+                self.0 = Some(&m.receiver);
+            }
+            visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut p = P(None);
+    p.visit_expr(e);
+    p.0
+}
+
+fn names_a_delay(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["delay", "backoff", "wait", "interval", "schedule"]
+        .iter()
+        .any(|w| n.contains(w))
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Pol {
     /// Nothing learnt.
@@ -206,6 +241,9 @@ pub(super) fn split_guard(p: &Pat) -> (&Pat, Option<&Expr>) {
 }
 
 pub(super) fn pat_kind(p: &Pat) -> PatKind {
+    if retry_variant(p) {
+        return PatKind::Err { specific: true };
+    }
     match p {
         Pat::TupleStruct(ts) => {
             let last = last2(&ts.path).1;
@@ -242,6 +280,64 @@ pub(super) fn pat_kind(p: &Pat) -> PatKind {
         Pat::Reference(r) => pat_kind(&r.pat),
         _ => PatKind::Other,
     }
+}
+
+/// A pattern that names an outcome to retry: a variant named for
+/// retrying (`Attempt::Retry(e)`, `Some(Kind::Transient)`,
+/// `Decision::RetryAfter { .. }`), or `ControlFlow::Continue(e)` carrying a
+/// value. The operation or a strategy classified the result as a failure
+/// to retry. `ControlFlow::Continue(())` carries nothing: not ready yet.
+pub(super) fn retry_variant(p: &Pat) -> bool {
+    match p {
+        Pat::TupleStruct(ts) => {
+            let (prev, last) = last2(&ts.path);
+            let carries = ts.elems.iter().any(|e| {
+                !matches!(e, Pat::Wild(_) | Pat::Rest(_))
+                    && !matches!(e, Pat::Tuple(t) if t.elems.is_empty())
+            });
+            let wraps = (is(last, "Some") || is(last, "Ok")) && ts.elems.len() == 1;
+            (is(prev, "ControlFlow") && is(last, "Continue") && carries)
+                || (wraps && ts.elems.first().is_some_and(retry_variant))
+                || (!wraps && names_retry(last))
+        }
+        Pat::Path(pp) => pp.path.segments.len() > 1 && names_retry(last2(&pp.path).1),
+        Pat::Struct(st) => names_retry(last2(&st.path).1),
+        Pat::Paren(pp) => retry_variant(&pp.pat),
+        Pat::Reference(r) => retry_variant(&r.pat),
+        _ => false,
+    }
+}
+
+/// `x == Kind::Transient`, `x == Some(Kind::Transient)`: a comparison with
+/// a variant named for retrying.
+pub(super) fn compares_retry_variant(e: &Expr) -> Option<bool> {
+    fn names(e: &Expr) -> bool {
+        match e {
+            Expr::Path(p) => p.path.segments.len() > 1 && names_retry(last2(&p.path).1),
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) if is(last2(&p.path).1, "Some") => c.args.iter().any(names),
+                Expr::Path(p) => p.path.segments.len() > 1 && names_retry(last2(&p.path).1),
+                _ => false,
+            },
+            Expr::Paren(p) => names(&p.expr),
+            Expr::Reference(r) => names(&r.expr),
+            _ => false,
+        }
+    }
+    match e {
+        Expr::Binary(b) if matches!(b.op, BinOp::Eq(_) | BinOp::Ne(_)) => {
+            (names(&b.left) || names(&b.right)).then_some(matches!(b.op, BinOp::Eq(_)))
+        }
+        Expr::Paren(p) => compares_retry_variant(&p.expr),
+        _ => None,
+    }
+}
+
+fn names_retry(id: Option<&proc_macro2::Ident>) -> bool {
+    id.is_some_and(|i| {
+        let n = i.to_string().to_ascii_lowercase();
+        n.contains("retry") || n.contains("retri") || n.contains("transient")
+    })
 }
 
 /// Identifiers bound by a pattern.
@@ -377,6 +473,27 @@ impl<'ast> Flow<'ast> {
         }
     }
 
+    /// A scrutinee whose `None` is a policy running out although the
+    /// policy's `next*()` is not its root: it is wrapped in an `Option`
+    /// combinator or passed to a call (`hint.or_else(|| backoff.next())`,
+    /// `adjust(&err, policy.next())`), directly or through a local bound in
+    /// the loop body (`let d = adjust(..); match d`). Returns the
+    /// expression that holds the call, to name the limit by.
+    pub(super) fn wraps_policy_next(&self, e: &Expr) -> Option<PmSpan> {
+        if asks_for_delay(e) {
+            return None;
+        }
+        let local = match e {
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|i| self.lets.get(&i.to_string()).copied()),
+            _ => None,
+        };
+        let held: &Expr = local.unwrap_or(e);
+        find_policy_next(held).map(|_| held.span())
+    }
+
     /// The decision call a condition or scrutinee depends on, if any.
     pub(super) fn decided_span(&self, e: &Expr) -> Option<PmSpan> {
         struct D<'a, 'ast>(&'a Flow<'ast>, Option<PmSpan>);
@@ -450,6 +567,13 @@ impl<'ast> Flow<'ast> {
                 PatKind::Some if is_error_method(&l.expr) => (Pol::Err, Pol::Keep),
                 _ => (Pol::Keep, Pol::Keep),
             },
+            Expr::Binary(_) if compares_retry_variant(e).is_some() => {
+                if compares_retry_variant(e) == Some(true) {
+                    (Pol::Err, Pol::Keep)
+                } else {
+                    (Pol::Keep, Pol::Err)
+                }
+            }
             Expr::Binary(b) if matches!(b.op, BinOp::And(_)) => {
                 let (l, r) = (self.polarity(&b.left), self.polarity(&b.right));
                 if l.0 == Pol::Err || r.0 == Pol::Err {

@@ -30,7 +30,7 @@ mod branches;
 mod conditions;
 
 use conditions::{asks_for_delay, counter_like, pat_names, Pol};
-pub(super) use conditions::{expr_path_text, policy_next};
+pub(super) use conditions::{expr_path_text, find_policy_next, policy_next};
 
 /// Abstract states of the paths reaching a point, as a bit set.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
@@ -206,6 +206,8 @@ pub(super) struct Flow<'ast> {
     /// A `while` condition observes the error (`while let Err(e) = ..`):
     /// the loop ends when the operation succeeds.
     pub while_observes_error: bool,
+    /// A variant to retry or a comparison with one classified the outcome.
+    pub classified_result: bool,
 }
 
 impl<'ast> Flow<'ast> {
@@ -238,6 +240,7 @@ impl<'ast> Flow<'ast> {
             awaits: false,
             slept_before_error: false,
             while_observes_error: false,
+            classified_result: false,
         }
     }
 
