@@ -253,6 +253,10 @@ for path in sys.argv[2:]:
         "crates/x/Cargo.toml",
         "mycontracts/a.toml",
         "contracts/notes.md",
+        "contracts/mesh/virtualservice.yaml",
+        "contracts/grpc/service-config.json",
+        "contracts/aws/config",
+        "contracts/aws/configs.txt",
     ];
     let out = Command::new("python3")
         .args(["-c", check, &files])
@@ -263,6 +267,8 @@ for path in sys.argv[2:]:
     assert_eq!(
         printed,
         "contracts/payments.toml True\ncontracts/broken/rc001.toml True\nsvc/contracts/a.toml True\n\
-         Cargo.toml False\ncrates/x/Cargo.toml False\nmycontracts/a.toml False\ncontracts/notes.md False\n"
+         Cargo.toml False\ncrates/x/Cargo.toml False\nmycontracts/a.toml False\ncontracts/notes.md False\n\
+         contracts/mesh/virtualservice.yaml True\ncontracts/grpc/service-config.json True\n\
+         contracts/aws/config True\ncontracts/aws/configs.txt False\n"
     );
 }
