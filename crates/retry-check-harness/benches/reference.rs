@@ -32,7 +32,13 @@ where
     let all = Instant::now();
     for (i, (name, config, ttl)) in variants().into_iter().enumerate() {
         let start = Instant::now();
-        match simulate(&make, (config, ttl), store_restarts, cases, seed_base + i as u64) {
+        match simulate(
+            &make,
+            (config, ttl),
+            store_restarts,
+            cases,
+            seed_base + i as u64,
+        ) {
             Ok(report) => {
                 let threaded: u64 = report
                     .modes
