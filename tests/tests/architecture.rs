@@ -1,7 +1,7 @@
 //! The invariants of ARCHITECTURE.md that a machine can check: crates depend
 //! only downwards, nothing below the CLI knows about clap or the terminal,
-//! no two files of a crate import each other in a circle, and no source
-//! file or function outgrows the limits.
+//! no two files of a crate import each other in a circle, no source
+//! file or function outgrows the limits, and the CLI stays a thin layer.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -392,6 +392,9 @@ fn no_file_over_800_lines_no_function_over_120() {
     for dir in crate_dirs() {
         files.extend(rust_files(&dir.join("src")));
     }
+    // The largest file and function, for the record (`--nocapture`).
+    let mut largest = (0, String::new());
+    let mut longest = (0, String::new());
     for f in files {
         let rel = f
             .strip_prefix(root())
@@ -401,6 +404,7 @@ fn no_file_over_800_lines_no_function_over_120() {
         let text = std::fs::read_to_string(&f).unwrap();
         let mut over = Vec::new();
         let lines = text.lines().count();
+        largest = largest.max((lines, rel.clone()));
         if lines > MAX_FILE_LINES {
             over.push((rel.clone(), format!("{lines} lines")));
         }
@@ -408,6 +412,7 @@ fn no_file_over_800_lines_no_function_over_120() {
             let mut fns = Functions(Vec::new());
             fns.visit_file(&ast);
             for (name, n) in fns.0 {
+                longest = longest.max((n, format!("{rel}::{name}")));
                 if n > MAX_FN_LINES {
                     over.push((format!("{rel}::{name}"), format!("{n} lines")));
                 }
@@ -421,6 +426,8 @@ fn no_file_over_800_lines_no_function_over_120() {
             }
         }
     }
+    println!("largest file: {} ({} lines)", largest.1, largest.0);
+    println!("longest function: {} ({} lines)", longest.1, longest.0);
     for p in PENDING_SPLITS {
         if !seen.contains(*p) {
             problems.push(format!(
@@ -429,4 +436,29 @@ fn no_file_over_800_lines_no_function_over_120() {
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// The CLI crate is a thin layer over the libraries (issue 21): fewer than
+/// this many lines of Rust under its `src/`, every `.rs` file counted.
+/// Logic a command needs goes into a library crate (ARCHITECTURE.md).
+const MAX_CLI_LINES: usize = 2_000;
+
+fn lines_of_rust(dir: &Path) -> usize {
+    rust_files(dir)
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap().lines().count())
+        .sum()
+}
+
+#[test]
+fn the_cli_crate_stays_thin() {
+    let src = root().join("crates/cargo-retry-check/src");
+    let lines = lines_of_rust(&src);
+    println!("cargo-retry-check/src: {lines} lines of Rust");
+    assert!(lines > 0, "no Rust found under {}", src.display());
+    assert!(
+        lines < MAX_CLI_LINES,
+        "the CLI crate has {lines} lines of Rust (limit {MAX_CLI_LINES}): move logic into a \
+         library crate and keep commands/*.rs a few calls into it"
+    );
 }

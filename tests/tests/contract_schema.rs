@@ -55,7 +55,7 @@ fn every_bundled_contract_is_valid() {
     let mut files = Vec::new();
     toml_files(&root().join("contracts"), &mut files);
     files.push(root().join("crates/retry-check-harness/examples/contracts/payments.toml"));
-    files.push(root().join("crates/cargo-retry-check/src/scaffold/contracts/example.toml"));
+    files.push(root().join("crates/retry-check-workspace/scaffold/contracts/example.toml"));
     assert!(files.len() > 30, "{files:?}");
     for file in &files {
         let shown = file

@@ -10,6 +10,7 @@ use retry_check_diagnostics::{Diagnostic, SourceMap};
 use retry_check_rules::{Engine, Level, LevelSource, LintLevels, Selector};
 use retry_check_workspace::config::{self, Config};
 use retry_check_workspace::discover;
+pub use retry_check_workspace::discover::Contracts;
 
 use crate::cli::{LevelArgs, ReportArgs};
 use crate::Exit;
@@ -52,48 +53,14 @@ impl Run {
         Engine::new(&self.levels, retry_check_catalog::all())
     }
 
-    /// Discover and parse the contract files of `paths` (else the
-    /// configured globs) and the configuration they import; none is an
-    /// error. `skipped_note` ends the parse errors, saying what did not run.
+    /// The contract files of `paths` (else the configured globs), parsed
+    /// (`retry_check_workspace::discover::load_contracts`).
     pub fn load_contracts(
         &self,
         paths: &[PathBuf],
         skipped_note: &str,
     ) -> Result<Contracts, String> {
-        let files = discover::contract_files(paths, &self.config)?;
-        let mut sources = SourceMap::new();
-        let parsed = if files.is_empty() {
-            None
-        } else {
-            Some(discover::parse_contracts(&files, &self.cwd, &mut sources)?)
-        };
-        // No file was a contract or a configuration we read (a README given
-        // as a path, a directory of unrelated YAML).
-        let Some(parsed) = parsed.filter(|p| p.files > 0) else {
-            let looked = if paths.is_empty() {
-                format!(
-                    "{} (under `{}`)",
-                    self.config.contract_globs.join(", "),
-                    discover::display_path(&self.config.root, &self.cwd)
-                )
-            } else {
-                "the given paths".to_string()
-            };
-            return Err(format!(
-                "no contract files found in {looked}; run `cargo retry-check init` or pass paths"
-            ));
-        };
-        let mut errors = parsed.errors;
-        if let Some(last) = errors.last_mut() {
-            last.notes.push(skipped_note.to_string());
-        }
-        Ok(Contracts {
-            sources,
-            files: parsed.files,
-            set: parsed.set,
-            errors,
-            notes: parsed.notes,
-        })
+        discover::load_contracts(paths, &self.config, &self.cwd, skipped_note)
     }
 
     /// `dir`, else `$CARGO_TARGET_DIR/retry-check`, else `target/retry-check`
@@ -123,19 +90,6 @@ impl Run {
         let places = (self.config.root.as_path(), self.cwd.as_path());
         crate::report::finish(places, args, titles, diagnostics, sources, closing)
     }
-}
-
-/// The contract files of a run.
-pub struct Contracts {
-    pub sources: SourceMap,
-    /// How many files were read as contract sources.
-    pub files: usize,
-    /// The parsed set when every file is valid.
-    pub set: Option<retry_check_contract::ContractSet>,
-    /// Parse errors (the last one notes that nothing else ran).
-    pub errors: Vec<Diagnostic>,
-    /// What imported files add to the findings (`retry_check_sources::annotate`).
-    pub notes: retry_check_sources::Notes,
 }
 
 /// `-A/-W/-D` flags in command-line order (later flags win, as in rustc).

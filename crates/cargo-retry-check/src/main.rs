@@ -7,7 +7,6 @@
 mod cli;
 mod commands;
 mod context;
-mod progress;
 mod report;
 
 use std::process::ExitCode;

@@ -65,6 +65,21 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// The message, then its notes and helps, one per line (`note: `,
+    /// `help: `): the text of a SARIF result and of a GitHub annotation.
+    pub fn text_with_notes(&self) -> String {
+        let mut text = self.message.clone();
+        for n in &self.notes {
+            text.push_str("\nnote: ");
+            text.push_str(n);
+        }
+        for h in &self.help {
+            text.push_str("\nhelp: ");
+            text.push_str(h);
+        }
+        text
+    }
+
     pub fn new(
         code: impl Into<String>,
         name: impl Into<String>,

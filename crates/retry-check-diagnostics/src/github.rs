@@ -59,15 +59,7 @@ pub fn annotation(
         "title={}",
         escape_property(&format!("{} {}", diag.code, diag.name))
     ));
-    let mut message = diag.message.clone();
-    for n in &diag.notes {
-        message.push_str("\nnote: ");
-        message.push_str(n);
-    }
-    for h in &diag.help {
-        message.push_str("\nhelp: ");
-        message.push_str(h);
-    }
+    let message = diag.text_with_notes();
     format!(
         "::{} {}::{}",
         command(diag.severity),

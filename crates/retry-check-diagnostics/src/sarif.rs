@@ -225,21 +225,6 @@ fn rule_json(rule: &RuleMeta) -> Value {
     rule_object
 }
 
-/// The message of a result: the diagnostic's message, then its notes and
-/// helps, one per line (viewers show the first sentence as the title).
-fn message_text(diag: &Diagnostic) -> String {
-    let mut text = diag.message.clone();
-    for n in &diag.notes {
-        text.push_str("\nnote: ");
-        text.push_str(n);
-    }
-    for h in &diag.help {
-        text.push_str("\nhelp: ");
-        text.push_str(h);
-    }
-    text
-}
-
 /// The trace that proves a finding as one `codeFlow` with one
 /// `threadFlow`: each step at the contract item it concerns, its text as
 /// the step's message, in execution order.
@@ -299,7 +284,7 @@ pub fn sarif_report(
                 "ruleId": d.code,
                 "ruleIndex": index,
                 "level": level(d.severity),
-                "message": { "text": message_text(d) },
+                "message": { "text": d.text_with_notes() },
             });
             if let Some(p) = &d.primary {
                 result["locations"] = json!([location(p, sources, uri_of)]);

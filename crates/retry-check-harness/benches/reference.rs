@@ -12,41 +12,14 @@
 
 use std::time::{Duration, Instant};
 
-use retry_check_harness::stores::{MemoryStore, PostgresStore, SqliteStore, PG_URL_ENV};
-use retry_check_harness::{Jitter, Mode, Reconciler, Sim, SimConfig, StoreFactory};
+use retry_check_harness::stores::{MemoryStore, PostgresStore, SqliteStore};
+use retry_check_harness::{Mode, Sim, StoreFactory};
+use retry_check_test_support::pg_url;
 
-const DAY: Duration = Duration::from_secs(24 * 3600);
+#[path = "../tests/support/reference.rs"]
+mod reference;
 
-/// The configurations of `tests/reference_stores.rs::variants`, each with
-/// the key TTL the store is opened with.
-fn variants() -> Vec<(&'static str, SimConfig, Duration)> {
-    let base = SimConfig::default();
-    let window = base.schedule.retry_window.unwrap_or(DAY);
-    let mut out = vec![("default", base.clone(), DAY)];
-    let mut tight_ttl = base.clone();
-    tight_ttl.key_ttl = Some(window);
-    out.push(("ttl_equals_window", tight_ttl, window));
-    let mut tight_lease = base.clone();
-    tight_lease.lease = base.handler_time + Duration::from_millis(1);
-    out.push(("lease_just_over_handler", tight_lease, DAY));
-    let mut busy = base.clone();
-    busy.reconciler = Some(Reconciler {
-        every: Duration::from_secs(2),
-        until: window,
-    });
-    busy.duplicates = 4;
-    busy.operations = 3;
-    busy.schedule.jitter = Jitter::Decorrelated;
-    busy.schedule.deadline = None;
-    busy.schedule.max_attempts = 6;
-    out.push(("reconciler_and_crowd", busy, DAY));
-    let mut exact = base;
-    exact.schedule.jitter = Jitter::None;
-    exact.schedule.initial_backoff = Duration::from_secs(1);
-    exact.max_steps = 60;
-    out.push(("no_jitter_long_schedule", exact, DAY));
-    out
-}
+use reference::{simulate, variants};
 
 /// Every variant in turn; returns (cases, threaded rounds).
 fn run<F, M>(label: &str, make: M, store_restarts: bool, cases: u32, seed_base: u64) -> (u64, u64)
@@ -57,15 +30,15 @@ where
 {
     let (mut total, mut rounds) = (0u64, 0u64);
     let all = Instant::now();
-    for (i, (name, mut config, ttl)) in variants().into_iter().enumerate() {
-        config.faults.store_restarts = store_restarts;
+    for (i, (name, config, ttl)) in variants().into_iter().enumerate() {
         let start = Instant::now();
-        let result = Sim::new(make(ttl))
-            .config(config)
-            .cases(cases)
-            .seed(seed_base + i as u64)
-            .run();
-        match result {
+        match simulate(
+            &make,
+            (config, ttl),
+            store_restarts,
+            cases,
+            seed_base + i as u64,
+        ) {
             Ok(report) => {
                 let threaded: u64 = report
                     .modes
@@ -159,7 +132,7 @@ fn main() {
         cases,
         2_000,
     );
-    if let Some(url) = std::env::var(PG_URL_ENV).ok().filter(|u| !u.is_empty()) {
+    if let Some(url) = pg_url() {
         let pg_cases: u32 = std::env::var("REFERENCE_BENCH_PG_CASES")
             .ok()
             .and_then(|s| s.parse().ok())

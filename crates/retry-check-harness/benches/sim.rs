@@ -18,10 +18,11 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use retry_check_harness::stores::zoo::Bug;
-use retry_check_harness::stores::{MemoryStore, PostgresStore, SqliteStore, PG_URL_ENV};
+use retry_check_harness::stores::{MemoryStore, PostgresStore, SqliteStore};
 use retry_check_harness::{
     Mode, Sim, SimConfig, SimError, SimReport, DEFAULT_CASES, DEFAULT_THREAD_ROUNDS,
 };
+use retry_check_test_support::{pg_url, PG_URL_ENV};
 
 fn median<T: Copy + Ord>(v: &mut [T]) -> T {
     v.sort();
@@ -124,7 +125,7 @@ fn cost() {
         "rounds",
         r,
     );
-    if let Some(url) = std::env::var(PG_URL_ENV).ok().filter(|u| !u.is_empty()) {
+    if let Some(url) = pg_url() {
         let factory = PostgresStore::factory(url, ttl);
         let cleanup = factory.clone();
         let start = Instant::now();

@@ -383,53 +383,11 @@ fn sqlite_claims_are_atomic_across_connections() {
 
 // ----- simulations: the reference stores are never reported ---------------
 
-use retry_check_harness::{Jitter, Reconciler, Sim, SimConfig, SimReport};
+#[path = "support/reference.rs"]
+mod reference;
 
-/// One day: the key TTL both reference stores are run with by default.
-const DAY: Duration = Duration::from_secs(24 * 3600);
-
-/// The configurations the reference stores are simulated under: the
-/// default, and variants aimed at the boundaries a correct store must get
-/// exactly right. Each returns the key TTL the store is opened with.
-fn variants() -> Vec<(&'static str, SimConfig, Duration)> {
-    let base = SimConfig::default();
-    let window = base.schedule.retry_window.unwrap_or(DAY);
-    let mut out = vec![("default", base.clone(), DAY)];
-
-    // A key TTL exactly as long as the retry window (the tightest TTL that
-    // is still correct), with the clock jumping at it.
-    let mut tight_ttl = base.clone();
-    tight_ttl.key_ttl = Some(window);
-    out.push(("ttl_equals_window", tight_ttl, window));
-
-    // A lease one millisecond longer than the handler: the tightest lease
-    // that still never expires in flight.
-    let mut tight_lease = base.clone();
-    tight_lease.lease = base.handler_time + Duration::from_millis(1);
-    out.push(("lease_just_over_handler", tight_lease, DAY));
-
-    // A reconciler re-driving the key for the whole window, more duplicates
-    // and operations, decorrelated jitter, no deadline.
-    let mut busy = base.clone();
-    busy.reconciler = Some(Reconciler {
-        every: Duration::from_secs(2),
-        until: window,
-    });
-    busy.duplicates = 4;
-    busy.operations = 3;
-    busy.schedule.jitter = Jitter::Decorrelated;
-    busy.schedule.deadline = None;
-    busy.schedule.max_attempts = 6;
-    out.push(("reconciler_and_crowd", busy, DAY));
-
-    // No jitter and long schedules: retries land exactly on boundaries.
-    let mut exact = base;
-    exact.schedule.jitter = Jitter::None;
-    exact.schedule.initial_backoff = Duration::from_secs(1);
-    exact.max_steps = 60;
-    out.push(("no_jitter_long_schedule", exact, DAY));
-    out
-}
+use reference::{simulate, variants};
+use retry_check_harness::SimReport;
 
 /// Run every variant in parallel (one thread each, the store's I/O is the
 /// bottleneck), `cases_each` cases with seed `seed_base + i`, and assert that
@@ -444,15 +402,12 @@ where
         let handles: Vec<_> = variants()
             .into_iter()
             .enumerate()
-            .map(|(i, (name, mut config, ttl))| {
+            .map(|(i, (name, config, ttl))| {
                 let make = &make;
                 scope.spawn(move || {
-                    config.faults.store_restarts = store_restarts;
-                    let sim = Sim::new(make(ttl))
-                        .config(config)
-                        .cases(cases_each)
-                        .seed(seed_base + i as u64);
-                    (name, sim.run().map_err(|cx| cx.to_string()))
+                    let seed = seed_base + i as u64;
+                    let result = simulate(make, (config, ttl), store_restarts, cases_each, seed);
+                    (name, result)
                 })
             })
             .collect();

@@ -7,22 +7,14 @@
 use std::time::Duration;
 
 use retry_check_harness::stores::zoo::Bug;
-use retry_check_harness::stores::{MemoryStore, PostgresStore, SqliteStore, PG_URL_ENV};
+use retry_check_harness::stores::{MemoryStore, PostgresStore, SqliteStore};
 use retry_check_harness::{Property, SimConfig, Stress};
+use retry_check_test_support::postgres_url;
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
 fn pg_url(test: &str) -> Option<String> {
-    match std::env::var(PG_URL_ENV) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            eprintln!(
-                "SKIPPED {test}: {PG_URL_ENV} is not set (no PostgreSQL server); \
-                 run `bash .ci/postgres.sh cargo test -p retry-check-harness --test stress`"
-            );
-            None
-        }
-    }
+    postgres_url(test, "cargo test -p retry-check-harness --test stress")
 }
 
 #[test]

@@ -12,13 +12,14 @@ use retry_check_harness::stores::MemoryStore;
 use retry_check_harness::{
     Counterexample, Mode, Property, Sim, SimConfig, DEFAULT_CASES, DEFAULT_THREAD_ROUNDS,
 };
+use retry_check_test_support::PG_URL_ENV;
 
 /// Run the harness against `bug` under `config`; the counterexample, or
 /// `None` when it needs a PostgreSQL server and none is configured.
 fn caught(bug: Bug, config: SimConfig) -> Option<Box<Counterexample>> {
     let seed = config.seed;
     let Some(result) = bug.check(config) else {
-        eprintln!("SKIPPED {bug}: RETRY_CHECK_PG_URL names no PostgreSQL server");
+        eprintln!("SKIPPED {bug}: {PG_URL_ENV} names no PostgreSQL server");
         return None;
     };
     let cx = match result {

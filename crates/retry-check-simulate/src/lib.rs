@@ -27,12 +27,14 @@
 //!   to the lint finding it proves (one finding per gap); a counterexample
 //!   no finding stands for is `RC900 simulated_violation`, once per root
 //!   cause (server, property, class).
+//! - [`progress`]: progress lines for a log while a long run goes on.
 //! - [`replay`]: a replay file re-run against the reference store it names.
 //!
 //! [`MemoryStore`]: retry_check_harness::stores::MemoryStore
 
 mod attach;
 mod pairs;
+pub mod progress;
 mod proof;
 mod rc900_simulated_violation;
 pub mod replay;

@@ -9,7 +9,8 @@
 //!   is generated from the directory; the check rewrites a stale list.
 //! * [`cli`]: the `cargo-retry-check` binary as the tests run it.
 //! * [`generated`]: committed files the code generates, kept current.
-//! * [`postgres_url`]: the database a test may use, or a skip note.
+//! * [`pg_url`], [`postgres_url`]: the database a test or bench may use
+//!   (the latter with a skip note when there is none).
 
 pub mod cli;
 pub mod fixtures;
@@ -19,19 +20,23 @@ pub mod registry;
 /// The variable `.ci/postgres.sh` sets to the URL of a throwaway server.
 pub const PG_URL_ENV: &str = "RETRY_CHECK_PG_URL";
 
-/// The PostgreSQL URL for `test`, or `None` (after printing why the test
-/// is skipped) when no server is configured.
+/// The URL of the PostgreSQL server `.ci/postgres.sh` started (the
+/// non-empty [`PG_URL_ENV`]), or `None`.
+pub fn pg_url() -> Option<String> {
+    std::env::var(PG_URL_ENV).ok().filter(|url| !url.is_empty())
+}
+
+/// [`pg_url`] for `test`, or `None` after printing why the test is
+/// skipped and how to run it with a server (`bash .ci/postgres.sh RERUN`).
 pub fn postgres_url(test: &str, rerun: &str) -> Option<String> {
-    match std::env::var(PG_URL_ENV) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            eprintln!(
-                "SKIPPED {test}: {PG_URL_ENV} is not set (no PostgreSQL server); \
-                 run `bash .ci/postgres.sh {rerun}`"
-            );
-            None
-        }
+    let url = pg_url();
+    if url.is_none() {
+        eprintln!(
+            "SKIPPED {test}: {PG_URL_ENV} is not set (no PostgreSQL server); \
+             run `bash .ci/postgres.sh {rerun}`"
+        );
     }
+    url
 }
 
 /// The workspace root (for paths in tests).

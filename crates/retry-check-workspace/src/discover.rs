@@ -133,6 +133,64 @@ pub fn parse_contracts(
     Ok(load_sources(sources, cwd))
 }
 
+/// The contract files of a run, parsed.
+pub struct Contracts {
+    pub sources: SourceMap,
+    /// How many files were read as contract sources.
+    pub files: usize,
+    /// The parsed set when every file is valid.
+    pub set: Option<ContractSet>,
+    /// Parse errors (the last one notes that nothing else ran).
+    pub errors: Vec<Diagnostic>,
+    /// What imported files add to the findings (`retry_check_sources::annotate`).
+    pub notes: Notes,
+}
+
+/// Discover and parse the contract files of `paths` (else the configured
+/// globs) and the configuration they import; none is an error.
+/// `skipped_note` ends the parse errors, saying what did not run.
+pub fn load_contracts(
+    paths: &[PathBuf],
+    config: &Config,
+    cwd: &Path,
+    skipped_note: &str,
+) -> Result<Contracts, String> {
+    let files = contract_files(paths, config)?;
+    let mut sources = SourceMap::new();
+    let parsed = if files.is_empty() {
+        None
+    } else {
+        Some(parse_contracts(&files, cwd, &mut sources)?)
+    };
+    // No file was a contract or a configuration we read (a README given
+    // as a path, a directory of unrelated YAML).
+    let Some(parsed) = parsed.filter(|p| p.files > 0) else {
+        let looked = if paths.is_empty() {
+            format!(
+                "{} (under `{}`)",
+                config.contract_globs.join(", "),
+                display_path(&config.root, cwd)
+            )
+        } else {
+            "the given paths".to_string()
+        };
+        return Err(format!(
+            "no contract files found in {looked}; run `cargo retry-check init` or pass paths"
+        ));
+    };
+    let mut errors = parsed.errors;
+    if let Some(last) = errors.last_mut() {
+        last.notes.push(skipped_note.to_string());
+    }
+    Ok(Contracts {
+        sources,
+        files: parsed.files,
+        set: parsed.set,
+        errors,
+        notes: parsed.notes,
+    })
+}
+
 /// The contract set of the files in `sources` (already read; imported
 /// files are read relative to `cwd`): the set when every file is valid,
 /// else the errors. `lint --fix` lints its edited files through this too.

@@ -16,7 +16,9 @@
 //!   git).
 //!
 //! Nothing is written unless everything can be: [`plan`] checks and
-//! renders every file, [`Plan::write`] writes them.
+//! renders every file, [`Plan::write`] writes them. [`scaffold`]: the
+//! templates, the harness source, `--from`'s starter contract, and the
+//! whole command ([`scaffold::run`]).
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +26,8 @@ use toml_edit::{DocumentMut, Item, Table};
 
 use crate::config::{self, DEFAULT_CONTRACT_GLOB};
 use crate::display_path;
+
+pub mod scaffold;
 
 /// The harness crate's name.
 pub const HARNESS: &str = "retry-check-harness";

@@ -8,15 +8,19 @@
 //!   manifests of a scan, minus `scan-exclude`), always sorted, and parsing
 //!   the contract files into one `SourceMap` (through
 //!   `retry_check_sources::load`).
+//! * [`deliver`]: the end of a run: the baseline, then the report in every
+//!   format it goes out in, and whether the run failed.
 //! * [`init`]: scaffolding a workspace: the configuration table, a
 //!   contract, a harness test, and the harness dependency where the store
 //!   lives.
 
 pub mod config;
+pub mod deliver;
 pub mod discover;
 pub mod init;
 
 pub use config::{find_manifest, load, Config};
 pub use discover::{
-    contract_files, display_path, load_sources, parse_contracts, scan_targets, Parsed,
+    contract_files, display_path, load_contracts, load_sources, parse_contracts, scan_targets,
+    Parsed,
 };

@@ -8,7 +8,7 @@ use retry_check_contract::ContractSet;
 use retry_check_diagnostics::report::Closing;
 use retry_check_diagnostics::{Diagnostic, Job, Lint};
 use retry_check_rules::{Engine, Finding};
-use retry_check_simulate::{Outcome, Progress, Settings};
+use retry_check_simulate::{progress, Outcome, Progress, Settings};
 
 use crate::cli::{Format, SimArgs, SimulateArgs};
 use crate::context::Run;
@@ -75,20 +75,15 @@ pub fn simulate(
         bar.0.finish_and_clear();
         return outcome;
     }
-    if !progress_lines_wanted() {
+    if !progress::lines_wanted() {
         return retry_check_simulate::simulate_set(set, &settings, findings, None);
     }
     // A log (CI, a pipe): a line now and then, so a long run does not look
     // hung.
-    let lines = crate::progress::Lines::default();
-    crate::progress::with_ticker(&lines, std::io::stderr(), || {
+    let lines = progress::Lines::default();
+    progress::with_ticker(&lines, std::io::stderr(), || {
         retry_check_simulate::simulate_set(set, &settings, findings, Some(&lines))
     })
-}
-
-/// Progress lines, unless `RETRY_CHECK_PROGRESS=never`.
-fn progress_lines_wanted() -> bool {
-    std::env::var("RETRY_CHECK_PROGRESS").map_or(true, |v| v != "never")
 }
 
 /// The counterexamples no lint finding stands for, through `engine`
@@ -102,12 +97,6 @@ pub fn report_standalone(
         .into_iter()
         .filter_map(|(lint, f)| engine.report(lint, f))
         .collect()
-}
-
-/// Progress is for a person watching: stderr is a terminal, `CI` is unset
-/// and the format is the human one.
-fn wants_progress(format: Format, ci: bool, terminal: bool) -> bool {
-    format == Format::Human && !ci && terminal
 }
 
 /// A bar over the pairs on stderr (cleared when done).
@@ -131,7 +120,7 @@ impl Progress for Bar {
 fn progress_bar(format: Format) -> Option<Bar> {
     use std::io::IsTerminal;
     let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
-    if !wants_progress(format, ci, std::io::stderr().is_terminal()) {
+    if !progress::bar_wanted(format == Format::Human, ci, std::io::stderr().is_terminal()) {
         return None;
     }
     let style = indicatif::ProgressStyle::with_template(
@@ -142,24 +131,4 @@ fn progress_bar(format: Format) -> Option<Bar> {
     let bar = indicatif::ProgressBar::no_length().with_style(style);
     bar.enable_steady_tick(Duration::from_millis(200));
     Some(Bar(bar))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn progress_only_for_a_person_at_a_terminal() {
-        assert!(wants_progress(Format::Human, false, true));
-        assert!(!wants_progress(Format::Human, true, true), "not under CI");
-        assert!(
-            !wants_progress(Format::Human, false, false),
-            "not when piped"
-        );
-        assert!(
-            !wants_progress(Format::Json, false, true),
-            "not for machines"
-        );
-        assert!(!wants_progress(Format::Short, false, true));
-    }
 }

@@ -69,3 +69,27 @@ fn readme_rule_table_is_current() {
          markdown`:\n{table}"
     );
 }
+
+/// `cargo retry-check ARGS` runs the binary as `cargo-retry-check
+/// retry-check ARGS`; run directly, without the word, it parses the same.
+#[test]
+fn both_spellings_parse_the_same() {
+    let as_cargo = cmd(&["explain", "RC001"]).output().unwrap();
+    let direct = Command::new(env!("CARGO_BIN_EXE_cargo-retry-check"))
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .args(["explain", "RC001"])
+        .output()
+        .unwrap();
+    assert_eq!(as_cargo.status.code(), Some(0));
+    assert_eq!(direct.status.code(), Some(0));
+    assert_eq!(direct.stdout, as_cargo.stdout);
+    assert!(String::from_utf8_lossy(&direct.stdout).contains("RC001"));
+    // The word is dropped only in the first place: as a value it stays.
+    let late = cmd(&["explain", "retry-check"]).output().unwrap();
+    assert_ne!(
+        late.status.code(),
+        Some(0),
+        "no rule is named `retry-check`"
+    );
+}

@@ -1,16 +1,17 @@
-//! Progress lines for a log: when stderr is not a terminal (CI, a pipe)
-//! there is no bar, so a long simulation prints a short line on stderr
-//! every few seconds once it has run for a while, and CI logs do not look
+//! How a long simulation shows that it is alive. A person at a terminal
+//! gets a bar (the CLI draws it: [`bar_wanted`] says when); a log (CI, a
+//! pipe) gets a short line on stderr every few seconds once the run has
+//! gone on for a while ([`Lines`], [`with_ticker`]), so CI logs do not look
 //! hung. stdout, where machine formats go, never gets one.
-//! `RETRY_CHECK_PROGRESS=never` turns them off.
+//! `RETRY_CHECK_PROGRESS=never` turns the lines off ([`lines_wanted`]).
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::Progress;
 use retry_check_diagnostics::render::plural;
-use retry_check_simulate::Progress;
 
 /// No line before the run is this old.
 pub const QUIET_FOR: Duration = Duration::from_secs(10);
@@ -57,6 +58,17 @@ pub fn due(age: Duration, last: Option<Duration>) -> bool {
     age >= QUIET_FOR && last.is_none_or(|l| age >= l + EVERY)
 }
 
+/// A bar is for a person watching: stderr is a `terminal`, `ci` is unset
+/// and the report is the `human` one.
+pub fn bar_wanted(human: bool, ci: bool, terminal: bool) -> bool {
+    human && !ci && terminal
+}
+
+/// Progress lines, unless `RETRY_CHECK_PROGRESS=never`.
+pub fn lines_wanted() -> bool {
+    std::env::var("RETRY_CHECK_PROGRESS").map_or(true, |v| v != "never")
+}
+
 /// Run `work` while a thread writes [`Lines::line`] to `out` whenever
 /// [`due`]; the thread stops as soon as `work` returns.
 pub fn with_ticker<T>(lines: &Lines, out: impl Write + Send, work: impl FnOnce() -> T) -> T {
@@ -92,6 +104,14 @@ pub fn with_ticker<T>(lines: &Lines, out: impl Write + Send, work: impl FnOnce()
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bar_only_for_a_person_at_a_terminal() {
+        assert!(bar_wanted(true, false, true));
+        assert!(!bar_wanted(true, true, true), "not under CI");
+        assert!(!bar_wanted(true, false, false), "not when piped");
+        assert!(!bar_wanted(false, false, true), "not for machines");
+    }
 
     #[test]
     fn nothing_for_ten_seconds_then_a_line_every_five() {
