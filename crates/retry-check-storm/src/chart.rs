@@ -171,6 +171,28 @@ fn note_coinciding(lines: &mut [Line], y_max: f64) {
     }
 }
 
+/// Several charts in one SVG, one under the other (each keeps its own
+/// drawing: it becomes a nested `<svg>` placed at its row).
+pub fn stack(charts: &[String]) -> String {
+    let height = HEIGHT as usize * charts.len().max(1);
+    let mut out = format!(
+        "<svg width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\" \
+         xmlns=\"http://www.w3.org/2000/svg\">\n"
+    );
+    for (i, svg) in charts.iter().enumerate() {
+        let y = HEIGHT as usize * i;
+        match svg.strip_prefix("<svg") {
+            Some(rest) => out.push_str(&format!("<svg y=\"{y}\"{rest}")),
+            None => out.push_str(svg),
+        }
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
 fn err(e: impl std::fmt::Display) -> String {
     format!("cannot draw the chart: {e}")
 }

@@ -25,6 +25,7 @@ mod schema;
 mod simulate;
 mod sources;
 mod storm;
+mod storm_output;
 
 pub(crate) use std::path::{Path, PathBuf};
 pub(crate) use std::process::{Command, Output};
