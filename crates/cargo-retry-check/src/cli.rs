@@ -16,7 +16,8 @@ Exit codes:
 const REPLAY_EXIT_CODES: &str = "\
 Exit codes:
   0    the scenario passes: no property is violated
-  1    the violation reproduces
+  1    the violation reproduces, or the file records a violation of your
+       own store, which replay cannot run (it prints the test command that does)
   2    usage error, or an unreadable or invalid replay file
   101  internal error (a bug: please report it)";
 

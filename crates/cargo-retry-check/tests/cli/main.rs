@@ -17,6 +17,7 @@ mod model;
 mod model_loom;
 mod outputs;
 mod readme;
+mod replay_user;
 mod rules;
 mod scaffold_runs;
 mod scan;
