@@ -17,7 +17,8 @@ Exit codes:
 const REPLAY_EXIT_CODES: &str = "\
 Exit codes:
   0    the scenario passes: no property is violated
-  1    the violation reproduces
+  1    the violation reproduces, or the file records a violation of your
+       own store, which replay cannot run (it prints the test command that does)
   2    usage error, or an unreadable or invalid replay file
   101  internal error (a bug: please report it)";
 
@@ -478,12 +479,17 @@ pub struct StormArgs {
     #[command(flatten)]
     pub levels: LevelArgs,
 
-    /// Write the report to FILE instead of stdout, and the SVG charts next
-    /// to it (FILE's stem, then the server: `report-payments.svg`).
+    /// Write the report to FILE instead of stdout, in the format its
+    /// extension names: .txt human, .md markdown, .json/.jsonl JSON Lines
+    /// (another extension needs --format; a --format that contradicts the
+    /// extension is an error), and the SVG charts next to it (FILE's stem,
+    /// then the server: `report-payments.svg`). `-o FILE.svg` writes the
+    /// charts, one under the other, to FILE and the report to stdout.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Write the SVG charts to DIR (default: next to -o; none without -o).
+    /// Write the SVG charts to DIR (default: next to a report written with
+    /// -o; none without -o).
     #[arg(long, value_name = "DIR")]
     pub svg_dir: Option<PathBuf>,
 }

@@ -63,11 +63,18 @@ impl Run {
         discover::load_contracts(paths, &self.config, &self.cwd, skipped_note)
     }
 
-    /// `dir`, else `$CARGO_TARGET_DIR/retry-check`, else `target/retry-check`
-    /// under the workspace root.
+    /// `dir`, else `$RETRY_CHECK_REPLAY_DIR`, else
+    /// `$CARGO_TARGET_DIR/retry-check`, else `target/retry-check` under the
+    /// workspace root: the order a harness test follows too, so `simulate`,
+    /// `model` and a plain `cargo test` write to one directory.
     pub fn replay_dir(&self, dir: Option<&Path>) -> PathBuf {
         if let Some(d) = dir {
             return d.to_path_buf();
+        }
+        if let Some(d) =
+            std::env::var_os(retry_check_harness::REPLAY_DIR_ENV).filter(|d| !d.is_empty())
+        {
+            return PathBuf::from(d);
         }
         match std::env::var_os("CARGO_TARGET_DIR") {
             Some(t) if !t.is_empty() => PathBuf::from(t).join("retry-check"),

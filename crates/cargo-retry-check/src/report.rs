@@ -83,21 +83,6 @@ pub fn use_color(choice: Option<ColorChoice>) -> bool {
     }
 }
 
-/// Send a report where it goes: to `output` (then the summary line to
-/// stderr, so the terminal still says what happened) or to stdout.
-pub fn deliver(report: &str, summary: &str, output: Option<&Path>) -> Result<(), String> {
-    match output {
-        Some(path) => {
-            std::fs::write(path, report)
-                .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-            eprintln!("{summary}");
-            eprintln!("wrote the report to `{}`", path.display());
-        }
-        None => print_stdout(report),
-    }
-    Ok(())
-}
-
 /// Write to stdout; a closed pipe (`| head`) is not an error worth a panic.
 pub fn print_stdout(text: &str) {
     use std::io::Write;

@@ -1,11 +1,15 @@
 //! `replay FILE`: re-run a replay file step by step against the reference
 //! store it records (or, for files without one, the one its configuration
-//! implies), and render the timeline and the verdict.
+//! implies), and render the timeline and the verdict. A file written by a
+//! harness test of the user's own store (it has a recorded verdict and no
+//! reference store) cannot be re-run here, where that store does not
+//! exist: its report shows what the test recorded, says that it was not
+//! re-run, and prints the command that re-runs the test.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use retry_check_harness::{ReferenceStore, ReferenceStoreKind, ReplayFile, Trace};
+use retry_check_harness::{Mode, ReferenceStore, ReferenceStoreKind, ReplayFile, Trace, Verdict};
 
 use crate::store::{replay_on, DurableReplay};
 use crate::DEFAULT_KEY_TTL;
@@ -19,11 +23,22 @@ pub enum Format {
     Markdown,
 }
 
-/// A replay's report, and whether the violation reproduced.
+/// What a replay found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Re-run: the violation reproduced.
+    Reproduced,
+    /// Re-run: no property violated.
+    Passed,
+    /// A user's store: not re-run here; the report says how to.
+    NotRerun,
+}
+
+/// A replay's report and outcome.
 #[derive(Debug, Clone)]
 pub struct Replayed {
     pub report: String,
-    pub reproduced: bool,
+    pub outcome: Outcome,
 }
 
 /// The store to replay against, and whether the file named it.
@@ -72,17 +87,27 @@ fn format_ttl(d: std::time::Duration) -> String {
 /// against its reference store.
 pub fn replay_file(shown: &str, text: &str, format: Format) -> Result<Replayed, String> {
     let file = ReplayFile::from_json(text).map_err(|e| format!("`{shown}`: {e}"))?;
+    let path = Path::new(shown);
+    if let (None, Some(verdict)) = (&file.reference_store, &file.verdict) {
+        return Ok(Replayed {
+            report: user_store_report(&file, verdict, path, format),
+            outcome: Outcome::NotRerun,
+        });
+    }
     let (store, recorded) = store_of(&file);
     let trace = replay_on(store, DurableReplay::Sqlite, &file)
         .map_err(|e| format!("replaying `{shown}` failed: store error: {e}"))?;
-    let path = Path::new(shown);
     let report = match format {
         Format::Human => human(&file, &store, recorded, &trace, path),
         Format::Markdown => markdown(&file, &store, recorded, &trace, path),
     };
     Ok(Replayed {
         report,
-        reproduced: trace.violation.is_some(),
+        outcome: if trace.violation.is_some() {
+            Outcome::Reproduced
+        } else {
+            Outcome::Passed
+        },
     })
 }
 
@@ -171,4 +196,108 @@ fn markdown(
     verdict(trace, &mut out);
     out.push_str("```\n");
     out
+}
+
+/// The report of a file written by a harness test of the user's own store:
+/// what it recorded, plainly not re-run, and the command that re-runs it.
+fn user_store_report(file: &ReplayFile, verdict: &Verdict, path: &Path, format: Format) -> String {
+    let mut head = String::new();
+    let _ = writeln!(head, "replay:    {}", path.display());
+    if let Some(c) = &file.contract {
+        let _ = writeln!(head, "contract:  {c}");
+    }
+    let mut found_by = Vec::new();
+    if let Some(t) = &verdict.test {
+        found_by.push(format!("test `{t}`"));
+    }
+    if let Some(r) = &file.rerun {
+        found_by.push(format!("package `{}`", r.package));
+        if let Some(t) = &r.target {
+            found_by.push(format!("test target `{t}`"));
+        }
+    }
+    let _ = writeln!(
+        head,
+        "store:     `{}`, your own store{}",
+        verdict.store,
+        if found_by.is_empty() {
+            String::new()
+        } else {
+            format!(" (found by {})", found_by.join(", "))
+        }
+    );
+    let _ = writeln!(head, "seed:      {}", file.seed);
+    let _ = writeln!(
+        head,
+        "scenario:  {} event(s), {} operation(s)",
+        file.scenario.events.len(),
+        file.scenario.operations.len()
+    );
+    let mut how = String::new();
+    let _ = writeln!(
+        how,
+        "not re-run: a harness test found this counterexample against `{}`, which `replay` \
+         cannot run (it runs only the built-in reference stores). Re-run the test that found it:",
+        verdict.store
+    );
+    let manifest = file
+        .rerun
+        .as_ref()
+        .and_then(|r| r.manifest.as_deref())
+        .map(shown_manifest);
+    let command = file.rerun_command(manifest.as_deref()).unwrap_or_default();
+    let _ = writeln!(how, "\n    {command}\n");
+    if file.rerun.is_none() {
+        let _ = writeln!(
+            how,
+            "(the file does not name the test's package: it was written by an older harness; \
+             `--workspace` runs the test wherever it is)"
+        );
+    }
+    if file.mode == Mode::Threads || verdict.mode == Mode::Threads {
+        let _ = writeln!(
+            how,
+            "(real threads found it: a re-run with the same seed tries the same rounds, but the \
+             threads may interleave differently)"
+        );
+    }
+    let _ = writeln!(
+        how,
+        "The same seed gives the same cases with the harness that wrote the file \
+         (retry-check-harness {}); to re-run the recorded case itself step by step, call \
+         `retry_check_harness::replay(factory, &file)` on it from a test.",
+        file.tool_version
+    );
+    let mut verdict_text = String::new();
+    let _ = writeln!(
+        verdict_text,
+        "verdict:   not re-run: the test recorded property `{}` violated ({}) after {} case(s)",
+        verdict.property, verdict.class, verdict.cases_explored
+    );
+    if !verdict.because.is_empty() {
+        verdict_text.push_str("because:\n");
+        for b in &verdict.because {
+            let _ = writeln!(verdict_text, "  - {b}");
+        }
+    }
+    let timeline = verdict.timeline.trim_end();
+    match format {
+        Format::Human => {
+            format!("{head}\n{how}\nrecorded timeline (not re-run):\n{timeline}\n\n{verdict_text}")
+        }
+        Format::Markdown => format!(
+            "# retry-check replay\n\n```text\n{head}```\n\n{how}\nRecorded timeline (not \
+             re-run):\n\n```text\n{timeline}\n```\n\n```text\n{verdict_text}```\n"
+        ),
+    }
+}
+
+/// A manifest path as the command shows it: relative to the current
+/// directory when it lies under it.
+fn shown_manifest(manifest: &str) -> String {
+    let path = Path::new(manifest);
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(|p| p.display().to_string()))
+        .unwrap_or_else(|| manifest.to_string())
 }

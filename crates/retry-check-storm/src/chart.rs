@@ -9,7 +9,9 @@ const WIDTH: u32 = 900;
 const HEIGHT: u32 = 420;
 
 /// The SVG chart of one server: offered load and goodput per second, with
-/// and without the fix, the incident shaded and capacity as a line.
+/// and without the fix, the incident shaded, capacity and the
+/// `max_load_factor` bound as lines; a line drawn over another it
+/// coincides with says so in the legend.
 pub fn svg(report: &StormReport, server: &ServerReport) -> Result<String, String> {
     let a = &report.runs.0.servers[server.index];
     let b = &report.runs.1.servers[server.index];
@@ -21,7 +23,8 @@ pub fn svg(report: &StormReport, server: &ServerReport) -> Result<String, String
         .copied()
         .max()
         .unwrap_or(0) as f64;
-    let y_max = (top.max(server.capacity) * 1.1).max(1.0);
+    let bound = server.capacity * server.max_load_factor;
+    let y_max = (top.max(bound) * 1.1).max(1.0);
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
@@ -68,34 +71,44 @@ pub fn svg(report: &StormReport, server: &ServerReport) -> Result<String, String
                 .collect()
         };
         let cap = server.capacity;
-        type Line = (&'static str, Vec<(f64, f64)>, RGBColor, u32);
-        let series: [Line; 5] = [
-            (
-                "capacity",
+        let mut series: Vec<Line> = vec![
+            Line::new(
+                "capacity".into(),
                 vec![(0.0, cap), (secs as f64, cap)],
                 RGBColor(90, 90, 90),
                 1,
             ),
-            ("offered (as written)", line(&a.offered), RED, 2),
-            (
-                "succeeded (as written)",
+            Line::new(
+                format!(
+                    "bound: max_load_factor {}x = {:.0}/s",
+                    server.max_load_factor, bound
+                ),
+                vec![(0.0, bound), (secs as f64, bound)],
+                RGBColor(150, 0, 150),
+                1,
+            ),
+            Line::new("offered (as written)".into(), line(&a.offered), RED, 2),
+            Line::new(
+                "succeeded (as written)".into(),
                 line(&a.succeeded),
                 RGBColor(230, 150, 0),
                 1,
             ),
-            ("offered (with fix)", line(&b.offered), BLUE, 2),
-            (
-                "succeeded (with fix)",
+            Line::new("offered (with fix)".into(), line(&b.offered), BLUE, 2),
+            Line::new(
+                "succeeded (with fix)".into(),
                 line(&b.succeeded),
                 RGBColor(0, 150, 60),
                 1,
             ),
         ];
-        for (label, points, color, width) in series {
+        note_coinciding(&mut series, y_max);
+        for l in series {
+            let color = l.color;
             chart
-                .draw_series(LineSeries::new(points, color.stroke_width(width)))
+                .draw_series(LineSeries::new(l.points, color.stroke_width(l.width)))
                 .map_err(err)?
-                .label(label)
+                .label(l.label)
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
                 });
@@ -110,6 +123,74 @@ pub fn svg(report: &StormReport, server: &ServerReport) -> Result<String, String
         root.present().map_err(err)?;
     }
     Ok(out)
+}
+
+/// One line of the chart and its legend entry.
+struct Line {
+    label: String,
+    points: Vec<(f64, f64)>,
+    color: RGBColor,
+    width: u32,
+}
+
+impl Line {
+    fn new(label: String, points: Vec<(f64, f64)>, color: RGBColor, width: u32) -> Self {
+        Line {
+            label,
+            points,
+            color,
+            width,
+        }
+    }
+}
+
+/// Two lines closer than this share of the chart's height at every second
+/// are drawn on top of each other.
+const COINCIDE: f64 = 0.005;
+
+/// Name, in the legend of a line drawn over an earlier one it coincides
+/// with, the lines it hides, so that no line silently disappears.
+fn note_coinciding(lines: &mut [Line], y_max: f64) {
+    let same = |a: &Line, b: &Line| {
+        a.points.len() == b.points.len()
+            && a.points
+                .iter()
+                .zip(&b.points)
+                .all(|(p, q)| (p.0 - q.0).abs() < 1e-9 && (p.1 - q.1).abs() <= COINCIDE * y_max)
+    };
+    let base: Vec<String> = lines.iter().map(|l| l.label.clone()).collect();
+    for i in 1..lines.len() {
+        let hidden: Vec<&str> = (0..i)
+            .filter(|&j| same(&lines[j], &lines[i]))
+            .map(|j| base[j].as_str())
+            .collect();
+        if !hidden.is_empty() {
+            let note = format!(" (covers {}: the same line)", hidden.join(", "));
+            lines[i].label.push_str(&note);
+        }
+    }
+}
+
+/// Several charts in one SVG, one under the other (each keeps its own
+/// drawing: it becomes a nested `<svg>` placed at its row).
+pub fn stack(charts: &[String]) -> String {
+    let height = HEIGHT as usize * charts.len().max(1);
+    let mut out = format!(
+        "<svg width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\" \
+         xmlns=\"http://www.w3.org/2000/svg\">\n"
+    );
+    for (i, svg) in charts.iter().enumerate() {
+        let y = HEIGHT as usize * i;
+        match svg.strip_prefix("<svg") {
+            Some(rest) => out.push_str(&format!("<svg y=\"{y}\"{rest}")),
+            None => out.push_str(svg),
+        }
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out.push_str("</svg>\n");
+    out
 }
 
 fn err(e: impl std::fmt::Display) -> String {

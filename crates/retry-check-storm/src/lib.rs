@@ -39,6 +39,7 @@
 //! rules (RC034-RC036, [`rules`]) judge the two runs.
 
 pub mod chart;
+pub mod notes;
 pub mod profile;
 pub mod report;
 pub mod rules;
@@ -96,8 +97,32 @@ pub struct ServerReport {
     pub capacity_declared: bool,
     pub max_load_factor: f64,
     pub incident: bool,
+    /// The root clients (indices into [`StormReport::clients`]) whose
+    /// requests reach it.
+    pub roots: Vec<usize>,
+    /// Does the recommended fix change a client whose calls reach it?
+    pub fix_applies: bool,
     pub without: Figures,
     pub with_fix: Figures,
+}
+
+impl ServerReport {
+    /// The steady first-attempt load an assumed capacity was derived from.
+    pub fn steady_load(&self) -> f64 {
+        self.capacity / topology::ASSUMED_HEADROOM
+    }
+
+    /// How the report names the capacity: `declared`, or how it was assumed.
+    pub fn capacity_source(&self) -> String {
+        if self.capacity_declared {
+            "declared".into()
+        } else {
+            format!(
+                "assumed: no `capacity_per_sec`, steady load {:.0}/s + 25%",
+                self.steady_load()
+            )
+        }
+    }
 }
 
 /// One root client's outcome, with and without the fix.
@@ -206,6 +231,18 @@ pub fn simulate_with(
                 .as_ref()
                 .map_or(DEFAULT_MAX_LOAD_FACTOR, |m| m.value),
             incident: a.incident,
+            roots: topo
+                .roots
+                .iter()
+                .enumerate()
+                .filter(|(_, &r)| topo.reaches[r as usize].contains(&(si as u32)))
+                .map(|(i, _)| i)
+                .collect(),
+            fix_applies: topo
+                .profiles
+                .iter()
+                .enumerate()
+                .any(|(ci, p)| !p.fix().is_empty() && topo.reaches[ci].contains(&(si as u32))),
             without: figures(a, scenario),
             with_fix: figures(&with_fix.servers[si], scenario),
         });
@@ -317,6 +354,8 @@ pub fn json_summary(report: &StormReport) -> Value {
             "succeeded": t.succeeded,
             "exhausted": t.exhausted,
             "rejected": t.rejected,
+            "reset": t.reset,
+            "budget_denials": t.budget_denials,
         })
     };
     json!({
@@ -329,6 +368,8 @@ pub fn json_summary(report: &StormReport) -> Value {
             "capacity_declared": s.capacity_declared,
             "max_load_factor": s.max_load_factor,
             "incident": s.incident,
+            "fix_is_enough": !notes::fix_falls_short(s),
+            "notes": notes::server_notes(report, s),
             "without_fix": fig(&s.without),
             "with_fix": fig(&s.with_fix),
             "offered_per_sec": report.runs.0.servers[s.index].offered,
@@ -339,6 +380,7 @@ pub fn json_summary(report: &StormReport) -> Value {
             "fix": c.fix.describe(),
             "without_fix": totals(&c.without),
             "with_fix": totals(&c.with_fix),
+            "notes": notes::client_note(c).into_iter().collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "exhausted_share": round3(StormReport::exhausted_share(&report.runs.0)),
         "exhausted_share_with_fix": round3(StormReport::exhausted_share(&report.runs.1)),

@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 use retry_check_diagnostics::{github, render, Severity, SourceMap};
 use serde_json::json;
 
-use crate::{chart, json_summary, ClientTotals, ServerReport, StormReport};
+use crate::notes::exhausted as share;
+use crate::{chart, json_summary, notes, ServerReport, StormReport};
 
 /// One server's chart: its name, the SVG, and the file it was written to
 /// (linked from the markdown report; `None`: inlined).
@@ -44,11 +45,12 @@ fn recovery(r: Option<usize>) -> String {
     )
 }
 
-fn share(t: &ClientTotals) -> f64 {
-    if t.logical == 0 {
-        0.0
+/// ` (still above the bound 1.5x)` after a fixed peak that exceeds it.
+fn still_above(s: &ServerReport) -> String {
+    if notes::fix_falls_short(s) {
+        format!(" (still above the bound {}x)", s.max_load_factor)
     } else {
-        (t.exhausted + t.rejected) as f64 / t.logical as f64
+        String::new()
     }
 }
 
@@ -73,11 +75,7 @@ pub fn human(report: &StormReport, sources: &SourceMap, color: bool) -> String {
             "{}: capacity {:.0}/s ({}), bound {}x{}",
             s.name,
             s.capacity,
-            if s.capacity_declared {
-                "declared"
-            } else {
-                "assumed: steady load + 25%"
-            },
+            s.capacity_source(),
             s.max_load_factor,
             if s.incident {
                 ", hit by the incident"
@@ -94,10 +92,11 @@ pub fn human(report: &StormReport, sources: &SourceMap, color: bool) -> String {
         );
         let _ = writeln!(
             out,
-            "                with fix   {}  peak {:.2}x at {}s",
+            "                with fix   {}  peak {:.2}x at {}s{}",
             chart::sparkline(&b.offered, SPARK_WIDTH, top),
             s.with_fix.peak_load_factor,
-            s.with_fix.peak_at_s
+            s.with_fix.peak_at_s,
+            still_above(s)
         );
         let _ = writeln!(
             out,
@@ -109,10 +108,14 @@ pub fn human(report: &StormReport, sources: &SourceMap, color: bool) -> String {
         );
         let _ = writeln!(
             out,
-            "  recovered after the incident: {} (with fix {})\n",
+            "  recovered after the incident: {} (with fix {})",
             recovery(s.without.recovery_s),
             recovery(s.with_fix.recovery_s)
         );
+        for n in notes::server_notes(report, s) {
+            let _ = writeln!(out, "  note: {n}");
+        }
+        out.push('\n');
     }
     let _ = writeln!(out, "clients (logical requests; ended exhausted):");
     let width = report
@@ -134,10 +137,14 @@ pub fn human(report: &StormReport, sources: &SourceMap, color: bool) -> String {
     }
     let _ = writeln!(
         out,
-        "  all clients: {} exhausted (with fix {})\n",
+        "  all clients: {} exhausted (with fix {})",
         pct(StormReport::exhausted_share(&report.runs.0)),
         pct(StormReport::exhausted_share(&report.runs.1))
     );
+    for n in report.clients.iter().filter_map(notes::client_note) {
+        let _ = writeln!(out, "  note: {n}");
+    }
+    out.push('\n');
     for d in &report.diagnostics {
         out.push_str(&render::human(d, sources, color));
         out.push_str("\n\n");
@@ -179,7 +186,7 @@ pub fn markdown(report: &StormReport, sources: &SourceMap, charts: &[Chart]) -> 
     for s in &report.servers {
         let _ = writeln!(
             out,
-            "| `{}` | {:.0}/s{} | {:.2}x | {:.2}x | {:.2} → {:.2} | {} → {} |",
+            "| `{}` | {:.0}/s{} | {:.2}x | {:.2}x{} | {:.2} → {:.2} | {} → {} |",
             s.name,
             s.capacity,
             if s.capacity_declared {
@@ -189,6 +196,7 @@ pub fn markdown(report: &StormReport, sources: &SourceMap, charts: &[Chart]) -> 
             },
             s.without.peak_load_factor,
             s.with_fix.peak_load_factor,
+            still_above(s),
             s.without.incident_amplification,
             s.with_fix.incident_amplification,
             recovery(s.without.recovery_s),
@@ -213,6 +221,23 @@ pub fn markdown(report: &StormReport, sources: &SourceMap, charts: &[Chart]) -> 
         );
     }
     let _ = writeln!(out);
+    let server_notes = report.servers.iter().flat_map(|s| {
+        notes::server_notes(report, s)
+            .into_iter()
+            .map(|n| (&s.name, n))
+    });
+    let mut any = false;
+    for (name, n) in server_notes {
+        let _ = writeln!(out, "- `{name}`: {n}");
+        any = true;
+    }
+    for n in report.clients.iter().filter_map(notes::client_note) {
+        let _ = writeln!(out, "- {n}");
+        any = true;
+    }
+    if any {
+        let _ = writeln!(out);
+    }
     for c in charts {
         let name = &c.server;
         match &c.file {

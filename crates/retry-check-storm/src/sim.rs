@@ -145,6 +145,10 @@ pub struct ServerSeries {
     pub logical_in_incident: u64,
     /// Attempts that arrived during the incident.
     pub attempts_in_incident: u64,
+    /// Attempts for this server that an open breaker failed without
+    /// sending (in all; during the incident).
+    pub short_circuited: u64,
+    pub short_circuited_in_incident: u64,
 }
 
 impl ServerSeries {
@@ -161,6 +165,11 @@ pub struct ClientTotals {
     pub succeeded: u64,
     pub exhausted: u64,
     pub rejected: u64,
+    /// Requests in flight when the outage began, failed by the connection
+    /// reset (their attempt was sent before it).
+    pub reset: u64,
+    /// Retries of its requests (at any layer) that a retry budget refused.
+    pub budget_denials: u64,
 }
 
 /// One run of the simulation.
@@ -274,6 +283,8 @@ impl<'a> Sim<'a> {
                     logical: 0,
                     logical_in_incident: 0,
                     attempts_in_incident: 0,
+                    short_circuited: 0,
+                    short_circuited_in_incident: 0,
                 }
             })
             .collect();
@@ -368,6 +379,9 @@ pub fn run(
                 for instance in 0..n {
                     // Sent before the incident: not counted as arriving load.
                     if let Some(id) = sim.start_request(r, instance, r, NONE, 0, e.at) {
+                        if let Some(tot) = sim.roots.get_mut(sim.root_index[r as usize] as usize) {
+                            tot.reset += 1;
+                        }
                         sim.respond(id, false, false, e.at);
                     }
                 }
@@ -569,6 +583,10 @@ impl Sim<'_> {
     fn send(&mut self, id: u32, t: u64) {
         let r = self.reqs[id as usize];
         if !self.breaker_admits(r.client, r.instance, t) {
+            let incident = self.in_incident(t);
+            let s = &mut self.series[r.server as usize];
+            s.short_circuited += 1;
+            s.short_circuited_in_incident += u64::from(incident);
             self.end(id, End::Rejected, t);
             return;
         }
@@ -669,6 +687,10 @@ impl Sim<'_> {
                 b.tokens = (b.tokens + dt * min).min(cap);
                 b.last_ms = t;
                 if b.tokens < 1.0 {
+                    let ri = self.root_index[r.root as usize];
+                    if let Some(tot) = self.roots.get_mut(ri as usize) {
+                        tot.budget_denials += 1;
+                    }
                     self.end(id, End::Exhausted, t);
                     return;
                 }

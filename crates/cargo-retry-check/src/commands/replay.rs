@@ -1,5 +1,8 @@
 //! `replay FILE`: re-run a replay file against its reference store
-//! (`retry_check_simulate::replay`) and print the timeline and verdict.
+//! (`retry_check_simulate::replay`) and print the timeline and verdict; a
+//! file of the user's own store is shown as recorded, with the command
+//! that re-runs its test.
+use retry_check_simulate::replay::Outcome;
 use retry_check_workspace::display_path;
 
 use crate::cli::ReplayArgs;
@@ -14,9 +17,9 @@ pub fn run(args: &ReplayArgs) -> Result<Exit, String> {
         .map_err(|e| format!("cannot read replay file `{shown}`: {e}"))?;
     let replayed = retry_check_simulate::replay::replay_file(&shown, &text, args.format.into())?;
     print_stdout(&replayed.report);
-    Ok(if replayed.reproduced {
-        Exit::Findings
-    } else {
-        Exit::Clean
+    Ok(match replayed.outcome {
+        // A recorded violation that was not re-run is not a pass.
+        Outcome::Reproduced | Outcome::NotRerun => Exit::Findings,
+        Outcome::Passed => Exit::Clean,
     })
 }

@@ -17,6 +17,7 @@ mod model;
 mod model_loom;
 mod outputs;
 mod readme;
+mod replay_user;
 mod rules;
 mod scaffold_runs;
 mod scan;
@@ -25,6 +26,7 @@ mod schema;
 mod simulate;
 mod sources;
 mod storm;
+mod storm_output;
 
 pub(crate) use std::path::{Path, PathBuf};
 pub(crate) use std::process::{Command, Output};

@@ -65,6 +65,65 @@ pub struct ReplayFile {
     /// user's counterexample without the user's store.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
+    /// Where the test that wrote the file lives, so that `cargo retry-check
+    /// replay` can print the command that re-runs it against the user's
+    /// store (absent in files of `simulate` and of older harnesses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rerun: Option<Rerun>,
+}
+
+/// The cargo package and test target of the process that wrote a replay
+/// file, read from what `cargo test` gives a test at run time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rerun {
+    /// `CARGO_PKG_NAME` of the test process.
+    pub package: String,
+    /// The test binary's name without cargo's hash: the integration test
+    /// target (`tests/<target>.rs`), or the crate itself for unit tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The package's manifest (`CARGO_MANIFEST_PATH`), absolute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<String>,
+}
+
+impl Rerun {
+    /// This process's package and test target, when cargo runs it.
+    pub fn of_this_process() -> Option<Rerun> {
+        let package = std::env::var("CARGO_PKG_NAME")
+            .ok()
+            .filter(|p| !p.is_empty())?;
+        let target = std::env::current_exe().ok().and_then(|exe| {
+            let stem = exe.file_stem()?.to_string_lossy().into_owned();
+            Some(strip_cargo_hash(&stem).to_string())
+        });
+        let manifest = std::env::var("CARGO_MANIFEST_PATH")
+            .ok()
+            .or_else(|| {
+                let dir = std::env::var("CARGO_MANIFEST_DIR").ok()?;
+                Some(format!("{dir}/Cargo.toml"))
+            })
+            .filter(|m| !m.is_empty());
+        Some(Rerun {
+            package,
+            target,
+            manifest,
+        })
+    }
+}
+
+/// `store_model-0123456789abcdef` → `store_model`.
+fn strip_cargo_hash(stem: &str) -> &str {
+    match stem.rsplit_once('-') {
+        Some((name, hash))
+            if !name.is_empty()
+                && hash.len() == 16
+                && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            name
+        }
+        _ => stem,
+    }
 }
 
 /// The verdict recorded with a counterexample found by [`crate::Sim::check`].
@@ -129,7 +188,47 @@ impl ReplayFile {
             reference_store: None,
             contract: None,
             verdict: None,
+            rerun: None,
         }
+    }
+
+    /// The shell command that re-runs the test that wrote this file (a
+    /// harness test of the user's store), with the seed, budget and
+    /// partition it ran with, and `--manifest-path manifest` when given
+    /// (the caller shows [`Rerun::manifest`] as it likes); `None` for a
+    /// file without a verdict (written by `simulate`, which replays against
+    /// its own reference store).
+    pub fn rerun_command(&self, manifest: Option<&str>) -> Option<String> {
+        let verdict = self.verdict.as_ref()?;
+        // The variables `Sim::check` reads (the runner's `SEED_ENV`,
+        // `CASES_ENV`, `PARTITION_ENV`; written out here because the runner
+        // imports this file, never the reverse).
+        let mut env = vec![
+            format!("RETRY_CHECK_SEED={}", self.seed),
+            format!("RETRY_CHECK_CASES={}", self.config.cases),
+        ];
+        if let Some(p) = verdict.partition {
+            env.push(format!("RETRY_CHECK_PARTITION={p}"));
+        }
+        let mut cargo = vec!["cargo".to_string(), "test".to_string()];
+        if let Some(m) = manifest {
+            cargo.push(format!("--manifest-path {m}"));
+        }
+        match &self.rerun {
+            Some(r) => {
+                cargo.push(format!("-p {}", r.package));
+                match r.target.as_deref() {
+                    Some(t) if t == r.package.replace('-', "_") => cargo.push("--lib".into()),
+                    Some(t) => cargo.push(format!("--test {t}")),
+                    None => {}
+                }
+            }
+            None => cargo.push("--workspace".into()),
+        }
+        if let Some(test) = &verdict.test {
+            cargo.push(format!("-- {test} --exact"));
+        }
+        Some(format!("{} {}", env.join(" "), cargo.join(" ")))
     }
 
     /// Pretty JSON.
@@ -225,6 +324,74 @@ mod tests {
         let json = f.to_json();
         assert!(json.contains("\"kind\": \"memory\""), "{json}");
         assert_eq!(ReplayFile::from_json(&json).expect("parses"), f);
+    }
+
+    fn verdict() -> Verdict {
+        Verdict {
+            property: Property::AtMostOnce,
+            class: ViolationClass::DuplicateEffect,
+            store: "MyStore".into(),
+            test: Some("my_store_is_idempotent".into()),
+            timeline: String::new(),
+            because: Vec::new(),
+            cases_explored: 3,
+            case_index: 2,
+            partition: None,
+            shrink: ShrinkStats::default(),
+            mode: Mode::Scenarios,
+        }
+    }
+
+    #[test]
+    fn the_rerun_command_names_the_package_target_and_test() {
+        let mut f = file();
+        assert_eq!(f.rerun_command(None), None, "no verdict: nothing to re-run");
+        f.seed = 7;
+        f.verdict = Some(verdict());
+        f.rerun = Some(Rerun {
+            package: "my-store".into(),
+            target: Some("store_model".into()),
+            manifest: Some("/w/my-store/Cargo.toml".into()),
+        });
+        assert_eq!(
+            f.rerun_command(Some("my-store/Cargo.toml")).as_deref(),
+            Some(
+                "RETRY_CHECK_SEED=7 RETRY_CHECK_CASES=512 cargo test --manifest-path \
+                 my-store/Cargo.toml -p my-store --test store_model -- my_store_is_idempotent \
+                 --exact"
+            )
+        );
+        // A unit test of the crate itself, partitioned.
+        f.rerun = Some(Rerun {
+            package: "my-store".into(),
+            target: Some("my_store".into()),
+            manifest: None,
+        });
+        if let Some(v) = f.verdict.as_mut() {
+            v.partition = "2/3".parse().ok();
+        }
+        let cmd = f.rerun_command(None).unwrap_or_default();
+        assert!(cmd.contains("RETRY_CHECK_PARTITION=2/3 "), "{cmd}");
+        assert!(cmd.contains("-p my-store --lib -- "), "{cmd}");
+        // An older file that does not say where its test lives.
+        f.rerun = None;
+        let cmd = f.rerun_command(None).unwrap_or_default();
+        assert!(
+            cmd.contains("cargo test --workspace -- my_store_is_idempotent --exact"),
+            "{cmd}"
+        );
+        let json = f.to_json();
+        assert_eq!(ReplayFile::from_json(&json).expect("parses").rerun, None);
+    }
+
+    #[test]
+    fn cargo_hashes_are_stripped_from_test_binaries() {
+        assert_eq!(
+            strip_cargo_hash("store_model-9fa478627f6f5606"),
+            "store_model"
+        );
+        assert_eq!(strip_cargo_hash("my-tool"), "my-tool");
+        assert_eq!(strip_cargo_hash("store_model"), "store_model");
     }
 
     #[test]

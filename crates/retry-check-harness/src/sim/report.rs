@@ -174,6 +174,7 @@ impl Counterexample {
     /// path; returns the path.
     pub fn write_replay(&mut self, dir: &Path) -> std::io::Result<PathBuf> {
         std::fs::create_dir_all(dir)?;
+        self.replay.rerun = super::replay::Rerun::of_this_process();
         let mut store = String::new();
         for c in self.store.chars() {
             if c.is_ascii_alphanumeric() {

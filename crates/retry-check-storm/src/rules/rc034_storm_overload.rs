@@ -4,6 +4,7 @@ use retry_check_contract::ItemId;
 use retry_check_rules::{Finding, Group, Job, Level, Lint};
 
 use super::{fix_help, incident_word, recovery_text, StormContext, StormRule};
+use crate::notes::fix_falls_short;
 use crate::DEFAULT_MAX_LOAD_FACTOR;
 
 pub static RULE: StormRule = StormRule {
@@ -26,8 +27,11 @@ runs every client's fleet (`fleet = { clients, rate_per_sec }`) through an
 outage of the dependency, following each contract's attempts, backoff and
 jitter, deadline, budget, breaker and Retry-After. This rule fires when the
 offered load of some second, divided by the server's `capacity_per_sec`,
-exceeds its `max_load_factor` (1.5 when not written). Only servers that
-declare `capacity_per_sec` are judged.
+exceeds its `max_load_factor` (1.5 when not written). A server without
+`capacity_per_sec` is judged against an assumed capacity, its steady
+first-attempt load plus 25%, and the finding says so and what it assumed.
+When the recommended fix still leaves the peak above the bound, the help
+says that the fix is not enough.
 
 ## Why it matters
 "Retries are selfish": they add load exactly when the server has the least
@@ -58,18 +62,29 @@ AWS Builders' Library, "Timeouts, retries, and backoff with jitter"; Google
 SRE book, "Handling Overload" (per-client retry budget of 10%).
 "#;
 
-/// Overload beyond the declared bound, at servers that declare a capacity.
+/// Overload beyond the bound, at every server the report covers: against
+/// its declared capacity, else against the assumed one (and then says so).
 fn check(cx: &StormContext<'_>, out: &mut Vec<Finding>) {
     let (set, sc) = (cx.set, &cx.report.scenario);
     for s in &cx.report.servers {
-        if !s.capacity_declared || s.without.peak_load_factor <= s.max_load_factor {
+        if s.without.peak_load_factor <= s.max_load_factor {
             continue;
         }
         let server = &set.servers[s.index];
+        let assumed = if s.capacity_declared {
+            String::new()
+        } else {
+            format!(", assumed {:.0}/s", s.capacity)
+        };
         let (span, label) = server
             .max_load_factor
             .as_ref()
-            .map(|m| (m.span.clone(), format!("at most {}x capacity", m.value)))
+            .map(|m| {
+                (
+                    m.span.clone(),
+                    format!("at most {}x capacity{assumed}", m.value),
+                )
+            })
             .or_else(|| {
                 server.capacity_per_sec.as_ref().map(|c| {
                     (
@@ -81,13 +96,22 @@ fn check(cx: &StormContext<'_>, out: &mut Vec<Finding>) {
                     )
                 })
             })
-            .unwrap_or_else(|| (server.name.span.clone(), "this server".into()));
+            .unwrap_or_else(|| {
+                (
+                    server.name.span.clone(),
+                    format!(
+                        "no `capacity_per_sec`: assumed {:.0}/s, default bound {}x",
+                        s.capacity, DEFAULT_MAX_LOAD_FACTOR
+                    ),
+                )
+            });
         let mut f = Finding::new(
             format!(
-                "in a simulated {}, retries drive `{}` to {:.2}x its capacity (bound {}x)",
+                "in a simulated {}, retries drive `{}` to {:.2}x its {}capacity (bound {}x)",
                 incident_word(sc),
                 s.name,
                 s.without.peak_load_factor,
+                if s.capacity_declared { "" } else { "assumed " },
                 s.max_load_factor
             ),
             span,
@@ -98,6 +122,24 @@ fn check(cx: &StormContext<'_>, out: &mut Vec<Finding>) {
                 f = f.secondary(c.retry_span(), format!("`{}` retries", c.name.value));
             }
         }
+        if !s.capacity_declared {
+            f = f.note(format!(
+                "capacity assumed: `{}` declares no `capacity_per_sec`, so the simulation gave it \
+                 its steady first-attempt load plus 25% ({:.0}/s + 25% = {:.0}/s); declare the \
+                 real capacity to judge the storm against it",
+                s.name,
+                s.steady_load(),
+                s.capacity
+            ));
+        }
+        let mut help = fix_help(cx, s.index, |f| format!("{:.2}x", f.peak_load_factor));
+        if fix_falls_short(s) {
+            help.push_str(&format!(
+                ", still above the bound {}x: the fix is not enough; also lower `max_attempts`, \
+                 retry at one layer of the stack only, or raise `capacity_per_sec`",
+                s.max_load_factor
+            ));
+        }
         out.push(
             f.note(format!(
                 "peak {:.0} attempts/s at {}s against {:.0}/s; {}; {}",
@@ -107,9 +149,7 @@ fn check(cx: &StormContext<'_>, out: &mut Vec<Finding>) {
                 recovery_text(s.without.recovery_s),
                 sc.describe()
             ))
-            .help(fix_help(cx, s.index, |f| {
-                format!("{:.2}x", f.peak_load_factor)
-            }))
+            .help(help)
             .item(ItemId::Server(s.index)),
         );
     }
