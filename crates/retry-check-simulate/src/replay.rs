@@ -111,28 +111,27 @@ pub fn replay_file(shown: &str, text: &str, format: Format) -> Result<Replayed, 
     })
 }
 
-fn header(
-    file: &ReplayFile,
-    store: &ReferenceStore,
-    recorded: bool,
-    path: &Path,
-    out: &mut String,
-) {
-    let _ = writeln!(out, "replay:    {}", path.display());
-    if let Some(c) = &file.contract {
-        let _ = writeln!(out, "contract:  {c}");
-    }
+/// The store line of a reference store replay.
+fn reference_store_line(store: &ReferenceStore, recorded: bool) -> String {
     let implied = if recorded {
         ""
     } else {
         " (not recorded in the file; implied by its configuration)"
     };
-    let _ = writeln!(
-        out,
-        "store:     {}, key TTL {}{implied}",
+    format!(
+        "{}, key TTL {}{implied}",
         store_name(store),
         format_ttl(store.key_ttl)
-    );
+    )
+}
+
+/// The lines above the timeline: file, contract, store, seed, scenario.
+fn header(file: &ReplayFile, store_line: &str, path: &Path, out: &mut String) {
+    let _ = writeln!(out, "replay:    {}", path.display());
+    if let Some(c) = &file.contract {
+        let _ = writeln!(out, "contract:  {c}");
+    }
+    let _ = writeln!(out, "store:     {store_line}");
     let _ = writeln!(out, "seed:      {}", file.seed);
     let _ = writeln!(
         out,
@@ -140,6 +139,16 @@ fn header(
         file.scenario.events.len(),
         file.scenario.operations.len()
     );
+}
+
+/// The "because" chain under a verdict, when there is one.
+fn because(chain: &[String], out: &mut String) {
+    if !chain.is_empty() {
+        out.push_str("because:\n");
+        for b in chain {
+            let _ = writeln!(out, "  - {b}");
+        }
+    }
 }
 
 fn verdict(trace: &Trace, out: &mut String) {
@@ -150,12 +159,7 @@ fn verdict(trace: &Trace, out: &mut String) {
                 "verdict:   reproduced: property `{}` violated ({}) at line {}",
                 v.property, v.class, v.line
             );
-            if !v.because.is_empty() {
-                out.push_str("because:\n");
-                for b in &v.because {
-                    let _ = writeln!(out, "  - {b}");
-                }
-            }
+            because(&v.because, out);
         }
         None => out.push_str("verdict:   passed: no property violated\n"),
     }
@@ -169,7 +173,7 @@ fn human(
     path: &Path,
 ) -> String {
     let mut out = String::new();
-    header(file, store, recorded, path, &mut out);
+    header(file, &reference_store_line(store, recorded), path, &mut out);
     out.push('\n');
     out.push_str(&trace.timeline.render());
     out.push('\n');
@@ -185,7 +189,7 @@ fn markdown(
     path: &Path,
 ) -> String {
     let mut out = String::from("# retry-check replay\n\n```text\n");
-    header(file, store, recorded, path, &mut out);
+    header(file, &reference_store_line(store, recorded), path, &mut out);
     out.push_str("```\n\n");
     out.push_str(&retry_check_diagnostics::github::mermaid_block(
         &trace.timeline.to_mermaid(),
@@ -201,11 +205,6 @@ fn markdown(
 /// The report of a file written by a harness test of the user's own store:
 /// what it recorded, plainly not re-run, and the command that re-runs it.
 fn user_store_report(file: &ReplayFile, verdict: &Verdict, path: &Path, format: Format) -> String {
-    let mut head = String::new();
-    let _ = writeln!(head, "replay:    {}", path.display());
-    if let Some(c) = &file.contract {
-        let _ = writeln!(head, "contract:  {c}");
-    }
     let mut found_by = Vec::new();
     if let Some(t) = &verdict.test {
         found_by.push(format!("test `{t}`"));
@@ -216,9 +215,8 @@ fn user_store_report(file: &ReplayFile, verdict: &Verdict, path: &Path, format: 
             found_by.push(format!("test target `{t}`"));
         }
     }
-    let _ = writeln!(
-        head,
-        "store:     `{}`, your own store{}",
+    let store_line = format!(
+        "`{}`, your own store{}",
         verdict.store,
         if found_by.is_empty() {
             String::new()
@@ -226,13 +224,8 @@ fn user_store_report(file: &ReplayFile, verdict: &Verdict, path: &Path, format: 
             format!(" (found by {})", found_by.join(", "))
         }
     );
-    let _ = writeln!(head, "seed:      {}", file.seed);
-    let _ = writeln!(
-        head,
-        "scenario:  {} event(s), {} operation(s)",
-        file.scenario.events.len(),
-        file.scenario.operations.len()
-    );
+    let mut head = String::new();
+    header(file, &store_line, path, &mut head);
     let mut how = String::new();
     let _ = writeln!(
         how,
@@ -274,12 +267,7 @@ fn user_store_report(file: &ReplayFile, verdict: &Verdict, path: &Path, format: 
         "verdict:   not re-run: the test recorded property `{}` violated ({}) after {} case(s)",
         verdict.property, verdict.class, verdict.cases_explored
     );
-    if !verdict.because.is_empty() {
-        verdict_text.push_str("because:\n");
-        for b in &verdict.because {
-            let _ = writeln!(verdict_text, "  - {b}");
-        }
-    }
+    because(&verdict.because, &mut verdict_text);
     let timeline = verdict.timeline.trim_end();
     match format {
         Format::Human => {

@@ -9,27 +9,32 @@
 use super::model::{sample_target_dir, SAMPLE};
 use super::*;
 
-/// Run `model` on the sample with seed 1 into `dir`; the replay file of
-/// the broken store's counterexample.
-fn model_replay_file(dir: &str) -> String {
+/// `model` on the sample with seed 1 (`extra`: more flags).
+fn model_on_the_sample(extra: &[&str]) -> Command {
     let target = sample_target_dir();
-    let out = cmd(&[
+    let mut args = vec![
         "model",
         "--manifest-path",
         SAMPLE,
         "--seed",
         "1",
-        "--replay-dir",
-        dir,
         "--target-dir",
         target.to_str().unwrap(),
         "--offline",
         "--locked",
         "--format",
         "short",
-    ])
-    .output()
-    .unwrap();
+    ];
+    args.extend(extra);
+    cmd(&args)
+}
+
+/// Run `model` on the sample into `dir`; the replay file of the broken
+/// store's counterexample.
+fn model_replay_file(dir: &str) -> String {
+    let out = model_on_the_sample(&["--replay-dir", dir])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let sub = format!("{dir}/model/model-sample--store_model");
     let files: Vec<String> = std::fs::read_dir(root().join(&sub))
@@ -105,23 +110,10 @@ fn simulate_and_model_share_one_replay_directory() {
         .join(&dir)
         .join("rc001-settlement-reconciler--rc001-ledger-at_most_once-seed1.json");
     assert!(simulated.is_file(), "{}", simulated.display());
-    let target = sample_target_dir();
-    let out = cmd(&[
-        "model",
-        "--manifest-path",
-        SAMPLE,
-        "--seed",
-        "1",
-        "--target-dir",
-        target.to_str().unwrap(),
-        "--offline",
-        "--locked",
-        "--format",
-        "short",
-    ])
-    .env("RETRY_CHECK_REPLAY_DIR", &dir)
-    .output()
-    .unwrap();
+    let out = model_on_the_sample(&[])
+        .env("RETRY_CHECK_REPLAY_DIR", &dir)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let modelled = root().join(&dir).join("model/model-sample--store_model");
     assert_eq!(std::fs::read_dir(&modelled).unwrap().count(), 1);
