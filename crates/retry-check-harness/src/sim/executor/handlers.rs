@@ -200,6 +200,9 @@ impl<D: Driver> Executor<'_, D> {
             line_text.push_str(" (late duplicate: begin only)");
         }
         let line = self.tl.push(self.now, self.actor_label(h), line_text);
+        let key = &self.oracle.keys[self.handlers[h].op];
+        let release = matches!(kind, CallKind::Release(_));
+        self.stats.answers.record(release, &answer, key);
         if let CallKind::Complete(_, outcome) = &kind {
             self.oracle.completing(self.handlers[h].op, outcome, false);
         }

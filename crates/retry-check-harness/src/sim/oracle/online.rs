@@ -517,6 +517,17 @@ impl Oracle {
         }
     }
 
+    /// Grant `g`'s `release` was abandoned in flight (a store restart or a
+    /// node crash): it may have landed, so the key may no longer bind its
+    /// payload (a later claim with another payload is no mismatch).
+    pub(crate) fn release_abandoned(&mut self, op: usize, g: usize) {
+        let ks = &mut self.keys[op];
+        if ks.owner == Some(g) && ks.grants[g].finished.is_none() {
+            ks.owner = None;
+            ks.record_created_at = None;
+        }
+    }
+
     fn check_fenced(&mut self, op: usize, g: usize, started: usize, line: usize, release: bool) {
         let ks = &self.keys[op];
         let Some(newer) = ks.takeover_of(g, self.lease, started) else {
