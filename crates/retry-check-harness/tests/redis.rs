@@ -66,8 +66,11 @@ fn acquired(claim: Result<Claim, retry_check_harness::StoreError>) -> FencingTok
 }
 
 /// Sim mode, every fault on (store restarts included: `appendfsync
-/// always` keeps every acknowledged write), at the await points: 1,000
-/// cases and no false alarm.
+/// always` keeps every acknowledged write), at the await points: 1,300
+/// cases of seed 5 and no false alarm. (Case 1,263 was one before the
+/// oracle let a `release` still in flight, whose reply had not been read,
+/// free the key: on a multiplexed connection it lands before the next
+/// handler's claim.)
 #[test]
 fn redis_reference_store_passes_a_large_budget() {
     let Some(url) = redis_url("redis_reference_store_passes_a_large_budget") else {
@@ -77,15 +80,15 @@ fn redis_reference_store_passes_a_large_budget() {
     let cleanup = factory.clone();
     let report = Sim::new_async(factory)
         .config(SimConfig::default())
-        .cases(1000)
-        .seed(11)
+        .cases(1300)
+        .seed(5)
         .run();
     let dropped = drop_keys(&cleanup);
     match report {
         Ok(report) => {
             eprintln!("{report}");
-            assert_eq!(report.cases_run, 1000);
-            assert!(dropped > 1000, "keys in every case's prefix: {dropped}");
+            assert_eq!(report.cases_run, 1300);
+            assert!(dropped > 1300, "keys in every case's prefix: {dropped}");
             let mode = report.modes[0];
             assert_eq!(mode.mode, Mode::AwaitPoints);
             assert!(mode.stats.switches > 0, "calls interleaved: {report}");

@@ -146,9 +146,6 @@ impl<D: Driver> Executor<'_, D> {
                     let ghost = (handler.name.clone(), c.started_at, line);
                     self.oracle.ghosts[handler.op].push(ghost);
                 }
-                if let (super::CallKind::Release(_), Some(g)) = (&c.kind, handler.grant) {
-                    self.oracle.release_abandoned(handler.op, g);
-                }
                 self.driver.abandon(c.call);
             }
         }
@@ -194,7 +191,6 @@ impl<D: Driver> Executor<'_, D> {
                 (super::CallKind::Complete(..), Some(g)) => {
                     self.oracle.complete_failed(op, g, line)
                 }
-                (super::CallKind::Release(_), Some(g)) => self.oracle.release_abandoned(op, g),
                 _ => {}
             }
             self.driver.abandon(c.call);

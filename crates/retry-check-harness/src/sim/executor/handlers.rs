@@ -115,6 +115,9 @@ impl<D: Driver> Executor<'_, D> {
         if let CallKind::Complete(_, outcome) = &kind {
             self.oracle.completing(self.handlers[h].op, outcome, true);
         }
+        if let (CallKind::Release(_), Some(g)) = (&kind, self.handlers[h].grant) {
+            self.oracle.releasing(self.handlers[h].op, g, true);
+        }
         self.handlers[h].call = Some(InFlight {
             kind,
             call,
@@ -205,6 +208,9 @@ impl<D: Driver> Executor<'_, D> {
         self.stats.answers.record(release, &answer, key);
         if let CallKind::Complete(_, outcome) = &kind {
             self.oracle.completing(self.handlers[h].op, outcome, false);
+        }
+        if let (CallKind::Release(_), Some(g)) = (&kind, self.handlers[h].grant) {
+            self.oracle.releasing(self.handlers[h].op, g, false);
         }
         match (kind, answer) {
             (CallKind::Begin, Answer::Claim(claim)) => self.begun(h, at, (started, line), claim),
