@@ -81,6 +81,11 @@ pub struct SimReport {
     /// Every mode that ran, in order.
     #[serde(default)]
     pub modes: Vec<ModeReport>,
+    /// The fault kinds the configuration turned off ([`Faults::off`]).
+    ///
+    /// [`Faults::off`]: crate::Faults::off
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults_off: Vec<String>,
 }
 
 /// One case of a run: its 0-based position in the run's case sequence and a
@@ -108,6 +113,13 @@ impl fmt::Display for SimReport {
         f.write_str("; sampled, not exhaustive")?;
         for m in &self.modes {
             write!(f, "\n  {m}")?;
+        }
+        if !self.faults_off.is_empty() {
+            write!(
+                f,
+                "\n  faults off (not exercised): {}",
+                self.faults_off.join(", ")
+            )?;
         }
         let answers = self.answers();
         if answers.total() > 0 {
