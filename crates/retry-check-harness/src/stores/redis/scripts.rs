@@ -14,8 +14,10 @@
 //! answers follow those virtual deadlines; Redis's own expiry (`PX`, the
 //! deadline plus the margin) only collects what no case needs any more.
 
-/// Shared by every script: parsing and writing records, the persistence
-/// model's journal (each write's before-image) and clock.
+/// Shared by every script: parsing and writing records, the fenced
+/// look-up of `complete` and `release` (`owned`: the in-progress record
+/// carrying `ARGV[4]`'s token, or the answer to refuse with), the
+/// persistence model's journal (each write's before-image) and clock.
 const PRELUDE: &str = r#"
 local now = tonumber(ARGV[1])
 local logging = ARGV[2] == '1'
@@ -48,6 +50,14 @@ local function px(deadline)
 end
 local function expired(r)
   return now >= r.exp and (r.state == 'C' or now >= r.lease)
+end
+local function owned()
+  tick()
+  local r = parse(redis.call('GET', KEYS[1]))
+  if r and r.err then return nil, r end
+  if (not r) or r.state ~= 'P' or r.token ~= ARGV[4] then return nil, 0 end
+  wrote(KEYS[1])
+  return r
 end
 local function put(fp, l, e)
   wrote(KEYS[2])
@@ -92,11 +102,8 @@ return 'A' .. put(r.fp, ARGV[5], string.format('%d', math.max(r.exp, tonumber(AR
 /// new expiry (`now + key TTL`: the TTL counts from the completion).
 /// Returns 1 when accepted, 0 for a stale token.
 const COMPLETE: &str = r#"
-tick()
-local r = parse(redis.call('GET', KEYS[1]))
-if r and r.err then return r end
-if (not r) or r.state ~= 'P' or r.token ~= ARGV[4] then return 0 end
-wrote(KEYS[1])
+local r, refused = owned()
+if not r then return refused end
 redis.call('SET', KEYS[1], encode('C', r.fp, r.token, r.lease_s, ARGV[6], ARGV[5]), 'PX',
            px(tonumber(ARGV[6])))
 return 1
@@ -105,11 +112,8 @@ return 1
 /// `release`, fenced: `ARGV[4]` token. Returns 1 when accepted, 0 for a
 /// stale token.
 const RELEASE: &str = r#"
-tick()
-local r = parse(redis.call('GET', KEYS[1]))
-if r and r.err then return r end
-if (not r) or r.state ~= 'P' or r.token ~= ARGV[4] then return 0 end
-wrote(KEYS[1])
+local r, refused = owned()
+if not r then return refused end
 redis.call('DEL', KEYS[1])
 return 1
 "#;
