@@ -255,12 +255,12 @@ pub mod sync;
 pub use checkpoint::checkpoint;
 pub use durable::DurableState;
 pub use sim::{
-    contract_path, replay, CaseDigest, CaseStats, Counterexample, CrashPoint, Event, Faults,
-    HarnessError, Interleaving, Jitter, Jump, JumpKind, Mode, ModeReport, OpSpec, Partition,
-    Property, Reconciler, ReferenceStore, ReferenceStoreKind, ReplayFile, Rerun, RetrySchedule,
-    ShrinkStats, Sim, SimCase, SimConfig, SimError, SimReport, SyncDriver, Timeline, TimelineLine,
-    Trace, Verdict, Violation, ViolationClass, CASES_ENV, CONTRACT_ENV, DEFAULT_CASES,
-    DEFAULT_THREAD_ROUNDS, PARTITION_ENV, REPLAY_DIR_ENV, REPLAY_FORMAT, SEED_ENV,
+    contract_path, replay, AnswerCounts, CaseDigest, CaseStats, Counterexample, CrashPoint, Event,
+    Faults, HarnessError, Interleaving, Jitter, Jump, JumpKind, Mode, ModeReport, OpSpec,
+    Partition, Property, Reconciler, ReferenceStore, ReferenceStoreKind, ReplayFile, Rerun,
+    RetrySchedule, ShrinkStats, Sim, SimCase, SimConfig, SimError, SimReport, SyncDriver, Timeline,
+    TimelineLine, Trace, Verdict, Violation, ViolationClass, CASES_ENV, CONTRACT_ENV,
+    DEFAULT_CASES, DEFAULT_THREAD_ROUNDS, PARTITION_ENV, REPLAY_DIR_ENV, REPLAY_FORMAT, SEED_ENV,
 };
 #[cfg(not(loom))]
 pub use sim::{replay_async, AsyncDriver};

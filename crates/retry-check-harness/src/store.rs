@@ -29,7 +29,7 @@ use std::future::Future;
 use std::ops::{Add, Sub};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// An instant on the harness's virtual clock: milliseconds since the start of
 /// the case. It only moves forward when the harness says so.
@@ -48,6 +48,40 @@ impl VirtualTime {
     /// `self - earlier`, or zero when `earlier` is later.
     pub fn saturating_since(self, earlier: VirtualTime) -> Duration {
         Duration::from_millis(self.0.saturating_sub(earlier.0))
+    }
+
+    /// The wall-clock instant the start of every case maps to in
+    /// [`to_system_time`](Self::to_system_time): 2000-01-01T00:00:00Z, a
+    /// fixed epoch, so that a store that keeps `SystemTime`s sees the same
+    /// times in every run.
+    pub const SYSTEM_EPOCH_SECS: u64 = 946_684_800;
+
+    /// This instant as an [`Instant`], `self` after `start` (the `Instant`
+    /// a store took for the start of the case), for a store that keeps
+    /// `Instant`s. Saturates at `start` plus what `Instant` can hold.
+    pub fn to_instant(self, start: Instant) -> Instant {
+        let since = Duration::from_millis(self.0);
+        start.checked_add(since).unwrap_or(start)
+    }
+
+    /// The virtual time of `instant`, measured from `start` (zero before
+    /// it).
+    pub fn from_instant(instant: Instant, start: Instant) -> VirtualTime {
+        VirtualTime(duration_millis(instant.saturating_duration_since(start)))
+    }
+
+    /// This instant as a [`SystemTime`]: [`SYSTEM_EPOCH_SECS`] after the
+    /// Unix epoch, plus `self`.
+    ///
+    /// [`SYSTEM_EPOCH_SECS`]: Self::SYSTEM_EPOCH_SECS
+    pub fn to_system_time(self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(Self::SYSTEM_EPOCH_SECS) + Duration::from_millis(self.0)
+    }
+
+    /// The virtual time of a [`SystemTime`] (zero before the fixed epoch).
+    pub fn from_system_time(time: SystemTime) -> VirtualTime {
+        let epoch = UNIX_EPOCH + Duration::from_secs(Self::SYSTEM_EPOCH_SECS);
+        VirtualTime(time.duration_since(epoch).map_or(0, duration_millis))
     }
 }
 
@@ -384,5 +418,27 @@ pub trait AsyncStoreFactory: Send + Sync {
     /// A short name for reports.
     fn name(&self) -> String {
         std::any::type_name::<Self::Store>().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn virtual_time_converts_to_instants_and_system_times_and_back() {
+        let t = VirtualTime(90_061_001);
+        let start = Instant::now();
+        let at = t.to_instant(start);
+        assert_eq!(at.duration_since(start), Duration::from_millis(90_061_001));
+        assert_eq!(VirtualTime::from_instant(at, start), t);
+        assert_eq!(VirtualTime::from_instant(start, at), VirtualTime::ZERO);
+        let wall = t.to_system_time();
+        let since_unix = wall.duration_since(UNIX_EPOCH).expect("after 1970");
+        // 2000-01-02T01:01:01.001Z.
+        assert_eq!(since_unix.as_millis(), 946_774_861_001);
+        assert_eq!(VirtualTime::from_system_time(wall), t);
+        assert_eq!(VirtualTime::from_system_time(UNIX_EPOCH), VirtualTime::ZERO);
+        assert!(VirtualTime(1).to_system_time() > VirtualTime::ZERO.to_system_time());
     }
 }

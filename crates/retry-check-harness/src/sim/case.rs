@@ -254,14 +254,17 @@ fn event_strategy(config: &SimConfig) -> BoxedStrategy<Event> {
             3,
             jump_strategy(config).prop_map(Event::AdvanceClock).boxed(),
         ));
-        choices.push((2, Just(Event::Stall).boxed()));
-        choices.push((2, Just(Event::SlowHandler).boxed()));
+        if f.stalls {
+            choices.push((2, Just(Event::Stall).boxed()));
+            choices.push((2, Just(Event::SlowHandler).boxed()));
+        }
     }
     if f.payload_changes {
         choices.push((1, Just(Event::ChangePayload).boxed()));
     }
-    // Handler errors are part of ordinary server behaviour, always on.
-    choices.push((1, Just(Event::HandlerError).boxed()));
+    if f.handler_errors {
+        choices.push((1, Just(Event::HandlerError).boxed()));
+    }
     prop::strategy::Union::new_weighted(choices).boxed()
 }
 

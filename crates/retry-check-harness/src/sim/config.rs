@@ -102,10 +102,21 @@ pub struct Faults {
     /// A request delivered twice.
     pub duplicated_requests: bool,
     /// Clock jumps aimed at TTL, lease, handler and window boundaries, and
-    /// handler stalls (a GC pause that lets the clock pass an owner's lease).
+    /// (with [`stalls`](Self::stalls)) handler stalls.
     pub clock_jumps: bool,
     /// A reused key arriving with a different payload.
     pub payload_changes: bool,
+    /// Handlers that stall (a GC pause that lets the clock pass the
+    /// owner's lease) or work slowly (up to the handler time). They move
+    /// the clock, so they need [`clock_jumps`](Self::clock_jumps) too.
+    /// Turn off for a store with no takeover.
+    #[serde(default = "yes")]
+    pub stalls: bool,
+    /// Handlers that fail before the side effect and `release` their claim
+    /// (ordinary server behaviour, so on even in [`Faults::none`]). Turn
+    /// off for a store with no release operation.
+    #[serde(default = "yes")]
+    pub handler_errors: bool,
 }
 
 fn yes() -> bool {
@@ -133,10 +144,14 @@ impl Faults {
             duplicated_requests: true,
             clock_jumps: true,
             payload_changes: true,
+            stalls: true,
+            handler_errors: true,
         }
     }
 
-    /// No fault at all (only interleavings of duplicates).
+    /// No fault (only interleavings of duplicates), except handler errors,
+    /// which are ordinary server behaviour: turn them off with
+    /// [`handler_errors`](Self::handler_errors).
     pub fn none() -> Self {
         Faults {
             crashes: false,
@@ -146,7 +161,29 @@ impl Faults {
             duplicated_requests: false,
             clock_jumps: false,
             payload_changes: false,
+            stalls: false,
+            handler_errors: true,
         }
+    }
+
+    /// The fault kinds this configuration never generates, by name (for
+    /// reports: a pass says nothing about them).
+    pub fn off(&self) -> Vec<&'static str> {
+        [
+            ("node crashes", self.crashes),
+            ("store restarts", self.store_restarts),
+            ("lost requests", self.lost_requests),
+            ("lost responses", self.lost_responses),
+            ("duplicated requests", self.duplicated_requests),
+            ("clock jumps", self.clock_jumps),
+            ("stalls", self.stalls && self.clock_jumps),
+            ("payload changes", self.payload_changes),
+            ("handler errors", self.handler_errors),
+        ]
+        .into_iter()
+        .filter(|&(_, on)| !on)
+        .map(|(name, _)| name)
+        .collect()
     }
 }
 

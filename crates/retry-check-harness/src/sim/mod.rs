@@ -4,6 +4,7 @@
 //! async) and judged by an exact oracle; plus, for sync stores, a threaded
 //! phase racing duplicates inside the store's calls.
 
+mod answers;
 mod case;
 mod case_dir;
 mod config;
@@ -21,6 +22,7 @@ mod shrink;
 pub mod threads;
 mod timeline;
 
+pub use answers::AnswerCounts;
 pub use case::{CrashPoint, Event, Interleaving, Jump, JumpKind, OpSpec, SimCase};
 pub use config::{Faults, Jitter, Reconciler, RetrySchedule, SimConfig, DEFAULT_CASES};
 #[cfg(not(loom))]

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::answers::AnswerCounts;
 use super::executor::CaseStats;
 use super::mode::Mode;
 use super::oracle::{Property, Violation};
@@ -80,6 +81,11 @@ pub struct SimReport {
     /// Every mode that ran, in order.
     #[serde(default)]
     pub modes: Vec<ModeReport>,
+    /// The fault kinds the configuration turned off ([`Faults::off`]).
+    ///
+    /// [`Faults::off`]: crate::Faults::off
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults_off: Vec<String>,
 }
 
 /// One case of a run: its 0-based position in the run's case sequence and a
@@ -108,7 +114,38 @@ impl fmt::Display for SimReport {
         for m in &self.modes {
             write!(f, "\n  {m}")?;
         }
+        if !self.faults_off.is_empty() {
+            write!(
+                f,
+                "\n  faults off (not exercised): {}",
+                self.faults_off.join(", ")
+            )?;
+        }
+        let answers = self.answers();
+        if answers.total() > 0 {
+            write!(f, "\n  store answers: {answers}")?;
+            let missing = answers.not_exercised();
+            if !missing.is_empty() {
+                write!(
+                    f,
+                    "\n  warning: not exercised: the store never answered {} in this run, so the pass says nothing about {}",
+                    missing.join(", "),
+                    if missing.len() == 1 { "that path" } else { "those paths" }
+                )?;
+            }
+        }
         Ok(())
+    }
+}
+
+impl SimReport {
+    /// The store's answers per kind over every mode that counts them.
+    pub fn answers(&self) -> AnswerCounts {
+        let mut all = AnswerCounts::default();
+        for m in &self.modes {
+            all.add(&m.stats.answers);
+        }
+        all
     }
 }
 

@@ -335,6 +335,7 @@ impl<D: Driver> Sim<D> {
                     calls: tally.stats.get().polls,
                     stats: tally.stats.get(),
                 }],
+                faults_off: config.faults.off().into_iter().map(String::from).collect(),
             }),
             Err(TestError::Abort(reason)) => {
                 Err(self.harness_error(format!("proptest aborted: {reason}"), Timeline::new()))

@@ -7,6 +7,9 @@
 //!   property including node crashes and store restarts.
 //! - [`PostgresStore`]: async, on a PostgreSQL server, every step one atomic
 //!   statement (no lock held across an `.await`).
+//! - [`RedisStore`]: async, on a Redis server, every step one Lua script;
+//!   its store restart models Redis's `appendfsync` setting
+//!   ([`Persistence`]).
 //! - `zoo` (feature `zoo`): one broken store per classic idempotency bug,
 //!   each documented with the property the harness reports against it and
 //!   the mode that catches it.
@@ -44,10 +47,14 @@ mod decide;
 mod memory;
 #[cfg(not(loom))]
 mod postgres;
+#[cfg(not(loom))]
+mod redis;
 mod sqlite;
 #[cfg(feature = "zoo")]
 pub mod zoo;
 
+#[cfg(not(loom))]
+pub use self::redis::{Persistence, RedisStore, RedisStoreFactory, REDIS_URL_ENV};
 pub use memory::{MemoryStore, MemoryStoreFactory};
 #[cfg(not(loom))]
 pub use postgres::{PostgresStore, PostgresStoreFactory, PG_URL_ENV};

@@ -115,6 +115,9 @@ impl<D: Driver> Executor<'_, D> {
         if let CallKind::Complete(_, outcome) = &kind {
             self.oracle.completing(self.handlers[h].op, outcome, true);
         }
+        if let (CallKind::Release(_), Some(g)) = (&kind, self.handlers[h].grant) {
+            self.oracle.releasing(self.handlers[h].op, g, true);
+        }
         self.handlers[h].call = Some(InFlight {
             kind,
             call,
@@ -200,8 +203,14 @@ impl<D: Driver> Executor<'_, D> {
             line_text.push_str(" (late duplicate: begin only)");
         }
         let line = self.tl.push(self.now, self.actor_label(h), line_text);
+        let key = &self.oracle.keys[self.handlers[h].op];
+        let release = matches!(kind, CallKind::Release(_));
+        self.stats.answers.record(release, &answer, key);
         if let CallKind::Complete(_, outcome) = &kind {
             self.oracle.completing(self.handlers[h].op, outcome, false);
+        }
+        if let (CallKind::Release(_), Some(g)) = (&kind, self.handlers[h].grant) {
+            self.oracle.releasing(self.handlers[h].op, g, false);
         }
         match (kind, answer) {
             (CallKind::Begin, Answer::Claim(claim)) => self.begun(h, at, (started, line), claim),

@@ -89,6 +89,9 @@ pub struct CaseStats {
     /// Calls that did not wake within the lock wait (a database lock held
     /// by another handler).
     pub blocked: u64,
+    /// The store's answers per kind.
+    #[serde(default)]
+    pub answers: crate::sim::answers::AnswerCounts,
 }
 
 impl CaseStats {
@@ -98,6 +101,7 @@ impl CaseStats {
         self.switches += other.switches;
         self.preemptions += other.preemptions;
         self.blocked += other.blocked;
+        self.answers.add(&other.answers);
     }
 }
 

@@ -47,6 +47,9 @@ pub(crate) struct Oracle {
     /// The outcomes of `complete` calls made and not answered yet, per
     /// operation: the store may already have recorded them.
     completing: Vec<Vec<Outcome>>,
+    /// The grants whose `release` was made and not answered, per
+    /// operation (abandoned ones stay: they may have landed).
+    releasing: Vec<Vec<usize>>,
     /// `begin` calls abandoned in flight (their handler died, or the store
     /// restarted), per operation: who, when it was made, and the line it
     /// was lost at. Each may have claimed the key.
@@ -71,6 +74,7 @@ impl Oracle {
             found: Vec::new(),
             notes: Vec::new(),
             completing: vec![Vec::new(); operations],
+            releasing: vec![Vec::new(); operations],
             ghosts: vec![Vec::new(); operations],
         }
     }
@@ -267,8 +271,11 @@ impl Oracle {
     /// key TTL.
     fn binding_owner(&self, op: usize, now: VirtualTime) -> Option<&Grant> {
         let ks = &self.keys[op];
-        let owner = &ks.grants[ks.owner?];
-        if owner.finished.is_none() && now >= owner.at + self.lease {
+        let g = ks.owner?;
+        let owner = &ks.grants[g];
+        if owner.finished.is_none()
+            && (now >= owner.at + self.lease || self.releasing[op].contains(&g))
+        {
             return None;
         }
         if let (Some(ttl), Some(created)) = (self.key_ttl, ks.record_created_at) {
@@ -431,6 +438,18 @@ impl Oracle {
             because,
             Vec::new(),
         );
+    }
+
+    /// Grant `g`'s `release` was made (`started`) or answered. Until it is
+    /// answered the store may already have released the key, so the key
+    /// no longer binds the grant's payload.
+    pub(crate) fn releasing(&mut self, op: usize, g: usize, started: bool) {
+        let list = &mut self.releasing[op];
+        if started {
+            list.push(g);
+        } else if let Some(i) = list.iter().position(|&x| x == g) {
+            list.remove(i);
+        }
     }
 
     /// A `complete` carrying `outcome` was made (`started`) or answered.

@@ -24,6 +24,8 @@
 //! [`DurableState`]: crate::DurableState
 
 mod file;
+#[cfg(not(loom))]
+pub mod redis_get_then_set;
 mod sqlite_race;
 #[cfg(test)]
 mod tests;
@@ -54,6 +56,8 @@ pub enum Flavour {
     Async,
     /// An async store on the PostgreSQL server of `RETRY_CHECK_PG_URL`.
     Postgres,
+    /// An async store on the Redis server of `RETRY_CHECK_REDIS_URL`.
+    Redis,
 }
 
 /// One broken store of the zoo.
@@ -167,11 +171,18 @@ pub enum Bug {
     ///
     /// Breaks: `ttl_honoured` (record expired before its key TTL).
     TtlFromClaim,
+    /// **`GET` then `SET` on Redis.** The claim reads the record, decides
+    /// in the client and writes with a plain `SET` (no `NX`, no script):
+    /// two duplicates whose `GET`s both run before either `SET` both
+    /// acquire.
+    ///
+    /// Breaks: `at_most_once`, found at the await points.
+    RedisGetThenSet,
 }
 
 impl Bug {
     /// Every bug of the zoo, in a fixed order.
-    pub const ALL: [Bug; 16] = [
+    pub const ALL: [Bug; 17] = [
         Bug::NoInProgressRecord,
         Bug::InMemoryAcrossRestarts,
         Bug::NoFingerprintCheck,
@@ -188,6 +199,7 @@ impl Bug {
         Bug::TokenCounterLost,
         Bug::AckBeforeDurable,
         Bug::TtlFromClaim,
+        Bug::RedisGetThenSet,
     ];
 
     /// A short, stable `snake_case` name.
@@ -209,6 +221,7 @@ impl Bug {
             Bug::TokenCounterLost => "token_counter_lost",
             Bug::AckBeforeDurable => "ack_before_durable",
             Bug::TtlFromClaim => "ttl_from_claim",
+            Bug::RedisGetThenSet => "redis_get_then_set",
         }
     }
 
@@ -231,6 +244,7 @@ impl Bug {
             Bug::TokenCounterLost => "fencing-token counter lost on store restart",
             Bug::AckBeforeDurable => "writes acknowledged before they are durable",
             Bug::TtlFromClaim => "key TTL counted from the claim",
+            Bug::RedisGetThenSet => "GET then SET on Redis, no NX",
         }
     }
 
@@ -241,6 +255,7 @@ impl Bug {
             Bug::CheckThenInsertPostgres | Bug::UniqueViolationAsClaim | Bug::NoSelectForUpdate => {
                 Flavour::Postgres
             }
+            Bug::RedisGetThenSet => Flavour::Redis,
             _ => Flavour::Sync,
         }
     }
@@ -294,7 +309,8 @@ impl Bug {
             Bug::CheckThenInsertSqliteAsync
             | Bug::CheckThenInsertPostgres
             | Bug::UniqueViolationAsClaim
-            | Bug::NoSelectForUpdate => &[
+            | Bug::NoSelectForUpdate
+            | Bug::RedisGetThenSet => &[
                 Property::AtMostOnce,
                 Property::MismatchRejected,
                 Property::TtlHonoured,
@@ -369,8 +385,8 @@ impl Bug {
     }
 
     /// Run the harness against this bug's store (the default modes,
-    /// `config`'s budget and seed). `None` for a PostgreSQL bug when
-    /// `RETRY_CHECK_PG_URL` names no server.
+    /// `config`'s budget and seed). `None` for a PostgreSQL (Redis) bug
+    /// when `RETRY_CHECK_PG_URL` (`RETRY_CHECK_REDIS_URL`) names no server.
     #[cfg(not(loom))]
     pub fn check(self, config: SimConfig) -> Option<Result<crate::SimReport, crate::SimError>> {
         use crate::Sim;
@@ -382,6 +398,7 @@ impl Bug {
                     .config(config)
                     .run(),
             ),
+            Flavour::Redis => redis_get_then_set::check(config),
             Flavour::Postgres => {
                 let url = std::env::var(super::PG_URL_ENV)
                     .ok()
