@@ -8,7 +8,8 @@
 //! reports bytes: the peak heap that `load` + `lint` of one generated
 //! contract file of MB megabytes (default 50) holds beyond the text itself,
 //! counted by a global allocator, beside the peak of `toml::Table` parsing
-//! the same file (issue 20: under 10x the file's size).
+//! the same file (issue 20: under 10x the file's size); once for a file
+//! whose items the rules find fault with, once for a clean one.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -63,30 +64,44 @@ static ALLOCATOR: Counting = Counting;
 /// The peak heap `f` holds beyond what was live when it started.
 fn peak_of<T>(f: impl FnOnce() -> T) -> (usize, T) {
     let base = LIVE.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
+    // Nests: the peak of an outer call still counts this one's.
+    let outer = PEAK.swap(base, Ordering::Relaxed);
     let out = f();
-    (PEAK.load(Ordering::Relaxed) - base, out)
+    let peak = PEAK.load(Ordering::Relaxed);
+    PEAK.fetch_max(outer, Ordering::Relaxed);
+    (peak - base, out)
 }
 
 /// `-- memory [MB]`: peak bytes of one large file, ours against `toml`.
-fn memory(mb: usize) {
-    let text = large_contract(mb * 1_000_000);
+fn memory(mb: usize, clean: bool) {
+    let text = large_contract(mb * 1_000_000, clean);
     let size = text.len();
     // For measuring the binary's peak RSS on the same file
     // (`/usr/bin/time -v cargo-retry-check retry-check lint FILE`).
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("large-{mb}mb.toml"));
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "large-{mb}mb{}.toml",
+        if clean { "-clean" } else { "" }
+    ));
     if std::fs::write(&path, &text).is_ok() {
         println!("written to {}", path.display());
     }
     let (toml_peak, ok) = peak_of(|| text.parse::<toml::Table>().is_ok());
     assert!(ok, "the generated file is valid TOML");
-    let (load_peak, (servers, clients, findings)) = peak_of(|| {
+    let base = LIVE.load(Ordering::Relaxed);
+    let (load_peak, (servers, clients, findings, held, lint_peak)) = peak_of(|| {
         let mut sources = SourceMap::new();
         sources.add("contracts/large.toml", text.as_str());
         let (set, errors) = load(&sources);
         assert!(errors.is_empty(), "{:#?}", &errors[..errors.len().min(3)]);
-        let findings = lint(&set, &LintLevels::new()).len();
-        (set.servers.len(), set.clients.len(), findings)
+        let held = LIVE.load(Ordering::Relaxed) - base;
+        let (lint_peak, diags) = peak_of(|| lint(&set, &LintLevels::new()));
+        (
+            set.servers.len(),
+            set.clients.len(),
+            diags.len(),
+            held,
+            lint_peak,
+        )
     });
     let ratio = |b: usize| b as f64 / size as f64;
     println!(
@@ -97,6 +112,13 @@ fn memory(mb: usize) {
         "toml::Table parse, peak heap     {:>8.1} MB   {:.1}x the file",
         toml_peak as f64 / 1e6,
         ratio(toml_peak)
+    );
+    println!(
+        "the loaded set holds             {:>8.1} MB   {:.1}x; lint adds at most {:.1} MB ({:.1}x)",
+        held as f64 / 1e6,
+        ratio(held),
+        lint_peak as f64 / 1e6,
+        ratio(lint_peak)
     );
     println!(
         "load + lint, peak heap           {:>8.1} MB   {:.1}x the file   (bar: under 10x)",
@@ -166,7 +188,9 @@ fn main() {
             .skip(1)
             .find_map(|a| a.parse().ok())
             .unwrap_or(50);
-        return memory(mb);
+        // With findings on many items, then with none.
+        memory(mb, false);
+        return memory(mb, true);
     }
     let files: usize = std::env::args()
         .skip(1)
