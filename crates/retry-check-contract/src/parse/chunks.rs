@@ -103,11 +103,13 @@ fn header(line: &str) -> Option<(&str, &str)> {
 }
 
 /// The pieces' items joined in the order the whole file's tree walks
-/// them: each kind sorted by name, as the TOML tables are.
-pub(super) fn join(parts: Vec<ContractSet>) -> ContractSet {
+/// them: each kind sorted by name, as the TOML tables are (names are
+/// unique in a valid file, so an unstable sort gives that order too, in
+/// place).
+pub(super) fn join(mut parts: Vec<ContractSet>) -> ContractSet {
     let mut set = ContractSet::default();
     // Exactly as much room as the items need: a large file's items are
-    // most of what a run holds.
+    // most of what a run holds. Each piece is freed once moved.
     set.servers
         .reserve_exact(parts.iter().map(|p| p.servers.len()).sum());
     set.clients
@@ -116,14 +118,27 @@ pub(super) fn join(parts: Vec<ContractSet>) -> ContractSet {
         .reserve_exact(parts.iter().map(|p| p.consumers.len()).sum());
     set.sources
         .reserve_exact(parts.iter().map(|p| p.sources.len()).sum());
-    for part in parts {
-        set.append(part);
+    for part in parts.drain(..) {
+        let ContractSet {
+            servers,
+            clients,
+            consumers,
+            sources,
+            proxies: _,
+        } = part;
+        set.servers.extend(servers);
+        set.clients.extend(clients);
+        set.consumers.extend(consumers);
+        set.sources.extend(sources);
     }
-    set.servers.sort_by(|a, b| a.name.value.cmp(&b.name.value));
-    set.clients.sort_by(|a, b| a.name.value.cmp(&b.name.value));
+    set.servers
+        .sort_unstable_by(|a, b| a.name.value.cmp(&b.name.value));
+    set.clients
+        .sort_unstable_by(|a, b| a.name.value.cmp(&b.name.value));
     set.consumers
-        .sort_by(|a, b| a.name.value.cmp(&b.name.value));
-    set.sources.sort_by(|a, b| a.name.value.cmp(&b.name.value));
+        .sort_unstable_by(|a, b| a.name.value.cmp(&b.name.value));
+    set.sources
+        .sort_unstable_by(|a, b| a.name.value.cmp(&b.name.value));
     set
 }
 
