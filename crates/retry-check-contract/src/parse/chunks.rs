@@ -102,35 +102,12 @@ fn header(line: &str) -> Option<(&str, &str)> {
     Some((table, name))
 }
 
-/// The pieces' items joined in the order the whole file's tree walks
-/// them: each kind sorted by name, as the TOML tables are (names are
-/// unique in a valid file, so an unstable sort gives that order too, in
-/// place).
-pub(super) fn join(mut parts: Vec<ContractSet>) -> ContractSet {
-    let mut set = ContractSet::default();
-    // Exactly as much room as the items need: a large file's items are
-    // most of what a run holds. Each piece is freed once moved.
-    set.servers
-        .reserve_exact(parts.iter().map(|p| p.servers.len()).sum());
-    set.clients
-        .reserve_exact(parts.iter().map(|p| p.clients.len()).sum());
-    set.consumers
-        .reserve_exact(parts.iter().map(|p| p.consumers.len()).sum());
-    set.sources
-        .reserve_exact(parts.iter().map(|p| p.sources.len()).sum());
-    for part in parts.drain(..) {
-        let ContractSet {
-            servers,
-            clients,
-            consumers,
-            sources,
-            proxies: _,
-        } = part;
-        set.servers.extend(servers);
-        set.clients.extend(clients);
-        set.consumers.extend(consumers);
-        set.sources.extend(sources);
-    }
+/// The pieces' items, appended piece by piece (each piece's tree is gone
+/// before the next is parsed; the vectors grow in place), put in the order
+/// the whole file's tree walks them: each kind sorted by name, as the TOML
+/// tables are (names are unique in a valid file, so an unstable sort gives
+/// that order too, without a buffer).
+pub(super) fn sort_as_tree(set: &mut ContractSet) {
     set.servers
         .sort_unstable_by(|a, b| a.name.value.cmp(&b.name.value));
     set.clients
@@ -139,7 +116,6 @@ pub(super) fn join(mut parts: Vec<ContractSet>) -> ContractSet {
         .sort_unstable_by(|a, b| a.name.value.cmp(&b.name.value));
     set.sources
         .sort_unstable_by(|a, b| a.name.value.cmp(&b.name.value));
-    set
 }
 
 #[cfg(test)]

@@ -207,7 +207,7 @@ fn parse_in_pieces(source: SourceId, text: &str) -> Option<ContractSet> {
     if ranges.len() < 2 {
         return None;
     }
-    let mut parts = Vec::with_capacity(ranges.len());
+    let mut set = ContractSet::default();
     for (i, range) in ranges.into_iter().enumerate() {
         let mut part = ContractSet::default();
         let mut errors = Vec::new();
@@ -216,9 +216,10 @@ fn parse_in_pieces(source: SourceId, text: &str) -> Option<ContractSet> {
         if !errors.is_empty() || (i == 0 && !version) {
             return None;
         }
-        parts.push(part);
+        set.append(part);
     }
-    Some(chunks::join(parts))
+    chunks::sort_as_tree(&mut set);
+    Some(set)
 }
 
 /// Parse `text`, which starts at byte `offset` of the file, into `set`;
