@@ -145,8 +145,9 @@ fn import_all(
     };
     let bytes: usize = ids.iter().map(|&id| sources.text(id).len()).sum();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    // Below ~64 KB a thread costs more than it saves.
-    if threads <= 1 || ids.len() < 2 || bytes < 64 * 1024 {
+    // Below ~1 MB a thread costs more than it saves: on a loaded machine a
+    // second thread that waits for a core makes a small run slower.
+    if threads <= 1 || ids.len() < 2 || bytes < 1024 * 1024 {
         return ids.iter().map(|&id| one(id)).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
