@@ -246,3 +246,24 @@ on_exhausted = "payment_pending"
 "#
     )
 }
+
+/// One contract file of at least `bytes` bytes: the servers and clients of
+/// [`numbered_contract`] `0, 1, 2, ...` (rules fire on some items) or,
+/// when `clean`, of [`clean_pair`] (no rule fires), under a single
+/// `version = 1`, for measuring what one very large file costs (issue 20:
+/// peak memory of `lint` on a 50 MB file).
+pub fn large_contract(bytes: usize, clean: bool) -> String {
+    let mut out = String::with_capacity(bytes + 4096);
+    out.push_str("version = 1\n");
+    let mut i = 0;
+    while out.len() < bytes {
+        let text = if clean {
+            clean_pair(i, 1_000)
+        } else {
+            numbered_contract(i).to_toml()
+        };
+        out.push_str(text.strip_prefix("version = 1\n").unwrap_or(&text));
+        i += 1;
+    }
+    out
+}

@@ -138,7 +138,10 @@ fn main() {
             check.code,
         );
     }
-    for (_, _, dir) in sets {
-        let _ = std::fs::remove_dir_all(dir);
+    // `CHECK_BENCH_KEEP=1` keeps the generated files (to profile a run).
+    if std::env::var_os("CHECK_BENCH_KEEP").is_none() {
+        for (_, _, dir) in sets {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }

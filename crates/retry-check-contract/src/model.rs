@@ -422,6 +422,11 @@ impl ContractSet {
 
     /// Append the items of `other` (one file's, say) after these.
     pub fn append(&mut self, other: ContractSet) {
+        if *self == ContractSet::default() {
+            // Nothing to keep: take the items without copying them.
+            *self = other;
+            return;
+        }
         // Destructured, so that a new kind of item cannot be forgotten here.
         let ContractSet {
             servers,

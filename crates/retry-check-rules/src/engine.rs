@@ -3,7 +3,7 @@
 //! `warnings`, the level note and the pointer to `explain`; then the
 //! contract's unknown and unused `allow` entries of the jobs that ran.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
@@ -36,7 +36,14 @@ pub struct Engine<'a> {
     used: HashSet<(ItemId, usize)>,
     /// The jobs that ran: only their lints' `allow` entries are judged.
     ran: Vec<Job>,
+    /// What [`Engine::effective`] and [`finish`] said for a lint (by the
+    /// address of its declaration) and an escalation: the same for every
+    /// finding of a run.
+    said: HashMap<(usize, u8), Option<Said>>,
 }
+
+/// A finding's severity, level note and `explain` pointer.
+type Said = (Severity, String, String);
 
 impl<'a> Engine<'a> {
     pub fn new(levels: &'a LintLevels, known: &'a [&'static Lint]) -> Self {
@@ -46,6 +53,7 @@ impl<'a> Engine<'a> {
             set: None,
             used: HashSet::new(),
             ran: Vec::new(),
+            said: HashMap::new(),
         }
     }
 
@@ -80,7 +88,22 @@ impl<'a> Engine<'a> {
             self.used.insert(hit);
             return None;
         }
-        self.to_diagnostic(lint, finding)
+        let key = (std::ptr::from_ref(lint) as usize, finding.escalation as u8);
+        let said = match self.said.get(&key) {
+            Some(said) => said.clone(),
+            None => {
+                let said = self
+                    .effective(lint, finding.escalation)
+                    .map(|(severity, note)| (severity, note, explain_help(lint)));
+                self.said.insert(key, said.clone());
+                said
+            }
+        };
+        let (severity, level_note, help) = said?;
+        let mut d = diagnostic(lint, severity, finding);
+        d.notes.push(level_note);
+        d.help.push(help);
+        Some(d)
     }
 
     /// [`Engine::report`], after asking `other` suppressions first.
@@ -160,15 +183,7 @@ impl<'a> Engine<'a> {
 
     fn to_diagnostic(&self, lint: &Lint, f: Finding) -> Option<Diagnostic> {
         let (severity, level_note) = self.effective(lint, f.escalation)?;
-        let mut d = Diagnostic::new(lint.code, lint.name, severity, f.message)
-            .with_primary(f.primary.span, f.primary.message);
-        d.secondary = f.secondary;
-        d.notes = f.notes;
-        d.help = f.help;
-        d.diagram = f.diagram;
-        d.flow = f.flow;
-        d.fix = f.fix;
-        Some(finish(lint, d, level_note))
+        Some(finish(lint, diagnostic(lint, severity, f), level_note))
     }
 
     /// Apply `lint`'s level to a diagnostic a job built itself (the
@@ -220,13 +235,31 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// A finding as a diagnostic of `lint`, before its level note and help.
+fn diagnostic(lint: &Lint, severity: Severity, f: Finding) -> Diagnostic {
+    let mut d = Diagnostic::new(lint.code, lint.name, severity, f.message)
+        .with_primary(f.primary.span, f.primary.message);
+    d.secondary = f.secondary;
+    d.notes = f.notes;
+    d.help = f.help;
+    d.diagram = f.diagram;
+    d.flow = f.flow;
+    d.fix = f.fix;
+    d
+}
+
+/// Where to read more about `lint`.
+fn explain_help(lint: &Lint) -> String {
+    format!(
+        "for more information, run `cargo retry-check explain {}`",
+        lint.code
+    )
+}
+
 /// The level note, and where to read more.
 fn finish(lint: &Lint, mut d: Diagnostic, level_note: String) -> Diagnostic {
     d.notes.push(level_note);
-    d.help.push(format!(
-        "for more information, run `cargo retry-check explain {}`",
-        lint.code
-    ));
+    d.help.push(explain_help(lint));
     d
 }
 
@@ -352,6 +385,51 @@ pub fn lint(set: &ContractSet, levels: &LintLevels) -> Vec<Diagnostic> {
     let mut engine = Engine::new(levels, &known).with_contracts(set);
     let mut out = lint_with(set, &mut engine);
     out.extend(engine.allow_diagnostics());
-    out.sort_by(Diagnostic::cmp_by_location);
+    sort_by_location(&mut out);
     out
+}
+
+/// `diagnostics.sort_by(Diagnostic::cmp_by_location)`, the same order,
+/// sorting indices and then moving each diagnostic once: a diagnostic is
+/// a few hundred bytes, and a run may have hundreds of thousands.
+pub fn sort_by_location(diagnostics: &mut [Diagnostic]) {
+    let mut order: Vec<usize> = (0..diagnostics.len()).collect();
+    // Stable, as `sort_by` is: equal diagnostics keep their order.
+    order.sort_by(|&a, &b| diagnostics[a].cmp_by_location(&diagnostics[b]));
+    // Position `i` takes the diagnostic first at `order[i]`; one moved
+    // away by an earlier swap is found by following `order` from there.
+    for i in 0..order.len() {
+        let mut from = order[i];
+        while from < i {
+            from = order[from];
+        }
+        diagnostics.swap(i, from);
+    }
+}
+
+#[cfg(test)]
+mod sort_tests {
+    use super::*;
+    use retry_check_diagnostics::{SourceId, Span};
+
+    #[test]
+    fn sorting_by_index_gives_the_stable_sort_order() {
+        let mut diagnostics: Vec<Diagnostic> = (0..500u32)
+            .map(|i| {
+                let at = ((i * 7919) % 97) as usize;
+                Diagnostic::new("RC001", "x", Severity::Warning, format!("m{}", i % 3))
+                    .with_primary(Span::new(SourceId(i % 4), at..at + 1), "here")
+            })
+            .collect();
+        // Equal keys in several places: stability is observable.
+        let copies: Vec<Diagnostic> = diagnostics[..50]
+            .iter()
+            .map(|d| d.clone().with_note("a copy"))
+            .collect();
+        diagnostics.extend(copies);
+        let mut expected = diagnostics.clone();
+        expected.sort_by(Diagnostic::cmp_by_location);
+        sort_by_location(&mut diagnostics);
+        assert_eq!(diagnostics, expected);
+    }
 }

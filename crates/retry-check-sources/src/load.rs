@@ -85,15 +85,22 @@ pub fn load(sources: &mut SourceMap, read: ReadFile<'_>) -> Loaded {
     let mut out = Loaded::default();
     let ids: Vec<SourceId> = sources.files().map(|(id, _)| id).collect();
     let mut imports: Vec<SourceId> = Vec::new();
+    let mut contracts: Vec<SourceId> = Vec::new();
     for &id in &ids {
-        let path = sources.path(id).to_string();
-        if sniff::syntax_of(&path) == Some(Syntax::Toml) {
-            parse::parse_file(id, sources.text(id), &mut out.set, &mut out.errors);
-            sources.set_kind(id, "contract");
-            out.files.push(id);
+        if sniff::syntax_of(sources.path(id)) == Some(Syntax::Toml) {
+            contracts.push(id);
         } else {
             imports.push(id);
         }
+    }
+    let texts: Vec<(SourceId, &str)> = contracts.iter().map(|&id| (id, sources.text(id))).collect();
+    for (part, errors) in parse::parse_files(&texts) {
+        out.set.append(part);
+        out.errors.extend(errors);
+    }
+    for id in contracts {
+        sources.set_kind(id, "contract");
+        out.files.push(id);
     }
     let mapped = place_mapped_files(
         sources,
@@ -103,11 +110,11 @@ pub fn load(sources: &mut SourceMap, read: ReadFile<'_>) -> Loaded {
         &mut out.errors,
     );
     let mut imported: Vec<Imported> = Vec::new();
-    for id in imports {
-        let mapping = mapped.get(&id).copied();
-        if let Some((i, kind)) = import_file(sources, id, mapping, &mut out.errors) {
-            sources.set_kind(id, kind);
-            out.files.push(id);
+    for (id, (found, errors)) in imports.iter().zip(import_all(sources, &imports, &mapped)) {
+        out.errors.extend(errors);
+        if let Some((i, kind)) = found {
+            sources.set_kind(*id, kind);
+            out.files.push(*id);
             imported.push(i);
         }
     }
@@ -119,6 +126,54 @@ pub fn load(sources: &mut SourceMap, read: ReadFile<'_>) -> Loaded {
     parse::check_duplicates(&out.set, &mut out.errors);
     out.errors.sort_by(Diagnostic::cmp_by_location);
     out
+}
+
+/// One file imported: what it holds (and its source kind), and its errors.
+type FileImport = (Option<(Imported, &'static str)>, Vec<Diagnostic>);
+
+/// [`import_file`] of every file of `ids`, in order: on every core when
+/// there is enough to share (each file on its own).
+fn import_all(
+    sources: &SourceMap,
+    ids: &[SourceId],
+    mapped: &HashMap<SourceId, &SourceMapping>,
+) -> Vec<FileImport> {
+    let one = |id: SourceId| {
+        let mut errors = Vec::new();
+        let found = import_file(sources, id, mapped.get(&id).copied(), &mut errors);
+        (found, errors)
+    };
+    let bytes: usize = ids.iter().map(|&id| sources.text(id).len()).sum();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Below ~1 MB a thread costs more than it saves: on a loaded machine a
+    // second thread that waits for a core makes a small run slower.
+    if threads <= 1 || ids.len() < 2 || bytes < 1024 * 1024 {
+        return ids.iter().map(|&id| one(id)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<FileImport>>> =
+        ids.iter().map(|_| Default::default()).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(ids.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&id) = ids.get(i) else { break };
+                let done = one(id);
+                if let Ok(mut slot) = slots[i].lock() {
+                    *slot = Some(done);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| (None, Vec::new()))
+        })
+        .collect()
 }
 
 /// Find (or read) the file of every `[source]` table.

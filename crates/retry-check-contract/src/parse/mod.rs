@@ -25,6 +25,7 @@ use toml::Spanned;
 
 use crate::model::*;
 
+mod chunks;
 mod client;
 mod consumer;
 mod fields;
@@ -65,7 +66,7 @@ pub fn load(sources: &SourceMap) -> (ContractSet, Vec<Diagnostic>) {
         .collect();
     let mut set = ContractSet::default();
     let mut errors = Vec::new();
-    for (part, part_errors) in parse_all(&files) {
+    for (part, part_errors) in parse_files(&files) {
         set.append(part);
         errors.extend(part_errors);
     }
@@ -75,11 +76,11 @@ pub fn load(sources: &SourceMap) -> (ContractSet, Vec<Diagnostic>) {
 }
 
 /// One file parsed: its servers and clients, and its errors.
-type Parsed = (ContractSet, Vec<Diagnostic>);
+pub type Parsed = (ContractSet, Vec<Diagnostic>);
 
 /// Each file parsed into a set of its own, in file order: on every core
 /// when there is enough to share (chunks of files of about equal size).
-fn parse_all(files: &[(SourceId, &str)]) -> Vec<Parsed> {
+pub fn parse_files(files: &[(SourceId, &str)]) -> Vec<Parsed> {
     let parse_one = |&(id, text): &(SourceId, &str)| {
         let mut set = ContractSet::default();
         let mut errors = Vec::new();
@@ -182,14 +183,57 @@ pub fn check_duplicates(set: &ContractSet, errors: &mut Vec<Diagnostic>) {
 }
 
 /// Parse one file and append its servers, clients and consumers to `set`.
+/// A large file is parsed in pieces when that gives the same result (see
+/// `chunks.rs`): its memory is then the model's, not the TOML parser's.
 pub fn parse_file(
     source: SourceId,
     text: &str,
     set: &mut ContractSet,
     errors: &mut Vec<Diagnostic>,
 ) {
+    if text.len() >= 2 * chunks::PIECE_BYTES {
+        if let Some(part) = parse_in_pieces(source, text) {
+            set.append(part);
+            return;
+        }
+    }
+    parse_whole(source, text, 0, set, errors);
+}
+
+/// The file's items, parsed piece by piece; `None` when it cannot be cut
+/// or a piece has any error (the whole file then reports them).
+fn parse_in_pieces(source: SourceId, text: &str) -> Option<ContractSet> {
+    let ranges = chunks::pieces(text, chunks::PIECE_BYTES)?;
+    if ranges.len() < 2 {
+        return None;
+    }
+    let mut set = ContractSet::default();
+    for (i, range) in ranges.into_iter().enumerate() {
+        let mut part = ContractSet::default();
+        let mut errors = Vec::new();
+        let start = range.start;
+        let version = parse_whole(source, &text[range], start, &mut part, &mut errors);
+        if !errors.is_empty() || (i == 0 && !version) {
+            return None;
+        }
+        set.append(part);
+    }
+    chunks::sort_as_tree(&mut set);
+    Some(set)
+}
+
+/// Parse `text`, which starts at byte `offset` of the file, into `set`;
+/// reports a missing `version` only for the start of a file. Returns
+/// whether `version` was seen.
+fn parse_whole(
+    source: SourceId,
+    text: &str,
+    offset: usize,
+    set: &mut ContractSet,
+    errors: &mut Vec<Diagnostic>,
+) -> bool {
     let (doc, syntax_errors) = DeTable::parse_recoverable(text);
-    let mut cx = Cx::new(source, errors);
+    let mut cx = Cx::new(source, errors).at(offset);
     if !syntax_errors.is_empty() {
         for e in syntax_errors {
             let range = e.span().unwrap_or(0..0);
@@ -202,7 +246,7 @@ pub fn parse_file(
                 "here",
             );
         }
-        return;
+        return false;
     }
     let root = doc.get_ref();
     let mut version_seen = false;
@@ -261,7 +305,7 @@ pub fn parse_file(
             _ => cx.unknown_field(key, "at the top level of a contract", ROOT_FIELDS),
         }
     }
-    if !version_seen {
+    if !version_seen && offset == 0 {
         cx.errors.push(
             Diagnostic::new(
                 INVALID_CONTRACT,
@@ -273,4 +317,5 @@ pub fn parse_file(
             .with_help("start every contract file with `version = 1`"),
         );
     }
+    version_seen
 }

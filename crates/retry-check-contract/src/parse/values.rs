@@ -16,6 +16,8 @@ use crate::{Duration, Status};
 /// and where errors go.
 pub(super) struct Cx<'e> {
     source: SourceId,
+    /// Where the text parsed starts in the file (a piece of a large one).
+    offset: usize,
     pub errors: &'e mut Vec<Diagnostic>,
 }
 
@@ -33,11 +35,23 @@ pub(super) fn describe(v: &DeValue<'_>) -> &'static str {
 
 impl<'e> Cx<'e> {
     pub fn new(source: SourceId, errors: &'e mut Vec<Diagnostic>) -> Self {
-        Cx { source, errors }
+        Cx {
+            source,
+            offset: 0,
+            errors,
+        }
+    }
+
+    /// The same, for text that starts at byte `offset` of the file.
+    pub fn at(self, offset: usize) -> Self {
+        Cx { offset, ..self }
     }
 
     pub fn span(&self, range: Range<usize>) -> Span {
-        Span::new(self.source, range)
+        Span::new(
+            self.source,
+            range.start + self.offset..range.end + self.offset,
+        )
     }
 
     pub fn sp<T>(&self, value: T, range: Range<usize>) -> Sp<T> {
