@@ -75,13 +75,26 @@
 //! The case's event list ([`Event`]) interleaves them: `Step(i)` advances
 //! the `i`-th choice able to act (the server, then clients, then
 //! reconcilers; a client whose backoff is not over moves the clock to its
-//! next send). The server runs one step of the handler the case's
-//! [`Interleaving`] picks, PCT style: the runnable handler with the highest
+//! next send). The server takes a turn: steps of the handlers the case's
+//! [`Interleaving`] picks, PCT style (the runnable handler with the highest
 //! priority, a preemption point dropping the one that just ran below the
-//! others. A step is a side effect, a reply, or one *poll* of a store call:
-//! a sync store's call completes in one poll, an async store's stops at each
-//! `.await` (`Pending`), and another handler may run before it is polled
-//! again. The harness drives async calls on a tokio runtime of its own that
+//! others), until a step is not a poll that stopped at an `.await`. A step
+//! is a side effect, a reply, or one *poll* of a store call: a sync store's
+//! call completes in one poll (a turn is one step), an async store's stops
+//! at each `.await` (`Pending`), and another handler may run before it is
+//! polled again; a turn then lasts until some call answers, so the faults
+//! of the schedule meet handlers after their claims as often as with a
+//! sync store. For an async store the case also draws an await-point yield
+//! ([`Interleaving::yield_at`]): every call still pending after its `n`-th
+//! poll drops its handler below the others, so two calls on one key have
+//! their reads and writes apart at the same `.await` wherever in the case
+//! the race needs them (a fresh claim, or a takeover long after the first
+//! server steps, where the preemption points are drawn). And when faults
+//! stop with a key claimed by an owner that died, two duplicates retry it
+//! at once past its lease, interleaved the same way: the herd of retries a
+//! dead owner leaves behind, which a takeover that reads the record and
+//! writes it in two steps lets in twice.
+//! The harness drives async calls on a tokio runtime of its own that
 //! only runs while it waits for the call it picked, so the interleaving is
 //! its choice, recorded in the case: it shrinks and replays. The faults arm
 //! themselves and strike the next matching moment: `LoseRequest`,
@@ -258,9 +271,9 @@ pub use sim::{
     contract_path, replay, CaseDigest, CaseStats, Counterexample, CrashPoint, Event, Faults,
     HarnessError, Interleaving, Jitter, Jump, JumpKind, Mode, ModeReport, OpSpec, Partition,
     Property, Reconciler, ReferenceStore, ReferenceStoreKind, ReplayFile, RetrySchedule,
-    ShrinkStats, Sim, SimCase, SimConfig, SimError, SimReport, SyncDriver, Timeline, TimelineLine,
-    Trace, Verdict, Violation, ViolationClass, CASES_ENV, CONTRACT_ENV, DEFAULT_CASES,
-    DEFAULT_THREAD_ROUNDS, PARTITION_ENV, REPLAY_DIR_ENV, REPLAY_FORMAT, SEED_ENV,
+    ShrinkStats, Sim, SimCase, SimConfig, SimError, SimReport, SyncDriver, ThreadShrink, Timeline,
+    TimelineLine, Trace, Verdict, Violation, ViolationClass, CASES_ENV, CONTRACT_ENV,
+    DEFAULT_CASES, DEFAULT_THREAD_ROUNDS, PARTITION_ENV, REPLAY_DIR_ENV, REPLAY_FORMAT, SEED_ENV,
 };
 #[cfg(not(loom))]
 pub use sim::{replay_async, AsyncDriver};

@@ -33,8 +33,8 @@ pub use partition::Partition;
 #[cfg(not(loom))]
 pub use replay::replay_async;
 pub use replay::{
-    replay, ReferenceStore, ReferenceStoreKind, ReplayFile, ShrinkStats, Verdict, REPLAY_FORMAT,
-    TOOL_VERSION,
+    replay, ReferenceStore, ReferenceStoreKind, ReplayFile, ShrinkStats, ThreadShrink, Verdict,
+    REPLAY_FORMAT, TOOL_VERSION,
 };
 pub use report::{CaseDigest, Counterexample, HarnessError, ModeReport, SimError, SimReport};
 pub use runner::{

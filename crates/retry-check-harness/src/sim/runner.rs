@@ -243,7 +243,7 @@ impl<D: Driver> Sim<D> {
                 mode: Mode::Threads,
                 seed: self.config.seed,
                 timeline: failure.timeline,
-                shrink: ShrinkStats::default(),
+                shrink: out.shrink,
                 replay,
                 violation: failure.violation,
                 store: self.driver.name(),
@@ -272,7 +272,7 @@ impl<D: Driver> Sim<D> {
         let partition = self.partition;
         let mut runner =
             TestRunner::new_with_rng(proptest_config(config.cases), seeded_rng(config.seed));
-        let strategy = SimCase::strategy(config);
+        let strategy = SimCase::strategy(config, mode == Mode::AwaitPoints);
         let tally = Tally::default();
 
         let result = runner.run(&strategy, |case| {
@@ -392,6 +392,7 @@ impl<D: Driver> Sim<D> {
                 original_events: tally.first_events.get().unwrap_or(case.events.len()),
                 shrunk_events: case.events.len(),
                 iterations: tally.shrink_iters.get() + extra + 1,
+                threads: None,
             },
             replay,
             violation,
