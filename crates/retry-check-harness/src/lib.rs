@@ -217,9 +217,10 @@
 //! for blocked on a database lock another handler holds. Shrinking is
 //! proptest's, then delta debugging over the whole case (any event,
 //! operation, duplicate, preemption point or priority), keeping preemption
-//! points on the same server steps. The threaded phase is the machine's:
-//! its rounds are seeded, their interleaving is not, and its failures are
-//! not replayable.
+//! points on the same server steps (and it drops the await-point yield
+//! when not needed). The threaded phase is the machine's: its rounds are
+//! seeded, their interleaving is not, and its failures are not
+//! replayable.
 //!
 //! Each case gets a fresh directory under a temporary directory of the run
 //! (under `/dev/shm` when it exists) and a namespace `case_000123`; store
@@ -228,12 +229,14 @@
 //!
 //! The default budget is [`DEFAULT_CASES`] = 512 cases and
 //! [`DEFAULT_THREAD_ROUNDS`] = 128 threaded rounds: every store of the zoo
-//! (`stores::zoo`, feature `zoo`) but one is caught within a quarter of it
-//! on each of 100 seeds (`benches/sim.rs`; the figures are in
-//! BENCHMARKS.md). The exception is a PostgreSQL takeover without
-//! `SELECT ... FOR UPDATE`, a race inside one `begin` at its await points:
-//! caught within a quarter on 10 of 20 seeds, within the whole budget on
-//! 19.
+//! (`stores::zoo`, feature `zoo`) is caught within a quarter of it on each
+//! of the seeds measured (`benches/sim.rs`; the figures, and how many seeds
+//! each PostgreSQL store ran, are in BENCHMARKS.md), the PostgreSQL
+//! takeover without `SELECT ... FOR UPDATE` included (a race between two
+//! duplicates taking over a dead owner's key, at their await points).
+//! A failing threaded round is shrunk by re-running smaller rounds (fewer
+//! keys, then fewer threads) up to 32 times each, since threads are not
+//! deterministic; the report says what it reached.
 //!
 //! # Under `cargo retry-check model`
 //!

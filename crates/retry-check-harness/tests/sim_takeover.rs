@@ -67,6 +67,16 @@ impl Takeover {
     }
 }
 
+/// A fenced call's answer, after its round trip.
+async fn answered(accepted: bool) -> Fenced {
+    tokio::task::yield_now().await;
+    if accepted {
+        Fenced::Accepted
+    } else {
+        Fenced::StaleToken
+    }
+}
+
 fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -144,12 +154,7 @@ impl AsyncIdempotencyStore for Takeover {
             }
             _ => false,
         })?;
-        tokio::task::yield_now().await;
-        Ok(if done {
-            Fenced::Accepted
-        } else {
-            Fenced::StaleToken
-        })
+        Ok(answered(done).await)
     }
 
     async fn release(
@@ -165,12 +170,7 @@ impl AsyncIdempotencyStore for Takeover {
             }
             _ => false,
         })?;
-        tokio::task::yield_now().await;
-        Ok(if done {
-            Fenced::Accepted
-        } else {
-            Fenced::StaleToken
-        })
+        Ok(answered(done).await)
     }
 }
 

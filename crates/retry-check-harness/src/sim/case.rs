@@ -159,14 +159,16 @@ pub struct Interleaving {
     /// to the lowest priority (a later preemption ranks above an earlier
     /// one, as in PCT).
     pub preemptions: Vec<u16>,
-    /// Await-point yields (async stores). `Some(n)`, `n > 0`: every store
+    /// Await-point yields (async stores), made only while another handler
+    /// of the same key is inside a call or about to begin (where a race
+    /// inside the store is). `Some(n)`, `n > 0`: every store
     /// call still pending after its `n`-th poll drops its handler to the
     /// lowest priority, as at a preemption point, so every handler that
     /// has not yielded runs before the call resumes. `Some(0)`: after every
     /// poll that leaves its call pending, the handler goes below every
-    /// other (round robin), so concurrent calls advance in lockstep, one
-    /// poll each, however many polls their connection set-up or round
-    /// trips take. Either way a call's read and its write are apart at an
+    /// other (round robin), so concurrent calls on a key advance in
+    /// lockstep, one poll each, however many polls their connection set-up
+    /// or round trips take. Either way a call's read and its write are apart at an
     /// `.await` in every call of the case, whichever step of the case the
     /// race needs (a fresh claim, a takeover after a lease ended, a
     /// completion), where a preemption point drawn among the first server

@@ -33,8 +33,8 @@ pub use partition::Partition;
 #[cfg(not(loom))]
 pub use replay::replay_async;
 pub use replay::{
-    replay, ReferenceStore, ReferenceStoreKind, ReplayFile, ShrinkStats, ThreadShrink, Verdict,
-    REPLAY_FORMAT, TOOL_VERSION,
+    replay, ReferenceStore, ReferenceStoreKind, ReplayFile, ShrinkStats, Verdict, REPLAY_FORMAT,
+    TOOL_VERSION,
 };
 pub use report::{CaseDigest, Counterexample, HarnessError, ModeReport, SimError, SimReport};
 pub use runner::{
@@ -42,5 +42,6 @@ pub use runner::{
     SEED_ENV,
 };
 pub(crate) use schedule::mix;
+pub use threads::ThreadShrink;
 pub use threads::DEFAULT_THREAD_ROUNDS;
 pub use timeline::{Timeline, TimelineLine};

@@ -35,42 +35,7 @@ pub struct ShrinkStats {
     /// For the threaded phase: the failing round and the smallest one
     /// that failed again (the event counts above are then store calls).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub threads: Option<ThreadShrink>,
-}
-
-/// How the threaded phase shrank a failing round: fewer threads and keys,
-/// each smaller round re-run up to [`ThreadShrink::attempts`] times (threads
-/// are not deterministic) and kept when one run failed the same way.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ThreadShrink {
-    /// Threads and keys per thread of the failing round.
-    pub from: (usize, usize),
-    /// Threads and keys per thread of the shrunk round.
-    pub to: (usize, usize),
-    /// Runs allowed per candidate round.
-    pub attempts: u32,
-}
-
-impl ThreadShrink {
-    /// `3 threads x 8 keys (40 calls) -> 2 threads x 1 key (4 calls) ...`
-    pub fn describe(&self, stats: &ShrinkStats) -> String {
-        let shape = |(threads, keys): (usize, usize), calls: usize| {
-            let k = if keys == 1 { "key" } else { "keys" };
-            format!("{threads} threads x {keys} {k} ({calls} calls)")
-        };
-        let result = if self.from == self.to {
-            "no smaller round failed the same way".to_string()
-        } else {
-            "a smaller round failed the same way".to_string()
-        };
-        format!(
-            "{} -> {} in {} rounds re-run; {result} (threads are not deterministic: each smaller round is run up to {} times, kept when one run fails the same way)",
-            shape(self.from, stats.original_events),
-            shape(self.to, stats.shrunk_events),
-            stats.iterations,
-            self.attempts
-        )
-    }
+    pub threads: Option<super::threads::ThreadShrink>,
 }
 
 /// A replay file (JSON): the shrunk case and everything needed to re-run

@@ -250,7 +250,7 @@ impl fmt::Display for Counterexample {
                 self.case_index + 1
             )?;
             if let Some(t) = self.shrink.threads {
-                writeln!(f, "shrunk:    {}", t.describe(&self.shrink))?;
+                writeln!(f, "shrunk:    {}", t.describe())?;
             }
         } else {
             writeln!(

@@ -243,7 +243,14 @@ impl<D: Driver> Sim<D> {
                 mode: Mode::Threads,
                 seed: self.config.seed,
                 timeline: failure.timeline,
-                shrink: out.shrink,
+                shrink: out
+                    .shrink
+                    .map_or_else(ShrinkStats::default, |t| ShrinkStats {
+                        original_events: t.calls.0,
+                        shrunk_events: t.calls.1,
+                        iterations: t.runs,
+                        threads: Some(t),
+                    }),
                 replay,
                 violation: failure.violation,
                 store: self.driver.name(),

@@ -24,7 +24,6 @@ use super::case_dir::CaseDir;
 use super::oracle::online::{dur, op_name};
 use super::oracle::{Finish, Grant, KeyHistory, Property, Violation, ViolationClass};
 use super::partition::Partition;
-use super::replay::{ShrinkStats, ThreadShrink};
 use super::schedule::mix;
 use super::timeline::Timeline;
 use crate::checkpoint::{pause, yielding};
@@ -58,6 +57,45 @@ pub struct ThreadPlan<'a> {
 /// way).
 const SHRINK_ATTEMPTS: u32 = 32;
 
+/// How the threaded phase shrank a failing round: fewer threads and keys,
+/// each smaller round run up to [`ThreadShrink::attempts`] times (threads
+/// are not deterministic) and kept when one run failed the same way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ThreadShrink {
+    /// Threads and keys per thread of the failing round.
+    pub from: (usize, usize),
+    /// Threads and keys per thread of the shrunk round.
+    pub to: (usize, usize),
+    /// Store calls of the failing round and of the shrunk one.
+    pub calls: (usize, usize),
+    /// Rounds run while shrinking.
+    pub runs: u32,
+    /// Runs allowed per smaller round.
+    pub attempts: u32,
+}
+
+impl ThreadShrink {
+    /// `3 threads x 8 keys (40 calls) -> 2 threads x 1 key (4 calls) ...`
+    pub fn describe(&self) -> String {
+        let shape = |(threads, keys): (usize, usize), calls: usize| {
+            let k = if keys == 1 { "key" } else { "keys" };
+            format!("{threads} threads x {keys} {k} ({calls} calls)")
+        };
+        let result = if self.from == self.to {
+            "no smaller round failed the same way"
+        } else {
+            "a smaller round failed the same way"
+        };
+        format!(
+            "{} -> {} in {} rounds re-run; {result} (threads are not deterministic: each smaller round is run up to {} times, kept when one run fails the same way)",
+            shape(self.from, self.calls.0),
+            shape(self.to, self.calls.1),
+            self.runs,
+            self.attempts
+        )
+    }
+}
+
 /// The size of a round: threads, and keys each thread handles in turn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Shape {
@@ -70,8 +108,8 @@ struct Shape {
 pub struct ThreadOutcome {
     /// Rounds run (up to and including a failing one).
     pub(crate) rounds_run: u32,
-    /// How the failing round shrank (calls, rounds re-run, shapes).
-    pub(crate) shrink: ShrinkStats,
+    /// How the failing round shrank.
+    pub(crate) shrink: Option<ThreadShrink>,
     /// Store calls made.
     pub(crate) calls: u64,
     /// The first violation, if any.
@@ -118,7 +156,7 @@ where
 {
     let mut out = ThreadOutcome {
         rounds_run: 0,
-        shrink: ShrinkStats::default(),
+        shrink: None,
         calls: 0,
         failure: None,
         error: None,
@@ -143,7 +181,7 @@ where
         out.calls += calls;
         if let Some(failure) = judge(&seen, plan, round, full.keys) {
             let (failure, shrink) = shrink(factory, plan, full, (failure, calls));
-            out.shrink = shrink;
+            out.shrink = Some(shrink);
             out.failure = Some(failure);
             return out;
         }
@@ -191,7 +229,7 @@ fn shrink<F>(
     plan: &ThreadPlan<'_>,
     full: Shape,
     (failure, calls): (ThreadFailure, u64),
-) -> (ThreadFailure, ShrinkStats)
+) -> (ThreadFailure, ThreadShrink)
 where
     F: StoreFactory,
     F::Store: Send + Sync,
@@ -202,20 +240,18 @@ where
         .flat_map(|keys| (2..=full.threads).map(move |threads| Shape { threads, keys }))
         .collect();
     candidates.sort_by_key(|s| (s.threads * s.keys, s.threads));
-    let mut stats = ShrinkStats {
-        original_events: usize::try_from(calls).unwrap_or(usize::MAX),
-        shrunk_events: usize::try_from(calls).unwrap_or(usize::MAX),
-        iterations: 0,
-        threads: Some(ThreadShrink {
-            from: (full.threads, full.keys),
-            to: (full.threads, full.keys),
-            attempts: SHRINK_ATTEMPTS,
-        }),
+    let calls = usize::try_from(calls).unwrap_or(usize::MAX);
+    let mut stats = ThreadShrink {
+        from: (full.threads, full.keys),
+        to: (full.threads, full.keys),
+        calls: (calls, calls),
+        runs: 0,
+        attempts: SHRINK_ATTEMPTS,
     };
     let property = failure.violation.property;
     for shape in candidates {
         for attempt in 0..SHRINK_ATTEMPTS {
-            stats.iterations += 1;
+            stats.runs += 1;
             let round = failure.round + attempt;
             let tag = format!("_shrink_{}x{}", shape.threads, shape.keys);
             let Ok(seen) = run_round(factory, plan, round, shape, &tag) else {
@@ -227,12 +263,8 @@ where
             if found.violation.property != property {
                 continue;
             }
-            stats.shrunk_events = usize::try_from(count_calls(&seen)).unwrap_or(usize::MAX);
-            stats.threads = Some(ThreadShrink {
-                from: (full.threads, full.keys),
-                to: (shape.threads, shape.keys),
-                attempts: SHRINK_ATTEMPTS,
-            });
+            stats.calls.1 = usize::try_from(count_calls(&seen)).unwrap_or(usize::MAX);
+            stats.to = (shape.threads, shape.keys);
             return (
                 ThreadFailure {
                     round: failure.round,

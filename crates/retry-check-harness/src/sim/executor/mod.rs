@@ -587,15 +587,21 @@ impl<'a, D: Driver> Executor<'a, D> {
         self.step_log.push((self.event, h));
         let pended = self.handler_step(h);
         self.last_ran = Some((h, pended));
+        // Await-point yields only where another handler of the key is in a
+        // call or about to begin: that is where a race inside the store is,
+        // and calls on other keys do not pile up inside the store (a
+        // database store's connection pool).
         let polls = self.handlers[h].call.as_ref().map(|c| c.polls);
         let (yields, to_back) = match (self.case.interleaving.yield_at, polls) {
+            (Some(_), Some(_)) if !self.key_contended(h) => (false, false),
             (Some(0), Some(_)) => (false, true),
             (Some(n), Some(p)) => (p == u32::from(n), false),
             _ => (false, false),
         };
         if to_back && self.handlers[h].active() {
             // Round robin: below every other handler, the last one to
-            // yield lowest, so the pending calls advance in lockstep.
+            // yield lowest, so the pending calls on one key advance in
+            // lockstep.
             self.handlers[h].priority = self.next_back;
             self.next_back -= 1;
         }
@@ -609,6 +615,19 @@ impl<'a, D: Driver> Executor<'a, D> {
             self.stats.preemptions += 1;
         }
         true
+    }
+
+    /// Another live handler of `h`'s key is inside a store call or about
+    /// to make its first: an await-point yield has someone to let in.
+    fn key_contended(&self, h: usize) -> bool {
+        let op = self.handlers[h].op;
+        self.handlers.iter().enumerate().any(|(i, o)| {
+            i != h
+                && o.op == op
+                && o.active()
+                && o.role != Role::TtlProbe
+                && (o.call.is_some() || o.phase == Phase::Received)
+        })
     }
 
     /// The base priority of handler number `n`.
