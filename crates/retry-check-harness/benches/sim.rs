@@ -12,7 +12,9 @@
 //!    trace (events, timeline lines).
 //!
 //! `SIM_BENCH_SEEDS=n` changes the number of seeds, `SIM_BENCH_BUGS=a,b`
-//! runs only those zoo bugs, `SIM_BENCH_SKIP_COST=1` skips part 1.
+//! runs only those zoo bugs, `SIM_BENCH_SEED_FROM=k` starts at seed `k`
+//! (default 1), `SIM_BENCH_SKIP_COST=1` skips part 1. Each seed's figures
+//! are printed to stderr as it ends.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -162,6 +164,12 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(100);
+    // The first seed (default 1): a run split over processes covers
+    // `SIM_BENCH_SEED_FROM..SIM_BENCH_SEED_FROM + SIM_BENCH_SEEDS`.
+    let from: u64 = std::env::var("SIM_BENCH_SEED_FROM")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
     let only: Option<Vec<String>> = std::env::var("SIM_BENCH_BUGS")
         .ok()
         .map(|s| s.split(',').map(str::to_string).collect());
@@ -185,7 +193,7 @@ fn main() {
             continue;
         }
         let mut row = Row::default();
-        for seed in 1..=seeds {
+        for seed in from..from + seeds {
             let config = SimConfig {
                 seed,
                 ..bug.sim_config()
@@ -205,6 +213,15 @@ fn main() {
                     if cx.cases_explored > quarter {
                         row.missed.push(seed);
                     }
+                    // Progress, per seed (a partial run still gives figures).
+                    eprintln!(
+                        "{bug} seed {seed}: {} cases, {t:.2?}, {} / {}, {} events, {} lines",
+                        cx.cases_explored,
+                        cx.property,
+                        cx.violation.class,
+                        cx.shrink.shrunk_events,
+                        cx.timeline.len()
+                    );
                     row.cases.push(cx.cases_explored);
                     row.times.push(t);
                     row.events.push(cx.shrink.shrunk_events);
@@ -217,7 +234,10 @@ fn main() {
                     eprintln!("{bug} seed {seed}: {e}");
                     row.missed.push(seed);
                 }
-                Ok(_) => row.missed.push(seed),
+                Ok(_) => {
+                    eprintln!("{bug} seed {seed}: passed the whole budget");
+                    row.missed.push(seed)
+                }
             }
         }
         if row.skipped {

@@ -75,13 +75,26 @@
 //! The case's event list ([`Event`]) interleaves them: `Step(i)` advances
 //! the `i`-th choice able to act (the server, then clients, then
 //! reconcilers; a client whose backoff is not over moves the clock to its
-//! next send). The server runs one step of the handler the case's
-//! [`Interleaving`] picks, PCT style: the runnable handler with the highest
+//! next send). The server takes a turn: steps of the handlers the case's
+//! [`Interleaving`] picks, PCT style (the runnable handler with the highest
 //! priority, a preemption point dropping the one that just ran below the
-//! others. A step is a side effect, a reply, or one *poll* of a store call:
-//! a sync store's call completes in one poll, an async store's stops at each
-//! `.await` (`Pending`), and another handler may run before it is polled
-//! again. The harness drives async calls on a tokio runtime of its own that
+//! others), until a step is not a poll that stopped at an `.await`. A step
+//! is a side effect, a reply, or one *poll* of a store call: a sync store's
+//! call completes in one poll (a turn is one step), an async store's stops
+//! at each `.await` (`Pending`), and another handler may run before it is
+//! polled again; a turn then lasts until some call answers, so the faults
+//! of the schedule meet handlers after their claims as often as with a
+//! sync store. For an async store the case also draws an await-point yield
+//! ([`Interleaving::yield_at`]): every call still pending after its `n`-th
+//! poll drops its handler below the others, so two calls on one key have
+//! their reads and writes apart at the same `.await` wherever in the case
+//! the race needs them (a fresh claim, or a takeover long after the first
+//! server steps, where the preemption points are drawn). And when faults
+//! stop with a key claimed by an owner that died, two duplicates retry it
+//! at once past its lease, interleaved the same way: the herd of retries a
+//! dead owner leaves behind, which a takeover that reads the record and
+//! writes it in two steps lets in twice.
+//! The harness drives async calls on a tokio runtime of its own that
 //! only runs while it waits for the call it picked, so the interleaving is
 //! its choice, recorded in the case: it shrinks and replays. The faults arm
 //! themselves and strike the next matching moment: `LoseRequest`,
@@ -204,9 +217,10 @@
 //! for blocked on a database lock another handler holds. Shrinking is
 //! proptest's, then delta debugging over the whole case (any event,
 //! operation, duplicate, preemption point or priority), keeping preemption
-//! points on the same server steps. The threaded phase is the machine's:
-//! its rounds are seeded, their interleaving is not, and its failures are
-//! not replayable.
+//! points on the same server steps (and it drops the await-point yield
+//! when not needed). The threaded phase is the machine's: its rounds are
+//! seeded, their interleaving is not, and its failures are not
+//! replayable.
 //!
 //! Each case gets a fresh directory under a temporary directory of the run
 //! (under `/dev/shm` when it exists) and a namespace `case_000123`; store
@@ -215,12 +229,14 @@
 //!
 //! The default budget is [`DEFAULT_CASES`] = 512 cases and
 //! [`DEFAULT_THREAD_ROUNDS`] = 128 threaded rounds: every store of the zoo
-//! (`stores::zoo`, feature `zoo`) but one is caught within a quarter of it
-//! on each of 100 seeds (`benches/sim.rs`; the figures are in
-//! BENCHMARKS.md). The exception is a PostgreSQL takeover without
-//! `SELECT ... FOR UPDATE`, a race inside one `begin` at its await points:
-//! caught within a quarter on 10 of 20 seeds, within the whole budget on
-//! 19.
+//! (`stores::zoo`, feature `zoo`) is caught within a quarter of it on each
+//! of the seeds measured (`benches/sim.rs`; the figures, and how many seeds
+//! each PostgreSQL store ran, are in BENCHMARKS.md), the PostgreSQL
+//! takeover without `SELECT ... FOR UPDATE` included (a race between two
+//! duplicates taking over a dead owner's key, at their await points).
+//! A failing threaded round is shrunk by re-running smaller rounds (fewer
+//! keys, then fewer threads) up to 32 times each, since threads are not
+//! deterministic; the report says what it reached.
 //!
 //! # Under `cargo retry-check model`
 //!
@@ -258,9 +274,10 @@ pub use sim::{
     contract_path, replay, AnswerCounts, CaseDigest, CaseStats, Counterexample, CrashPoint, Event,
     Faults, HarnessError, Interleaving, Jitter, Jump, JumpKind, Mode, ModeReport, OpSpec,
     Partition, Property, Reconciler, ReferenceStore, ReferenceStoreKind, ReplayFile, Rerun,
-    RetrySchedule, ShrinkStats, Sim, SimCase, SimConfig, SimError, SimReport, SyncDriver, Timeline,
-    TimelineLine, Trace, Verdict, Violation, ViolationClass, CASES_ENV, CONTRACT_ENV,
-    DEFAULT_CASES, DEFAULT_THREAD_ROUNDS, PARTITION_ENV, REPLAY_DIR_ENV, REPLAY_FORMAT, SEED_ENV,
+    RetrySchedule, ShrinkStats, Sim, SimCase, SimConfig, SimError, SimReport, SyncDriver,
+    ThreadShrink, Timeline, TimelineLine, Trace, Verdict, Violation, ViolationClass, CASES_ENV,
+    CONTRACT_ENV, DEFAULT_CASES, DEFAULT_THREAD_ROUNDS, PARTITION_ENV, REPLAY_DIR_ENV,
+    REPLAY_FORMAT, SEED_ENV,
 };
 #[cfg(not(loom))]
 pub use sim::{replay_async, AsyncDriver};

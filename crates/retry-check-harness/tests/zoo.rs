@@ -158,6 +158,18 @@ fn check_then_insert_sqlite_is_caught_by_the_threaded_phase() {
         cx.to_string().contains("mode:      threaded duplicates"),
         "{cx}"
     );
+    // The failing round shrank: re-run smaller, it failed the same way
+    // with fewer threads or keys (two threads racing for one key is the
+    // least), and the report says how.
+    let t = cx.shrink.threads.expect("the threaded phase shrinks");
+    assert_eq!(t.from.1, 8, "{cx}");
+    assert!(t.to.0 * t.to.1 < t.from.0 * t.from.1, "{cx}");
+    assert!(t.to.0 >= 2, "{cx}");
+    assert!(cx.shrink.shrunk_events < cx.shrink.original_events, "{cx}");
+    assert!(
+        cx.to_string().contains("threads are not deterministic"),
+        "{cx}"
+    );
 }
 
 /// Both `SELECT`s come before either `INSERT`, on the timeline.

@@ -94,9 +94,10 @@ pub enum Event {
     /// choices able to act, in a fixed order: the server (when a handler can
     /// run), then clients, then reconcilers. A client or reconciler sends its
     /// next attempt (waiting on the clock for its backoff if needed); the
-    /// server runs one step of the handler the [`Interleaving`] picks: a
-    /// side effect, a reply, or one poll of a store call (a sync store's call
-    /// completes in one poll; an async store's may stop at an `.await`).
+    /// server runs steps of the handlers the [`Interleaving`] picks, each a
+    /// side effect, a reply, or one poll of a store call (a sync store's
+    /// call completes in one poll; an async store's may stop at an
+    /// `.await`), until a step is not a poll that stopped at an `.await`.
     Step(u8),
     /// The next request sent is lost.
     LoseRequest,
@@ -158,6 +159,22 @@ pub struct Interleaving {
     /// to the lowest priority (a later preemption ranks above an earlier
     /// one, as in PCT).
     pub preemptions: Vec<u16>,
+    /// Await-point yields (async stores), made only while another handler
+    /// of the same key is inside a call or about to begin (where a race
+    /// inside the store is). `Some(n)`, `n > 0`: every store
+    /// call still pending after its `n`-th poll drops its handler to the
+    /// lowest priority, as at a preemption point, so every handler that
+    /// has not yielded runs before the call resumes. `Some(0)`: after every
+    /// poll that leaves its call pending, the handler goes below every
+    /// other (round robin), so concurrent calls on a key advance in
+    /// lockstep, one poll each, however many polls their connection set-up
+    /// or round trips take. Either way a call's read and its write are apart at an
+    /// `.await` in every call of the case, whichever step of the case the
+    /// race needs (a fresh claim, a takeover after a lease ended, a
+    /// completion), where a preemption point drawn among the first server
+    /// steps strikes one step only. `None`: no yield.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yield_at: Option<u8>,
 }
 
 /// A generated case: the operations, the seed of the clients' jitter, the
@@ -190,8 +207,9 @@ impl SimCase {
         }
     }
 
-    /// The proptest strategy of cases for `config`.
-    pub fn strategy(config: &SimConfig) -> BoxedStrategy<SimCase> {
+    /// The proptest strategy of cases for `config`; `await_points` (an
+    /// async store) draws [`Interleaving::yield_at`] too.
+    pub fn strategy(config: &SimConfig, await_points: bool) -> BoxedStrategy<SimCase> {
         let max_dups = config.duplicates.clamp(1, 8) as u8;
         let min_dups = max_dups.min(2);
         let max_ops = config.operations.clamp(1, 8);
@@ -210,17 +228,70 @@ impl SimCase {
                 Interleaving {
                     priorities,
                     preemptions,
+                    yield_at: None,
                 }
             });
-        (ops, any::<u64>(), events, interleaving)
-            .prop_map(|(operations, jitter_seed, events, interleaving)| SimCase {
+        let cases = (ops, any::<u64>(), events, interleaving).prop_map(
+            |(operations, jitter_seed, events, interleaving)| SimCase {
                 operations,
                 jitter_seed,
                 events,
                 interleaving,
+            },
+        );
+        if !await_points {
+            // A sync store's call never stops at an `.await`: nothing to
+            // draw (and the cases stay those of earlier versions).
+            return cases.boxed();
+        }
+        // Every takeover race needs an owner that died holding its claim:
+        // with node crashes on, an async case often has one (a crash after
+        // a claim, or after its side effect, somewhere in the schedule),
+        // so duplicates retry its key concurrently once its lease ended
+        // (see `Event::Crash`; the shrinker drops it when not needed).
+        let dead_owner = if config.faults.crashes {
+            let point = prop_oneof![
+                Just(CrashPoint::AfterClaim),
+                Just(CrashPoint::AfterSideEffect)
+            ];
+            prop::option::weighted(0.5, (0..=config.max_steps, point)).boxed()
+        } else {
+            Just(None).boxed()
+        };
+        (cases, yield_strategy(), dead_owner)
+            .prop_map(|(mut case, yield_at, dead_owner)| {
+                case.interleaving.yield_at = yield_at;
+                if let Some((at, point)) = dead_owner {
+                    // After the first request is sent (with no handler
+                    // alive, a crash strikes an idle node at once).
+                    let first_send = case
+                        .events
+                        .iter()
+                        .position(|e| matches!(e, Event::Step(_)))
+                        .map_or(0, |i| i + 1);
+                    let at = at.max(first_send).min(case.events.len());
+                    case.events.insert(at, Event::Crash(point));
+                }
+                case
             })
             .boxed()
     }
+}
+
+/// Await-point yields: often round robin at every poll (robust to how
+/// many polls a call takes), else at one of the first few polls of a call
+/// (where a read is answered and its write not yet sent: one poll for an
+/// in-process store that awaits between its steps, a few for a database
+/// statement's round trips), sometimes later, sometimes none.
+fn yield_strategy() -> BoxedStrategy<Option<u8>> {
+    prop_oneof![
+        2 => Just(None),
+        6 => Just(Some(0)),
+        2 => Just(Some(1)),
+        4 => (2u8..=5).prop_map(Some),
+        1 => (6u8..=8).prop_map(Some),
+    ]
+    .boxed()
 }
 
 fn event_strategy(config: &SimConfig) -> BoxedStrategy<Event> {

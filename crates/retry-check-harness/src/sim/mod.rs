@@ -44,5 +44,6 @@ pub use runner::{
     SEED_ENV,
 };
 pub(crate) use schedule::mix;
+pub use threads::ThreadShrink;
 pub use threads::DEFAULT_THREAD_ROUNDS;
 pub use timeline::{Timeline, TimelineLine};

@@ -32,6 +32,10 @@ pub struct ShrinkStats {
     pub shrunk_events: usize,
     /// Shrink iterations (cases run while shrinking).
     pub iterations: u32,
+    /// For the threaded phase: the failing round and the smallest one
+    /// that failed again (the event counts above are then store calls).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<super::threads::ThreadShrink>,
 }
 
 /// A replay file (JSON): the shrunk case and everything needed to re-run

@@ -287,6 +287,9 @@ impl fmt::Display for Counterexample {
                 self.cases_explored,
                 self.case_index + 1
             )?;
+            if let Some(t) = self.shrink.threads {
+                writeln!(f, "shrunk:    {}", t.describe())?;
+            }
         } else {
             writeln!(
                 f,

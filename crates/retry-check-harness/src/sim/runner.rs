@@ -243,7 +243,14 @@ impl<D: Driver> Sim<D> {
                 mode: Mode::Threads,
                 seed: self.config.seed,
                 timeline: failure.timeline,
-                shrink: ShrinkStats::default(),
+                shrink: out
+                    .shrink
+                    .map_or_else(ShrinkStats::default, |t| ShrinkStats {
+                        original_events: t.calls.0,
+                        shrunk_events: t.calls.1,
+                        iterations: t.runs,
+                        threads: Some(t),
+                    }),
                 replay,
                 violation: failure.violation,
                 store: self.driver.name(),
@@ -272,7 +279,7 @@ impl<D: Driver> Sim<D> {
         let partition = self.partition;
         let mut runner =
             TestRunner::new_with_rng(proptest_config(config.cases), seeded_rng(config.seed));
-        let strategy = SimCase::strategy(config);
+        let strategy = SimCase::strategy(config, mode == Mode::AwaitPoints);
         let tally = Tally::default();
 
         let result = runner.run(&strategy, |case| {
@@ -393,6 +400,7 @@ impl<D: Driver> Sim<D> {
                 original_events: tally.first_events.get().unwrap_or(case.events.len()),
                 shrunk_events: case.events.len(),
                 iterations: tally.shrink_iters.get() + extra + 1,
+                threads: None,
             },
             replay,
             violation,

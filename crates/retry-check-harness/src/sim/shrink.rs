@@ -189,9 +189,14 @@ impl<D: Driver> Shrinker<'_, D> {
         changed
     }
 
-    /// Fewer preemption points, plainer priorities.
+    /// No await-point yield, fewer preemption points, plainer priorities.
     fn simplify_interleaving(&mut self, state: &mut State) -> bool {
         let mut changed = false;
+        if state.best.interleaving.yield_at.is_some() {
+            let mut cand = state.best.clone();
+            cand.interleaving.yield_at = None;
+            changed |= self.try_candidate(state, cand);
+        }
         let mut i = state.best.interleaving.preemptions.len();
         while i > 0 {
             i -= 1;

@@ -52,11 +52,64 @@ pub struct ThreadPlan<'a> {
     pub(crate) dir: &'a CaseDir,
 }
 
+/// Runs of each smaller round the shrinker tries (threads are not
+/// deterministic: a candidate is kept when one of its runs fails the same
+/// way).
+const SHRINK_ATTEMPTS: u32 = 32;
+
+/// How the threaded phase shrank a failing round: fewer threads and keys,
+/// each smaller round run up to [`ThreadShrink::attempts`] times (threads
+/// are not deterministic) and kept when one run failed the same way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ThreadShrink {
+    /// Threads and keys per thread of the failing round.
+    pub from: (usize, usize),
+    /// Threads and keys per thread of the shrunk round.
+    pub to: (usize, usize),
+    /// Store calls of the failing round and of the shrunk one.
+    pub calls: (usize, usize),
+    /// Rounds run while shrinking.
+    pub runs: u32,
+    /// Runs allowed per smaller round.
+    pub attempts: u32,
+}
+
+impl ThreadShrink {
+    /// `3 threads x 8 keys (40 calls) -> 2 threads x 1 key (4 calls) ...`
+    pub fn describe(&self) -> String {
+        let shape = |(threads, keys): (usize, usize), calls: usize| {
+            let k = if keys == 1 { "key" } else { "keys" };
+            format!("{threads} threads x {keys} {k} ({calls} calls)")
+        };
+        let result = if self.from == self.to {
+            "no smaller round failed the same way"
+        } else {
+            "a smaller round failed the same way"
+        };
+        format!(
+            "{} -> {} in {} rounds re-run; {result} (threads are not deterministic: each smaller round is run up to {} times, kept when one run fails the same way)",
+            shape(self.from, self.calls.0),
+            shape(self.to, self.calls.1),
+            self.runs,
+            self.attempts
+        )
+    }
+}
+
+/// The size of a round: threads, and keys each thread handles in turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Shape {
+    threads: usize,
+    keys: usize,
+}
+
 /// What the phase found.
 #[doc(hidden)]
 pub struct ThreadOutcome {
     /// Rounds run (up to and including a failing one).
     pub(crate) rounds_run: u32,
+    /// How the failing round shrank.
+    pub(crate) shrink: Option<ThreadShrink>,
     /// Store calls made.
     pub(crate) calls: u64,
     /// The first violation, if any.
@@ -103,37 +156,32 @@ where
 {
     let mut out = ThreadOutcome {
         rounds_run: 0,
+        shrink: None,
         calls: 0,
         failure: None,
         error: None,
+    };
+    let full = Shape {
+        threads: plan.threads.clamp(2, 4),
+        keys: KEYS_PER_ROUND,
     };
     for round in 1..=plan.rounds {
         if !plan.partition.contains(u64::from(round - 1)) {
             continue;
         }
         out.rounds_run += 1;
-        let location = match plan.dir.named_location(&format!("threads_{round:06}")) {
-            Ok(l) => l,
+        let seen = match run_round(factory, plan, round, full, "") {
+            Ok(seen) => seen,
             Err(e) => {
-                out.error = Some(format!("cannot create the round's directory: {e}"));
+                out.error = Some(e);
                 return out;
             }
         };
-        let store = match factory.open(&location) {
-            Ok(s) => s,
-            Err(e) => {
-                out.error = Some(format!("the store did not open: {e}"));
-                return out;
-            }
-        };
-        let seen = one_round(&store, plan, round);
-        drop(store);
-        plan.dir.remove_case(&location);
-        out.calls += seen
-            .iter()
-            .filter(|s| matches!(s.what, What::Begun(_) | What::Completed(..)))
-            .count() as u64;
-        if let Some(failure) = judge(&seen, plan, round) {
+        let calls = count_calls(&seen);
+        out.calls += calls;
+        if let Some(failure) = judge(&seen, plan, round, full.keys) {
+            let (failure, shrink) = shrink(factory, plan, full, (failure, calls));
+            out.shrink = Some(shrink);
             out.failure = Some(failure);
             return out;
         }
@@ -141,15 +189,104 @@ where
     out
 }
 
+fn count_calls(seen: &[Seen]) -> u64 {
+    seen.iter()
+        .filter(|s| matches!(s.what, What::Begun(_) | What::Completed(..)))
+        .count() as u64
+}
+
+/// One round of `shape` on a fresh store over a fresh location.
+fn run_round<F>(
+    factory: &F,
+    plan: &ThreadPlan<'_>,
+    round: u32,
+    shape: Shape,
+    tag: &str,
+) -> Result<Vec<Seen>, String>
+where
+    F: StoreFactory,
+    F::Store: Send + Sync,
+{
+    let location = plan
+        .dir
+        .named_location(&format!("threads{tag}_{round:06}"))
+        .map_err(|e| format!("cannot create the round's directory: {e}"))?;
+    let store = factory
+        .open(&location)
+        .map_err(|e| format!("the store did not open: {e}"))?;
+    let seen = one_round(&store, plan, round, shape);
+    drop(store);
+    plan.dir.remove_case(&location);
+    Ok(seen)
+}
+
+/// The smallest round that fails the same way as `failure` (same
+/// property): fewer keys per thread, then fewer threads, each candidate run
+/// up to [`SHRINK_ATTEMPTS`] times with the rounds that follow the failing
+/// one (their offsets differ). The failing round itself when none does.
+fn shrink<F>(
+    factory: &F,
+    plan: &ThreadPlan<'_>,
+    full: Shape,
+    (failure, calls): (ThreadFailure, u64),
+) -> (ThreadFailure, ThreadShrink)
+where
+    F: StoreFactory,
+    F::Store: Send + Sync,
+{
+    let mut candidates: Vec<Shape> = [1, 2, 4]
+        .into_iter()
+        .filter(|&keys| keys < full.keys)
+        .flat_map(|keys| (2..=full.threads).map(move |threads| Shape { threads, keys }))
+        .collect();
+    candidates.sort_by_key(|s| (s.threads * s.keys, s.threads));
+    let calls = usize::try_from(calls).unwrap_or(usize::MAX);
+    let mut stats = ThreadShrink {
+        from: (full.threads, full.keys),
+        to: (full.threads, full.keys),
+        calls: (calls, calls),
+        runs: 0,
+        attempts: SHRINK_ATTEMPTS,
+    };
+    let property = failure.violation.property;
+    for shape in candidates {
+        for attempt in 0..SHRINK_ATTEMPTS {
+            stats.runs += 1;
+            let round = failure.round + attempt;
+            let tag = format!("_shrink_{}x{}", shape.threads, shape.keys);
+            let Ok(seen) = run_round(factory, plan, round, shape, &tag) else {
+                return (failure, stats);
+            };
+            let Some(found) = judge(&seen, plan, round, shape.keys) else {
+                continue;
+            };
+            if found.violation.property != property {
+                continue;
+            }
+            stats.calls.1 = usize::try_from(count_calls(&seen)).unwrap_or(usize::MAX);
+            stats.to = (shape.threads, shape.keys);
+            return (
+                ThreadFailure {
+                    round: failure.round,
+                    ..found
+                },
+                stats,
+            );
+        }
+    }
+    (failure, stats)
+}
+
 fn one_round<S: IdempotencyStore + Sync>(
     store: &S,
     plan: &ThreadPlan<'_>,
     round: u32,
+    shape: Shape,
 ) -> Vec<Seen> {
-    let threads = plan.threads.clamp(2, 4);
+    let threads = shape.threads;
     let seq = Arc::new(AtomicU64::new(0));
     let arrived = AtomicUsize::new(0);
-    let effects: Vec<AtomicUsize> = (0..KEYS_PER_ROUND).map(|_| AtomicUsize::new(0)).collect();
+    let effects: Vec<AtomicUsize> = (0..shape.keys).map(|_| AtomicUsize::new(0)).collect();
     let log = Mutex::new(Vec::new());
     let now = NOW;
     // The spin before each key's begin grows with the round, so the
@@ -258,8 +395,8 @@ fn handle<S: IdempotencyStore>(
 
 /// Judge every key of a round; the first violation, with its key's
 /// timeline.
-fn judge(seen: &[Seen], plan: &ThreadPlan<'_>, round: u32) -> Option<ThreadFailure> {
-    (0..KEYS_PER_ROUND).find_map(|key| {
+fn judge(seen: &[Seen], plan: &ThreadPlan<'_>, round: u32, keys: usize) -> Option<ThreadFailure> {
+    (0..keys).find_map(|key| {
         let lines: Vec<&Seen> = seen.iter().filter(|s| s.key == key).collect();
         judge_key(&lines, plan, round, key)
     })

@@ -146,6 +146,9 @@ impl<D: Driver> Executor<'_, D> {
                     let ghost = (handler.name.clone(), c.started_at, line);
                     self.oracle.ghosts[handler.op].push(ghost);
                 }
+                if let (super::CallKind::Release(_), Some(g)) = (&c.kind, handler.grant) {
+                    self.oracle.release_failed(handler.op, g, line);
+                }
                 self.driver.abandon(c.call);
             }
         }
@@ -191,6 +194,7 @@ impl<D: Driver> Executor<'_, D> {
                 (super::CallKind::Complete(..), Some(g)) => {
                     self.oracle.complete_failed(op, g, line)
                 }
+                (super::CallKind::Release(_), Some(g)) => self.oracle.release_failed(op, g, line),
                 _ => {}
             }
             self.driver.abandon(c.call);

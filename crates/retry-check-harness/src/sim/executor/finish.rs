@@ -1,10 +1,12 @@
-//! The end of the schedule: faults stop, live handlers finish, one retry
+//! The end of the schedule: faults stop, live handlers finish, two
+//! duplicates race for a key whose owner died (async stores), one retry
 //! per operation must get a final outcome, and a late duplicate just inside
 //! each completed key's TTL must get the recorded one.
 
 use std::time::{Duration, Instant};
 
 use super::{fingerprint, Armed, Driver, Executor, Phase, Role};
+use crate::sim::driver::Flavour;
 use crate::sim::oracle::online::{dur, op_name};
 
 impl<D: Driver> Executor<'_, D> {
@@ -21,6 +23,9 @@ impl<D: Driver> Executor<'_, D> {
             "end of schedule: faults stop; in-flight handlers finish, then one retry per operation",
         );
         self.drain()?;
+        if self.driver.flavour() == Flavour::Async {
+            self.racing_retries()?;
+        }
         for op in 0..self.oracle.keys.len() {
             self.final_retry(op)?;
             if let Some(failure) = self.store_failure.take() {
@@ -115,13 +120,47 @@ impl<D: Driver> Executor<'_, D> {
         Ok(())
     }
 
-    /// The extra retry of `op` once faults stopped, past the lease of its
-    /// in-progress claim, if its window is still open.
-    fn final_retry(&mut self, op: usize) -> Result<(), String> {
-        let ks = &self.oracle.keys[op];
-        if ks.op_start.is_none() {
-            return Ok(());
+    /// When every live handler finished, a key still claimed was left by an
+    /// owner that died (or a `begin` cut off in flight): its clients retry
+    /// once its lease ended, and two of those retries race for the
+    /// takeover, interleaved at their `.await`s as the case says (the
+    /// herd of retries a dead owner leaves behind; a takeover that reads
+    /// the record and writes it in two steps lets both in).
+    fn racing_retries(&mut self) -> Result<(), String> {
+        for op in 0..self.oracle.keys.len() {
+            let ks = &self.oracle.keys[op];
+            let abandoned = ks.owner.is_some_and(|g| ks.grants[g].finished.is_none())
+                || (!self.oracle.ghosts[op].is_empty() && ks.first_outcome.is_none());
+            if !abandoned || !self.past_lease(op) {
+                continue;
+            }
+            self.reopen_if_needed();
+            let fp = fingerprint(op, 0);
+            let client = self.first_client(op);
+            let pair = [0, 1].map(|_| self.receive(op, None, u64::MAX, fp, Role::RacingRetry));
+            let to: Vec<String> = pair.iter().map(|&h| self.actor_label(h)).collect();
+            self.tl.push(
+                self.now,
+                client,
+                format!(
+                    "two duplicates of {} {fp} retry at once, past the lease of a claim a handler that died may hold -> {}",
+                    op_name(op),
+                    to.join(", ")
+                ),
+            );
+            self.drain()?;
+            if self.store_failure.is_some() {
+                break;
+            }
         }
+        Ok(())
+    }
+
+    /// Move the clock past the lease of `op`'s in-progress claim (and of a
+    /// `begin` cut off in flight), if any; false when that is past `op`'s
+    /// retry window (no retry may be sent).
+    fn past_lease(&mut self, op: usize) -> bool {
+        let ks = &self.oracle.keys[op];
         let mut target = self.now;
         let open_claim = ks
             .owner
@@ -135,7 +174,7 @@ impl<D: Driver> Executor<'_, D> {
             target = target.max(*at + self.config.lease + Duration::from_millis(1));
         }
         if self.oracle.op_horizon(op).is_some_and(|end| target >= end) {
-            return Ok(());
+            return false;
         }
         if target > self.now {
             let from = self.now;
@@ -149,6 +188,15 @@ impl<D: Driver> Executor<'_, D> {
                     op_name(op)
                 ),
             );
+        }
+        true
+    }
+
+    /// The extra retry of `op` once faults stopped, past the lease of its
+    /// in-progress claim, if its window is still open.
+    fn final_retry(&mut self, op: usize) -> Result<(), String> {
+        if self.oracle.keys[op].op_start.is_none() || !self.past_lease(op) {
+            return Ok(());
         }
         self.reopen_if_needed();
         let fp = fingerprint(op, 0);

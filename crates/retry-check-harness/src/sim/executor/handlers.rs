@@ -356,6 +356,7 @@ impl<D: Driver> Executor<'_, D> {
         match (&fenced, self.handlers[h].grant) {
             (Ok(Fenced::Accepted), Some(g)) => self.oracle.finished(op, g, lines, at, None),
             (Ok(Fenced::StaleToken), Some(g)) => self.oracle.refused(op, g, lines.1),
+            (Err(_), Some(g)) => self.oracle.release_failed(op, g, lines.1),
             _ => {}
         }
         self.handlers[h].phase = Phase::Ready {
@@ -371,10 +372,11 @@ impl<D: Driver> Executor<'_, D> {
         if lost {
             self.armed.lose_response -= 1;
         }
-        let to = self.handlers[h].from.map_or_else(
-            || "the final retry".to_string(),
-            |a| self.actors[a].name.clone(),
-        );
+        let to = match (self.handlers[h].from, self.handlers[h].role) {
+            (Some(a), _) => self.actors[a].name.clone(),
+            (None, Role::RacingRetry) => "the racing retry".to_string(),
+            (None, _) => "the final retry".to_string(),
+        };
         let mut text = format!("reply {} to {to}", reply.describe());
         if lost {
             text.push_str(" -> reply lost");

@@ -5,10 +5,13 @@
 //! reconcilers `r1..` (one per operation when configured), and server
 //! handlers `h1..` (one per delivered request, spread over the server
 //! nodes in turn). A `Step(i)` event advances the `i`-th choice able to
-//! act: the server (which runs one step of the handler its
-//! [`Interleaving`](super::case::Interleaving) picks) or a client; every
+//! act: the server (which takes a turn: steps of the handlers its
+//! [`Interleaving`](super::case::Interleaving) picks, until a call answers
+//! or a handler acts) or a client; every
 //! other event is a fault or a clock jump. When the event list ends, faults
-//! stop: live handlers finish, the clock moves past the lease of any key
+//! stop: live handlers finish; for an async store, two duplicates race for
+//! each key an owner left claimed when it died, past its lease; the clock
+//! moves past the lease of any key
 //! still in progress, one more retry per operation (inside its retry
 //! window) must get a final outcome, and a late duplicate just inside each
 //! completed key's TTL must get the recorded one.
@@ -133,6 +136,10 @@ impl Default for Waits {
         }
     }
 }
+
+/// Server steps a `Step` event's turn takes at most (see
+/// `Executor::server_turn`).
+const POLLS_PER_TURN: usize = 64;
 
 /// Run `case` against a store opened by `driver` over `location`.
 pub(crate) fn execute<D: Driver>(
@@ -310,6 +317,11 @@ enum Role {
     FinalRetry,
     /// A late duplicate just inside the key TTL: `begin` only.
     TtlProbe,
+    /// One of two duplicates that retry at once, once faults stopped, a
+    /// key whose owner died holding it (async stores: their calls
+    /// interleave). Judged like any handler, but its reply need not be
+    /// final (the other may hold the key).
+    RacingRetry,
 }
 
 struct Handler<C> {
@@ -382,6 +394,9 @@ struct Executor<'a, D: Driver> {
     last_ran: Option<(usize, bool)>,
     /// Priority given at the next preemption (rises, as in PCT).
     next_low: i32,
+    /// Priority given at the next round-robin yield (falls: below every
+    /// preempted handler and every earlier yield).
+    next_back: i32,
     stats: CaseStats,
     waits: Waits,
     /// The store failed where the case needed an answer.
@@ -421,6 +436,7 @@ impl<'a, D: Driver> Executor<'a, D> {
             completed_calls: 0,
             last_ran: None,
             next_low: -1000,
+            next_back: -100_000,
             stats: CaseStats::default(),
             waits,
             store_failure: None,
@@ -461,9 +477,7 @@ impl<'a, D: Driver> Executor<'a, D> {
                 }
                 match choices[usize::from(i) % choices.len()] {
                     Who::Actor(a) => self.send(a),
-                    Who::Server => {
-                        self.server_step();
-                    }
+                    Who::Server => self.server_turn(),
                 }
             }
             Event::LoseRequest => self.armed.lose_request += 1,
@@ -545,6 +559,23 @@ impl<'a, D: Driver> Executor<'a, D> {
             .map(|(i, _)| i)
     }
 
+    /// The server's turn at a `Step` event: server steps until one is not
+    /// a poll that stopped at an `.await` (a call answered, a side effect,
+    /// a reply), at most [`POLLS_PER_TURN`]. A sync store's call answers at
+    /// its first poll: one step. An async store's calls take a poll per
+    /// round trip, and the handlers still switch between them as the
+    /// interleaving says, but a turn ends where a handler's next action
+    /// could meet a fault: so a schedule's faults meet claims and
+    /// completions as often as with a sync store, not mostly handlers
+    /// still inside their first call.
+    fn server_turn(&mut self) {
+        for _ in 0..POLLS_PER_TURN {
+            if !self.server_step() || !matches!(self.last_ran, Some((_, true))) {
+                return;
+            }
+        }
+    }
+
     /// One server step: the picked handler advances by one action (a poll,
     /// a side effect or a reply); then the preemption point, if this step
     /// is one. Returns false when no handler could run.
@@ -560,16 +591,47 @@ impl<'a, D: Driver> Executor<'a, D> {
         self.step_log.push((self.event, h));
         let pended = self.handler_step(h);
         self.last_ran = Some((h, pended));
+        // Await-point yields only where another handler of the key is in a
+        // call or about to begin: that is where a race inside the store is,
+        // and calls on other keys do not pile up inside the store (a
+        // database store's connection pool).
+        let polls = self.handlers[h].call.as_ref().map(|c| c.polls);
+        let (yields, to_back) = match (self.case.interleaving.yield_at, polls) {
+            (Some(_), Some(_)) if !self.key_contended(h) => (false, false),
+            (Some(0), Some(_)) => (false, true),
+            (Some(n), Some(p)) => (p == u32::from(n), false),
+            _ => (false, false),
+        };
+        if to_back && self.handlers[h].active() {
+            // Round robin: below every other handler, the last one to
+            // yield lowest, so the pending calls on one key advance in
+            // lockstep.
+            self.handlers[h].priority = self.next_back;
+            self.next_back -= 1;
+        }
         let step = self.server_steps;
         self.server_steps += 1;
         let preempt =
             u16::try_from(step).is_ok_and(|s| self.case.interleaving.preemptions.contains(&s));
-        if preempt && self.handlers[h].active() {
+        if (preempt || yields) && self.handlers[h].active() {
             self.handlers[h].priority = self.next_low;
             self.next_low += 1;
             self.stats.preemptions += 1;
         }
         true
+    }
+
+    /// Another live handler of `h`'s key is inside a store call or about
+    /// to make its first: an await-point yield has someone to let in.
+    fn key_contended(&self, h: usize) -> bool {
+        let op = self.handlers[h].op;
+        self.handlers.iter().enumerate().any(|(i, o)| {
+            i != h
+                && o.op == op
+                && o.active()
+                && o.role != Role::TtlProbe
+                && (o.call.is_some() || o.phase == Phase::Received)
+        })
     }
 
     /// The base priority of handler number `n`.

@@ -186,6 +186,8 @@ pub(crate) struct Grant {
     pub(crate) at: VirtualTime,
     /// The line of the `Acquired` answer.
     pub(crate) line: usize,
+    /// The line its `begin` started on, when known.
+    pub(crate) started: Option<usize>,
     /// The environment paused the owner past its lease (a GC pause, or
     /// loom's clock jump): a takeover is then allowed.
     pub(crate) stalled: bool,
@@ -202,6 +204,10 @@ pub(crate) struct Grant {
     /// restarted during the call) after its side effect: the effect-record
     /// gap, as when the owner crashes there.
     pub(crate) complete_failed: Option<usize>,
+    /// The line where its `release` was cut off (the store restarted, the
+    /// node died or the store failed during the call): it may have taken
+    /// effect, so the claim no longer binds a duplicate.
+    pub(crate) release_failed: Option<usize>,
 }
 
 impl Grant {
@@ -226,6 +232,8 @@ impl Grant {
             refused: None,
             gone: None,
             complete_failed: None,
+            release_failed: None,
+            started: None,
         }
     }
 }

@@ -150,7 +150,9 @@ impl Oracle {
         self.check_reissue(op, who, token, line, now);
         self.check_foreign_claim(op, who, fp, line, now, "Acquired");
         self.check_ttl(op, who, fp, (started, line), now, "Acquired");
-        self.keys[op].grant(Grant::new(who.to_string(), token, fp, now, line))
+        let g = self.keys[op].grant(Grant::new(who.to_string(), token, fp, now, line));
+        self.keys[op].grants[g].started = Some(started);
+        g
     }
 
     /// `begin`, made on line `started`, answered `InProgress` on `line`.
@@ -273,9 +275,12 @@ impl Oracle {
         let ks = &self.keys[op];
         let g = ks.owner?;
         let owner = &ks.grants[g];
-        if owner.finished.is_none()
-            && (now >= owner.at + self.lease || self.releasing[op].contains(&g))
-        {
+        // A release in flight (not yet answered), cut off, or failed may
+        // already have freed the key in the store.
+        let unbound = now >= owner.at + self.lease
+            || self.releasing[op].contains(&g)
+            || owner.release_failed.is_some();
+        if owner.finished.is_none() && unbound {
             return None;
         }
         if let (Some(ttl), Some(created)) = (self.key_ttl, ks.record_created_at) {
@@ -591,6 +596,12 @@ impl Oracle {
         self.keys[op].grants[g].complete_failed.get_or_insert(line);
     }
 
+    /// Grant `g`'s `release` was cut off at `line`: it may have taken
+    /// effect.
+    pub(crate) fn release_failed(&mut self, op: usize, g: usize, line: usize) {
+        self.keys[op].grants[g].release_failed.get_or_insert(line);
+    }
+
     /// Grant `g`'s owner stopped (replied) at `line`.
     pub(crate) fn gone(&mut self, op: usize, g: usize, line: usize) {
         self.keys[op].grants[g].gone.get_or_insert(line);
@@ -678,6 +689,10 @@ impl Oracle {
         let older_was_running = older.gone.is_none_or(|l| l > newer.line)
             && older.finished.is_none_or(|f| f.at > newer.at);
         let completed = ks.first_outcome.as_ref().map(|(_, l, _)| *l);
+        // The newer begin started before the older claim was answered: the
+        // two calls overlapped (a race inside the store), whatever happened
+        // to the record later.
+        let overlapped = newer.started.is_some_and(|s| s < older.line);
         let key = op_name(op);
         let mut because = vec![format!(
             "{} claimed {key} at line {} and ran its side effect at line {} (execution #{})",
@@ -702,7 +717,7 @@ impl Oracle {
                 newer.line
             ));
             ViolationClass::LeaseExpiredInFlight
-        } else if let (Some(done), true) = (completed, gb.at > ga.at) {
+        } else if let (Some(done), true, false) = (completed, gb.at > ga.at, overlapped) {
             let window = self.op_horizon(op).map_or(String::new(), |end| {
                 format!(" (retries of {key} may come until {end})")
             });
@@ -714,6 +729,12 @@ impl Oracle {
             ));
             ViolationClass::RecordExpiredInWindow
         } else {
+            if let (true, Some(s)) = (overlapped, newer.started) {
+                because.push(format!(
+                    "{}'s begin started at line {s}, before {}'s was answered at line {}: the two calls overlapped inside the store",
+                    newer.owner, older.owner, older.line
+                ));
+            }
             because.push(format!(
                 "the store answered {}'s begin at line {} with Acquired while {}'s claim (line {}, leased until {}) was live and not released",
                 newer.owner,
