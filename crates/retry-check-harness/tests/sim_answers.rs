@@ -160,7 +160,7 @@ fn handler_errors_and_stalls_can_be_turned_off_and_the_report_says_so() {
         ..report_config()
     };
     let mut runner = TestRunner::deterministic();
-    let strategy = SimCase::strategy(&config);
+    let strategy = SimCase::strategy(&config, false);
     for _ in 0..200 {
         let case = strategy
             .new_tree(&mut runner)
