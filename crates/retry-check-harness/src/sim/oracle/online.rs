@@ -4,9 +4,11 @@
 
 use std::time::Duration;
 
-use super::{Excuse, Finish, Grant, KeyHistory, Property, Violation, ViolationClass};
+use super::{Finish, Grant, KeyHistory, Property, Violation, ViolationClass};
 use crate::sim::config::SimConfig;
 use crate::store::{FencingToken, Fingerprint, Outcome, VirtualTime};
+
+mod duplicate;
 
 /// `op1`, `op2`, ...: the key of operation `op` (0-based).
 pub(crate) fn op_name(op: usize) -> String {
@@ -632,131 +634,6 @@ impl Oracle {
             _ => self.note_excused(op, &e, line),
         }
         e.n
-    }
-
-    fn note_excused(&mut self, op: usize, e: &super::Execution, line: usize) {
-        let ks = &self.keys[op];
-        if ks.excuse(e) == Some(Excuse::StalledTakeover) && e.n > 1 {
-            let note = format!(
-                "run by {} after its lease lapsed during a stall: only fencing downstream can stop it",
-                ks.grants[e.grant].owner
-            );
-            self.notes.push((line, note));
-            return;
-        }
-        let earlier = ks.executions[..e.n - 1]
-            .iter()
-            .rev()
-            .find_map(|p| ks.excuse(p).map(|x| (p, x)));
-        if let Some((prev, excuse)) = earlier {
-            let why = match excuse {
-                Excuse::CrashInGap if ks.grants[prev.grant].crashed.is_some() => {
-                    "after a crash in the effect-record gap"
-                }
-                Excuse::CrashInGap => "after its owner's complete failed (the effect-record gap)",
-                Excuse::StalledTakeover => "after the stalled owner's lease lapsed",
-            };
-            let note = format!("re-run {why} (execution #{} at line {})", prev.n, prev.line);
-            self.notes.push((line, note));
-        }
-    }
-
-    fn duplicate_effect(&mut self, op: usize, first: usize, line: usize) {
-        let ks = &self.keys[op];
-        let prev = ks.executions[first];
-        let now_exec = ks.executions[ks.executions.len() - 1];
-        let (ga, gb) = (&ks.grants[prev.grant], &ks.grants[now_exec.grant]);
-        let (older, newer) = if (ga.at, ga.line) <= (gb.at, gb.line) {
-            (ga, gb)
-        } else {
-            (gb, ga)
-        };
-        let lease = self.lease;
-        // A store restart after the older claim and before the newer grant
-        // lost the older record when a durable store could not have granted
-        // the key again: inside the older lease, after its completion, or
-        // after refusing the older owner's own complete.
-        let restart_between = self
-            .restarts
-            .iter()
-            .copied()
-            .find(|&r| r > older.line && r < newer.line)
-            .filter(|_| {
-                newer.at < older.at + lease
-                    || older.finished.is_some_and(|f| !f.released)
-                    || older.refused.is_some()
-            });
-        let older_was_running = older.gone.is_none_or(|l| l > newer.line)
-            && older.finished.is_none_or(|f| f.at > newer.at);
-        let completed = ks.first_outcome.as_ref().map(|(_, l, _)| *l);
-        // The newer begin started before the older claim was answered: the
-        // two calls overlapped (a race inside the store), whatever happened
-        // to the record later.
-        let overlapped = newer.started.is_some_and(|s| s < older.line);
-        let key = op_name(op);
-        let mut because = vec![format!(
-            "{} claimed {key} at line {} and ran its side effect at line {} (execution #{})",
-            ga.owner, ga.line, prev.line, prev.n
-        )];
-        let class = if let Some(r) = restart_between {
-            because.push(format!(
-                "{}the store restarted at line {r}; after it the store answered {}'s begin at line {} with Acquired: the record of {}'s claim was lost",
-                completed.map_or(String::new(), |l| format!("the key was completed at line {l}; ")),
-                newer.owner,
-                newer.line,
-                older.owner
-            ));
-            ViolationClass::RecordLostOnCrash
-        } else if older_was_running && newer.at >= older.at + lease {
-            because.push(format!(
-                "{} was still running when its lease ({}) ended at {}; the store handed the key to {} at line {}",
-                older.owner,
-                dur(lease),
-                older.at + lease,
-                newer.owner,
-                newer.line
-            ));
-            ViolationClass::LeaseExpiredInFlight
-        } else if let (Some(done), true, false) = (completed, gb.at > ga.at, overlapped) {
-            let window = self.op_horizon(op).map_or(String::new(), |end| {
-                format!(" (retries of {key} may come until {end})")
-            });
-            because.push(format!(
-                "the key was completed at line {done}; {} after the first claim the store answered {}'s begin at line {} with Acquired: the record was gone while clients could still retry{window}",
-                dur(gb.at.saturating_since(ga.at)),
-                gb.owner,
-                gb.line
-            ));
-            ViolationClass::RecordExpiredInWindow
-        } else {
-            if let (true, Some(s)) = (overlapped, newer.started) {
-                because.push(format!(
-                    "{}'s begin started at line {s}, before {}'s was answered at line {}: the two calls overlapped inside the store",
-                    newer.owner, older.owner, older.line
-                ));
-            }
-            because.push(format!(
-                "the store answered {}'s begin at line {} with Acquired while {}'s claim (line {}, leased until {}) was live and not released",
-                newer.owner,
-                newer.line,
-                older.owner,
-                older.line,
-                older.at + lease
-            ));
-            ViolationClass::DuplicateEffect
-        };
-        because.push(format!(
-            "so {} ran the side effect of {key} again at line {line} (execution #{}) while a client could still retry",
-            gb.owner, now_exec.n
-        ));
-        self.violate(
-            Property::AtMostOnce,
-            class,
-            line,
-            "!! second execution",
-            because,
-            vec![(prev.line, "first execution".to_string())],
-        );
     }
 
     // ----- replies ----------------------------------------------------------
