@@ -13,14 +13,16 @@
 //!
 //! `SIM_BENCH_SEEDS=n` changes the number of seeds, `SIM_BENCH_BUGS=a,b`
 //! runs only those zoo bugs, `SIM_BENCH_SEED_FROM=k` starts at seed `k`
-//! (default 1), `SIM_BENCH_SKIP_COST=1` skips part 1. Each seed's figures
+//! (default 1), `SIM_BENCH_SKIP_COST=1` skips part 1,
+//! `SIM_BENCH_SHOW=text` prints every counterexample whose property or
+//! class contains `text` (to read the traces behind a row). Each seed's figures
 //! are printed to stderr as it ends.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use retry_check_harness::stores::zoo::Bug;
-use retry_check_harness::stores::{MemoryStore, PostgresStore, SqliteStore};
+use retry_check_harness::stores::zoo::{Bug, Flavour};
+use retry_check_harness::stores::{MemoryStore, PostgresStore, SqliteStore, REDIS_URL_ENV};
 use retry_check_harness::{
     Mode, Sim, SimConfig, SimError, SimReport, DEFAULT_CASES, DEFAULT_THREAD_ROUNDS,
 };
@@ -173,6 +175,7 @@ fn main() {
     let only: Option<Vec<String>> = std::env::var("SIM_BENCH_BUGS")
         .ok()
         .map(|s| s.split(',').map(str::to_string).collect());
+    let show: Option<String> = std::env::var("SIM_BENCH_SHOW").ok();
     if std::env::var_os("SIM_BENCH_SKIP_COST").is_none() {
         cost();
         println!();
@@ -222,6 +225,10 @@ fn main() {
                         cx.shrink.shrunk_events,
                         cx.timeline.len()
                     );
+                    let found_as = format!("{} / {}", cx.property, cx.violation.class);
+                    if show.as_ref().is_some_and(|s| found_as.contains(s.as_str())) {
+                        eprintln!("{cx}");
+                    }
                     row.cases.push(cx.cases_explored);
                     row.times.push(t);
                     row.events.push(cx.shrink.shrunk_events);
@@ -242,9 +249,13 @@ fn main() {
         }
         if row.skipped {
             println!(
-                "| {} | {} | skipped: no `{PG_URL_ENV}` | | | | | |",
+                "| {} | {} | skipped: no `{}` | | | | | |",
                 bug.name(),
-                bug.caught_by()
+                bug.caught_by(),
+                match bug.flavour() {
+                    Flavour::Redis => REDIS_URL_ENV,
+                    _ => PG_URL_ENV,
+                }
             );
             continue;
         }

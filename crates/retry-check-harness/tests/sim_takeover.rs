@@ -17,7 +17,7 @@ use std::time::Duration;
 use retry_check_harness::{
     checkpoint, replay_async, AsyncIdempotencyStore, AsyncStoreFactory, Claim, DurableState,
     Fenced, FencingToken, Fingerprint, Mode, Outcome, Property, ReplayFile, Sim, SimError,
-    SimReport, StorageLocation, StoreError, VirtualTime, DEFAULT_CASES,
+    SimReport, StorageLocation, StoreError, ViolationClass, VirtualTime, DEFAULT_CASES,
 };
 use serde::{Deserialize, Serialize};
 
@@ -224,6 +224,40 @@ fn a_takeover_read_then_written_by_key_is_caught_within_a_quarter_of_the_budget(
             "seed {seed}: {cx}"
         );
     }
+}
+
+/// The store keeps every record for a day, far past the retry window, so a
+/// duplicate effect here is never an expired record: when the second claim
+/// read the key before the first owner's completion, the cause is that
+/// race, and the explanation says so.
+#[test]
+fn a_takeover_that_raced_a_completion_is_not_blamed_on_expiry() {
+    let mut raced = 0;
+    for seed in 1..=60 {
+        let Err(e) = check(false, seed, DEFAULT_CASES / 4) else {
+            continue;
+        };
+        let cx = e.expect_violation();
+        assert_ne!(
+            cx.violation.class,
+            ViolationClass::RecordExpiredInWindow,
+            "seed {seed}: {cx}"
+        );
+        if cx
+            .violation
+            .because
+            .iter()
+            .any(|b| b.contains("a begin and a complete raced inside the store"))
+        {
+            assert_eq!(
+                cx.violation.class,
+                ViolationClass::DuplicateEffect,
+                "seed {seed}: {cx}"
+            );
+            raced += 1;
+        }
+    }
+    assert!(raced > 0, "no seed of 1-60 raced a begin with a complete");
 }
 
 #[test]

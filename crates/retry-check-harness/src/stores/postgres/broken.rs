@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{decide_begin, from_sql, no_connection, put, record, to_sql, PostgresStore, Variant};
+use super::{decide_begin, from_sql, put, record, to_sql, PostgresStore, Variant};
 use crate::checkpoint;
 use crate::store::{Claim, FencingToken, Fingerprint, StoreError, VirtualTime};
 use crate::stores::decide::{Record, Write};
@@ -17,8 +17,7 @@ impl PostgresStore {
         now: VirtualTime,
         lease: Duration,
     ) -> Result<Claim, StoreError> {
-        let guard = self.client().await?;
-        let client = guard.as_ref().ok_or_else(no_connection)?;
+        let client = self.client().await?;
         checkpoint("SELECT claim");
         let current = match client.query_opt(&self.sql.select, &[&key]).await? {
             Some(row) => Some(record(&row)?),
@@ -67,7 +66,7 @@ impl PostgresStore {
             };
         };
         let (claim, write) = decide_begin(
-            client,
+            &*client,
             &self.sql,
             self.key_ttl,
             &current,
@@ -95,7 +94,7 @@ impl PostgresStore {
                     )
                     .await?;
             } else {
-                put(client, &self.sql.update, key, &r, current.token).await?;
+                put(&*client, &self.sql.update, key, &r, current.token).await?;
             }
         }
         Ok(claim)

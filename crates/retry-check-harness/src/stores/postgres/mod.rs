@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::{Mutex, MutexGuard};
 use tokio_postgres::{Client, NoTls, Row};
 
 #[cfg(feature = "zoo")]
@@ -24,9 +23,6 @@ use crate::store::{
 /// The environment variable naming the PostgreSQL server the tests use
 /// (`postgresql://user@host:port/db`); `.ci/run` starts one and sets it.
 pub const PG_URL_ENV: &str = "RETRY_CHECK_PG_URL";
-
-/// Connections a store instance opens at most (on demand).
-const POOL: usize = 4;
 
 /// How `begin` claims a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,14 +70,16 @@ pub(crate) enum Variant {
 /// over the same schema: everything committed is still there. Times are
 /// virtual milliseconds below 2^63.
 ///
-/// Each store instance keeps a small pool of connections (up to four,
-/// opened on demand): concurrent calls on one instance run on different
-/// connections, as a server's request handlers do, so their statements
-/// really interleave in the database.
+/// Each store instance keeps a pool of connections, opened on demand and
+/// never waited for: a call takes an idle connection or opens a new one,
+/// so concurrent calls on one instance run on different connections, as a
+/// server's request handlers do, and their statements really interleave in
+/// the database. (A bounded pool made a call wait for a connection held by
+/// a handler the harness had not scheduled, which looked to the harness
+/// like a row lock and cost every such poll the full lock wait.)
 pub struct PostgresStore {
-    url: String,
     key_ttl: Duration,
-    clients: Vec<Mutex<Option<Client>>>,
+    pool: Pool,
     variant: Variant,
     sql: Statements,
 }
@@ -239,12 +237,12 @@ impl PostgresStore {
                  CREATE SEQUENCE IF NOT EXISTS \"{schema}\".fencing;"
             ))
             .await?;
-        let mut clients: Vec<Mutex<Option<Client>>> = (0..POOL).map(|_| Mutex::new(None)).collect();
-        clients[0] = Mutex::new(Some(client));
         Ok(PostgresStore {
-            url: url.to_string(),
             key_ttl,
-            clients,
+            pool: Pool {
+                url: url.to_string(),
+                idle: StdMutex::new(vec![client]),
+            },
             variant,
             sql: Statements::new(schema),
         })
@@ -282,24 +280,9 @@ impl PostgresStore {
         self.key_ttl
     }
 
-    /// A connection of the pool: a free one (connecting it if needed), else
-    /// the first once it is free.
-    async fn client(&self) -> Result<MutexGuard<'_, Option<Client>>, StoreError> {
-        let mut guard = None;
-        for slot in &self.clients {
-            if let Ok(g) = slot.try_lock() {
-                guard = Some(g);
-                break;
-            }
-        }
-        let mut guard = match guard {
-            Some(g) => g,
-            None => self.clients[0].lock().await,
-        };
-        if guard.is_none() {
-            *guard = Some(connect_client(&self.url).await?);
-        }
-        Ok(guard)
+    /// A connection of the pool: an idle one, else a new one.
+    async fn client(&self) -> Result<Pooled<'_>, StoreError> {
+        self.pool.get().await
     }
 
     /// One statement per step, each atomic on its own (autocommit), so no
@@ -314,8 +297,7 @@ impl PostgresStore {
         now: VirtualTime,
         lease: Duration,
     ) -> Result<Claim, StoreError> {
-        let guard = self.client().await?;
-        let client = guard.as_ref().ok_or_else(no_connection)?;
+        let client = self.client().await?;
         let lease_until = to_sql((now + lease).as_millis());
         let expires_at = to_sql((now + self.key_ttl).as_millis());
         let fp = to_sql(fingerprint.0);
@@ -370,14 +352,65 @@ impl PostgresStore {
         outcome: Option<&Outcome>,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        let guard = self.client().await?;
-        let client = guard.as_ref().ok_or_else(no_connection)?;
-        finish_by_row(client, &self.sql, self.key_ttl, key, token, outcome, now).await
+        let client = self.client().await?;
+        finish_by_row(&client, &self.sql, self.key_ttl, key, token, outcome, now).await
     }
 }
 
-fn no_connection() -> StoreError {
-    StoreError::new("postgres store: no connection")
+/// The connections of one store instance: idle ones wait in `idle`; a
+/// taken one comes back when its [`Pooled`] guard drops (also when a
+/// crash drops the call that held it: the connection's task discards the
+/// late answer).
+struct Pool {
+    url: String,
+    idle: StdMutex<Vec<Client>>,
+}
+
+impl Pool {
+    async fn get(&self) -> Result<Pooled<'_>, StoreError> {
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let client = match idle {
+            Some(client) if !client.is_closed() => client,
+            _ => connect_client(&self.url).await?,
+        };
+        Ok(Pooled {
+            pool: self,
+            client: Some(client),
+        })
+    }
+}
+
+/// A connection taken from a [`Pool`], handed back on drop.
+struct Pooled<'a> {
+    pool: &'a Pool,
+    client: Option<Client>,
+}
+
+impl std::ops::Deref for Pooled<'_> {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        // Only `drop` takes it out.
+        self.client
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("a pooled connection is there until dropped"))
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            self.pool
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(client);
+        }
+    }
 }
 
 /// `complete` and `release` as one fenced statement each: the row carrying

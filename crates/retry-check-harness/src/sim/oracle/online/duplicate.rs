@@ -1,6 +1,7 @@
 //! The judgement of a side effect that ran twice: which cause the timeline
 //! shows (a record lost on a crash, a lease that expired in flight, a
-//! record expired inside the retry window, two overlapping calls), and the
+//! begin that raced a complete, a record expired inside the retry window,
+//! two overlapping calls), and the
 //! "because" chain that names the lines.
 
 use super::super::{Excuse, Execution, Property, ViolationClass};
@@ -90,6 +91,19 @@ impl Oracle {
                 newer.line
             ));
             ViolationClass::LeaseExpiredInFlight
+        } else if let (Some(done), Some(s), true, false) = (
+            completed,
+            completed.and_then(|done| gb.started.filter(|&s| s < done)),
+            gb.at > ga.at,
+            overlapped,
+        ) {
+            // The record was not gone when this begin looked: it read the
+            // key in progress and claimed it after the completion.
+            because.push(format!(
+                "{}'s begin started at line {s}, before the key was completed at line {done}, and the store answered it with Acquired at line {}: a begin and a complete raced inside the store, and the claim went ahead on the record as it was before the completion",
+                gb.owner, gb.line
+            ));
+            ViolationClass::DuplicateEffect
         } else if let (Some(done), true, false) = (completed, gb.at > ga.at, overlapped) {
             let window = self.op_horizon(op).map_or(String::new(), |end| {
                 format!(" (retries of {key} may come until {end})")
