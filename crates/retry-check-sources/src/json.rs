@@ -22,9 +22,19 @@ fn strict() -> ParseOptions {
     }
 }
 
-/// Parse one JSON document.
+/// Parse one JSON document: plain strict JSON straight to the tree
+/// ([`crate::json_direct`]), anything else (escapes, errors) through
+/// `jsonc-parser`, which decides what is accepted and words every error.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     check_depth(text)?;
+    if let Some(node) = crate::json_direct::parse(text) {
+        return Ok(node);
+    }
+    parse_jsonc(text)
+}
+
+/// [`parse`] through `jsonc-parser`'s AST only.
+pub fn parse_jsonc(text: &str) -> Result<Node, SyntaxError> {
     let result =
         jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &strict()).map_err(|e| {
             let r = e.range();

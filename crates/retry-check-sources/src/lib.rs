@@ -20,6 +20,7 @@ pub mod durations;
 pub mod formats;
 pub mod import;
 pub mod json;
+pub mod json_direct;
 pub mod load;
 pub mod read;
 pub mod sniff;
