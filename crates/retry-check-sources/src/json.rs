@@ -26,7 +26,8 @@ fn strict() -> ParseOptions {
 /// ([`crate::json_direct`]), anything else (escapes, errors) through
 /// `jsonc-parser`, which decides what is accepted and words every error.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
-    check_depth(text)?;
+    // The direct reader nests no deeper than `check_depth` allows: what it
+    // reads passes that check.
     if let Some(node) = crate::json_direct::parse(text) {
         return Ok(node);
     }
@@ -35,6 +36,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
 
 /// [`parse`] through `jsonc-parser`'s AST only.
 pub fn parse_jsonc(text: &str) -> Result<Node, SyntaxError> {
+    check_depth(text)?;
     let result =
         jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &strict()).map_err(|e| {
             let r = e.range();

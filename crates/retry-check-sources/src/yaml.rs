@@ -42,11 +42,12 @@ impl Offsets {
     }
 }
 
-/// A collection being built.
+/// A collection being built: where its children start on the shared
+/// stacks (moved into one exactly sized `Vec` when it closes: no growth
+/// per collection), a key waiting for its value, its start, its anchor.
 enum Open {
-    Seq(Vec<Node>, usize, usize),
-    /// Entries, a key waiting for its value, start, anchor.
-    Map(Vec<Entry>, Option<Node>, usize, usize),
+    Seq(usize, usize, usize),
+    Map(usize, Option<Node>, usize, usize),
 }
 
 /// Parse every document of a YAML stream.
@@ -55,6 +56,8 @@ pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
+    let mut items: Vec<Node> = Vec::new();
+    let mut entries: Vec<Entry> = Vec::new();
     let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
     let mut nodes = 0usize;
     let mut root: Option<Node> = None;
@@ -87,25 +90,25 @@ pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
                         message: format!("nesting deeper than {MAX_DEPTH} levels"),
                     });
                 }
-                // Configuration maps and lists are short: start with room
-                // for a few to spare the early reallocations.
                 stack.push(if matches!(event, Event::SequenceStart(..)) {
-                    Open::Seq(Vec::with_capacity(4), range.start, anchor)
+                    Open::Seq(items.len(), range.start, anchor)
                 } else {
-                    Open::Map(Vec::with_capacity(4), None, range.start, anchor)
+                    Open::Map(entries.len(), None, range.start, anchor)
                 });
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Open::Seq(items, start, anchor)) => {
-                    let end = items.last().map_or(range.end, |n| n.span.end.max(start));
-                    (Node::new(start..end, Value::Seq(items)), anchor)
+                Some(Open::Seq(base, start, anchor)) => {
+                    let mine: Vec<Node> = items.drain(base..).collect();
+                    let end = mine.last().map_or(range.end, |n| n.span.end.max(start));
+                    (Node::new(start..end, Value::Seq(mine)), anchor)
                 }
-                Some(Open::Map(entries, _, start, anchor)) => {
-                    let end = entries
+                Some(Open::Map(base, _, start, anchor)) => {
+                    let mine: Vec<Entry> = entries.drain(base..).collect();
+                    let end = mine
                         .last()
                         .map_or(range.end, |e| e.value.span.end.max(start));
-                    (Node::new(start..end, Value::Map(entries)), anchor)
+                    (Node::new(start..end, Value::Map(mine)), anchor)
                 }
                 None => continue,
             },
@@ -153,8 +156,8 @@ pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
             anchors.insert(anchor, (node.clone(), size));
         }
         match stack.last_mut() {
-            Some(Open::Seq(items, ..)) => items.push(node),
-            Some(Open::Map(entries, key, ..)) => match key.take() {
+            Some(Open::Seq(..)) => items.push(node),
+            Some(Open::Map(_, key, ..)) => match key.take() {
                 Some(k) => entries.push(Entry {
                     key: k,
                     value: node,

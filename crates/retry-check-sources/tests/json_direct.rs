@@ -151,3 +151,16 @@ fn every_one_byte_change_agrees() {
     // The changes inside strings and whitespace still read directly.
     assert!(accepted > 1000, "{accepted}");
 }
+
+/// The direct reader nests as deep as `json::parse`'s depth check allows
+/// and no deeper: one level more is left to that check's error.
+#[test]
+fn nesting_limit_is_the_depth_checks() {
+    let max = retry_check_sources::tree::MAX_DEPTH;
+    let at_limit = format!("{}{}", "[".repeat(max), "]".repeat(max));
+    assert!(agrees(&at_limit));
+    let over = format!("{}{}", "[".repeat(max + 1), "]".repeat(max + 1));
+    assert!(json_direct::parse(&over).is_none());
+    let err = json::parse(&over).expect_err("too deep");
+    assert!(err.message.contains("nesting deeper"), "{}", err.message);
+}
