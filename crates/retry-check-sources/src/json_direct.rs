@@ -1,6 +1,6 @@
 //! The common case of [`crate::json::parse`] without `jsonc-parser`'s AST:
-//! strict JSON read straight into a [`Node`] tree, one pass, one
-//! allocation per container (children are gathered on a shared stack and
+//! strict JSON read straight into a [`Node`] tree, one pass, text
+//! borrowed from the file, one allocation per container (children are gathered on a shared stack and
 //! moved into an exactly sized `Vec` when the container closes).
 //!
 //! It reads a subset of what `jsonc-parser` (with the strict options of
@@ -14,10 +14,12 @@
 //! stay that parser's. The `direct_matches_jsonc` tests hold the two to the
 //! same trees.
 
+use std::borrow::Cow;
+
 use crate::tree::{Entry, Node, Value, MAX_DEPTH};
 
 /// The tree of `text`, or `None` when `jsonc-parser` must decide.
-pub fn parse(text: &str) -> Option<Node> {
+pub fn parse(text: &str) -> Option<Node<'_>> {
     let mut p = Direct {
         text,
         bytes: text.as_bytes(),
@@ -36,9 +38,9 @@ struct Direct<'t> {
     bytes: &'t [u8],
     at: usize,
     /// Items of the open lists, innermost last.
-    items: Vec<Node>,
+    items: Vec<Node<'t>>,
     /// Entries of the open maps, innermost last.
-    entries: Vec<Entry>,
+    entries: Vec<Entry<'t>>,
 }
 
 impl<'t> Direct<'t> {
@@ -52,7 +54,7 @@ impl<'t> Direct<'t> {
         self.bytes.get(self.at).copied()
     }
 
-    fn value(&mut self, depth: usize) -> Option<Node> {
+    fn value(&mut self, depth: usize) -> Option<Node<'t>> {
         if depth >= MAX_DEPTH {
             return None;
         }
@@ -62,7 +64,7 @@ impl<'t> Direct<'t> {
             b'[' => self.seq(depth),
             b'"' => {
                 let s = self.string()?;
-                Some(Node::new(start..self.at, Value::String(s.to_string())))
+                Some(Node::new(start..self.at, Value::String(Cow::Borrowed(s))))
             }
             b't' => self.word("true", Value::Bool(true)),
             b'f' => self.word("false", Value::Bool(false)),
@@ -89,7 +91,7 @@ impl<'t> Direct<'t> {
     }
 
     /// A keyword, ended where `jsonc-parser`'s word would end.
-    fn word(&mut self, word: &str, value: Value) -> Option<Node> {
+    fn word(&mut self, word: &str, value: Value<'t>) -> Option<Node<'t>> {
         let start = self.at;
         let end = start + word.len();
         if self.bytes.get(start..end)? != word.as_bytes() || !self.delimited(end) {
@@ -116,7 +118,7 @@ impl<'t> Direct<'t> {
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
-    fn number(&mut self) -> Option<Node> {
+    fn number(&mut self) -> Option<Node<'t>> {
         let start = self.at;
         if self.peek() == Some(b'-') {
             self.at += 1;
@@ -146,11 +148,15 @@ impl<'t> Direct<'t> {
         if !self.delimited(self.at) {
             return None;
         }
-        let text = self.text.get(start..self.at)?;
-        Some(Node::new(start..self.at, Value::Number(text.to_string())))
+        let text: &'t str = self.text;
+        let number = text.get(start..self.at)?;
+        Some(Node::new(
+            start..self.at,
+            Value::Number(Cow::Borrowed(number)),
+        ))
     }
 
-    fn seq(&mut self, depth: usize) -> Option<Node> {
+    fn seq(&mut self, depth: usize) -> Option<Node<'t>> {
         let start = self.at;
         self.at += 1;
         let base = self.items.len();
@@ -171,11 +177,11 @@ impl<'t> Direct<'t> {
             }
         }
         self.at += 1;
-        let items: Vec<Node> = self.items.drain(base..).collect();
+        let items: Vec<Node<'t>> = self.items.drain(base..).collect();
         Some(Node::new(start..self.at, Value::Seq(items)))
     }
 
-    fn map(&mut self, depth: usize) -> Option<Node> {
+    fn map(&mut self, depth: usize) -> Option<Node<'t>> {
         let start = self.at;
         self.at += 1;
         let base = self.entries.len();
@@ -186,8 +192,8 @@ impl<'t> Direct<'t> {
                     return None;
                 }
                 let key_start = self.at;
-                let name = self.string()?.to_string();
-                let key = Node::new(key_start..self.at, Value::String(name));
+                let name = self.string()?;
+                let key = Node::new(key_start..self.at, Value::String(Cow::Borrowed(name)));
                 self.skip_ws();
                 if self.peek()? != b':' {
                     return None;
@@ -208,7 +214,7 @@ impl<'t> Direct<'t> {
             }
         }
         self.at += 1;
-        let entries: Vec<Entry> = self.entries.drain(base..).collect();
+        let entries: Vec<Entry<'t>> = self.entries.drain(base..).collect();
         Some(Node::new(start..self.at, Value::Map(entries)))
     }
 }

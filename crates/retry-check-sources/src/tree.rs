@@ -2,43 +2,46 @@
 //! its configuration the same way and every value keeps the byte range it
 //! was written at.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
-/// A value of a YAML or JSON document and where it was written.
+/// A value of a YAML or JSON document and where it was written. Text is
+/// borrowed from the file wherever the file spells it as it is (most
+/// keys and scalars): no copy to make, none to free.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
+pub struct Node<'a> {
     pub span: Range<usize>,
-    pub value: Value,
+    pub value: Value<'a>,
 }
 
 /// What a node holds. Numbers keep their text: each format decides what a
 /// number may be (an integer count, a ratio).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub enum Value<'a> {
     Null,
     Bool(bool),
-    Number(String),
-    String(String),
-    Seq(Vec<Node>),
-    Map(Vec<Entry>),
+    Number(Cow<'a, str>),
+    String(Cow<'a, str>),
+    Seq(Vec<Node<'a>>),
+    Map(Vec<Entry<'a>>),
 }
 
 /// One `key: value` of a map.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    pub key: Node,
-    pub value: Node,
+pub struct Entry<'a> {
+    pub key: Node<'a>,
+    pub value: Node<'a>,
 }
 
-impl Entry {
+impl Entry<'_> {
     /// The key as text (`"?"` for a key that is not a scalar).
     pub fn name(&self) -> &str {
         self.key.scalar_text().unwrap_or("?")
     }
 }
 
-impl Node {
-    pub fn new(span: Range<usize>, value: Value) -> Self {
+impl<'a> Node<'a> {
+    pub fn new(span: Range<usize>, value: Value<'a>) -> Self {
         Node { span, value }
     }
 
@@ -54,14 +57,14 @@ impl Node {
         }
     }
 
-    pub fn entries(&self) -> &[Entry] {
+    pub fn entries(&self) -> &[Entry<'a>] {
         match &self.value {
             Value::Map(entries) => entries,
             _ => &[],
         }
     }
 
-    pub fn items(&self) -> &[Node] {
+    pub fn items(&self) -> &[Node<'a>] {
         match &self.value {
             Value::Seq(items) => items,
             _ => &[],
@@ -78,19 +81,19 @@ impl Node {
 
     /// The entry of a map whose key is one of `names` (several spellings of
     /// one field: proto3 JSON accepts `retry_on` and `retryOn`).
-    pub fn entry(&self, names: &[&str]) -> Option<&Entry> {
+    pub fn entry(&self, names: &[&str]) -> Option<&Entry<'a>> {
         self.entries().iter().find(|e| names.contains(&e.name()))
     }
 
     /// The value of [`Node::entry`].
-    pub fn get(&self, names: &[&str]) -> Option<&Node> {
+    pub fn get(&self, names: &[&str]) -> Option<&Node<'a>> {
         self.entry(names).map(|e| &e.value)
     }
 
     /// The value of a proto field written in either spelling proto3 JSON
     /// accepts: `snake_case` (`retry_on`) or `lowerCamelCase` (`retryOn`),
     /// `name` being either. No allocation: configs are walked a lot.
-    pub fn field(&self, name: &str) -> Option<&Node> {
+    pub fn field(&self, name: &str) -> Option<&Node<'a>> {
         self.entries()
             .iter()
             .find(|e| same_field(e.name(), name))
@@ -115,7 +118,7 @@ impl Node {
     }
 
     /// Follow a path of map keys (first spelling of each step only).
-    pub fn at(&self, path: &[&str]) -> Option<&Node> {
+    pub fn at(&self, path: &[&str]) -> Option<&Node<'a>> {
         path.iter().try_fold(self, |node, key| node.get(&[key]))
     }
 }

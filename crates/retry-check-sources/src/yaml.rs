@@ -6,6 +6,7 @@
 //! numbers); quoted scalars and `!!str` are strings. Aliases are expanded
 //! (bounded by [`MAX_NODES`]); nesting is bounded by [`MAX_DEPTH`].
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -45,22 +46,23 @@ impl Offsets {
 /// A collection being built: where its children start on the shared
 /// stacks (moved into one exactly sized `Vec` when it closes: no growth
 /// per collection), a key waiting for its value, its start, its anchor.
-enum Open {
+enum Open<'a> {
     Seq(usize, usize, usize),
-    Map(usize, Option<Node>, usize, usize),
+    Map(usize, Option<Node<'a>>, usize, usize),
 }
 
 /// Parse every document of a YAML stream.
-pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
+pub fn parse(text: &str) -> Result<Vec<Node<'_>>, SyntaxError> {
+    let file = text;
     let offsets = Offsets::new(text);
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
-    let mut items: Vec<Node> = Vec::new();
-    let mut entries: Vec<Entry> = Vec::new();
-    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
+    let mut items: Vec<Node<'_>> = Vec::new();
+    let mut entries: Vec<Entry<'_>> = Vec::new();
+    let mut anchors: HashMap<usize, (Node<'_>, usize)> = HashMap::new();
     let mut nodes = 0usize;
-    let mut root: Option<Node> = None;
+    let mut root: Option<Node<'_>> = None;
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| {
             let at = offsets.byte(e.marker().index());
@@ -99,12 +101,12 @@ pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
             }
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
                 Some(Open::Seq(base, start, anchor)) => {
-                    let mine: Vec<Node> = items.drain(base..).collect();
+                    let mine: Vec<Node<'_>> = items.drain(base..).collect();
                     let end = mine.last().map_or(range.end, |n| n.span.end.max(start));
                     (Node::new(start..end, Value::Seq(mine)), anchor)
                 }
                 Some(Open::Map(base, _, start, anchor)) => {
-                    let mine: Vec<Entry> = entries.drain(base..).collect();
+                    let mine: Vec<Entry<'_>> = entries.drain(base..).collect();
                     let end = mine
                         .last()
                         .map_or(range.end, |e| e.value.span.end.max(start));
@@ -116,10 +118,11 @@ pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
                 let is_str_tag = tag
                     .as_ref()
                     .is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "str");
+                let text = borrow_from(file, &range, text);
                 let value = if style == ScalarStyle::Plain && !is_str_tag {
-                    resolve_plain(text.into_owned())
+                    resolve_plain(text)
                 } else {
-                    Value::String(text.into_owned())
+                    Value::String(text)
                 };
                 (Node::new(range, value), anchor)
             }
@@ -173,8 +176,27 @@ pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
     Ok(docs)
 }
 
+/// The parser's copy of a scalar, as a slice of the file when the file
+/// spells it as it is (plain, or between its quotes): the copy is freed at
+/// once, while it is hot, and the tree holds no text of its own.
+fn borrow_from<'a>(file: &'a str, range: &Range<usize>, text: Cow<'a, str>) -> Cow<'a, str> {
+    let Cow::Owned(owned) = &text else {
+        return text;
+    };
+    let Some(raw) = file.get(range.clone()) else {
+        return text;
+    };
+    if raw == owned {
+        return Cow::Borrowed(raw);
+    }
+    match raw.get(1..raw.len().saturating_sub(1)) {
+        Some(inner) if raw.len() >= 2 && inner == owned => Cow::Borrowed(inner),
+        _ => text,
+    }
+}
+
 /// Nodes in a tree, iteratively (trees may be deep).
-fn count(node: &Node) -> usize {
+fn count(node: &Node<'_>) -> usize {
     let mut n = 0;
     let mut todo = vec![node];
     while let Some(node) = todo.pop() {
@@ -194,8 +216,8 @@ fn count(node: &Node) -> usize {
 }
 
 /// YAML 1.2 core schema for plain scalars.
-fn resolve_plain(text: String) -> Value {
-    match text.as_str() {
+fn resolve_plain(text: Cow<'_, str>) -> Value<'_> {
+    match &*text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
         "false" | "False" | "FALSE" => return Value::Bool(false),
