@@ -177,7 +177,7 @@ impl<'t> Direct<'t> {
             }
         }
         self.at += 1;
-        let items: Vec<Node<'t>> = self.items.drain(base..).collect();
+        let items = self.items.split_off(base);
         Some(Node::new(start..self.at, Value::Seq(items)))
     }
 
@@ -214,7 +214,7 @@ impl<'t> Direct<'t> {
             }
         }
         self.at += 1;
-        let entries: Vec<Entry<'t>> = self.entries.drain(base..).collect();
+        let entries = self.entries.split_off(base);
         Some(Node::new(start..self.at, Value::Map(entries)))
     }
 }

@@ -53,7 +53,6 @@ enum Open<'a> {
 
 /// Parse every document of a YAML stream.
 pub fn parse(text: &str) -> Result<Vec<Node<'_>>, SyntaxError> {
-    let file = text;
     let offsets = Offsets::new(text);
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
@@ -101,12 +100,12 @@ pub fn parse(text: &str) -> Result<Vec<Node<'_>>, SyntaxError> {
             }
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
                 Some(Open::Seq(base, start, anchor)) => {
-                    let mine: Vec<Node<'_>> = items.drain(base..).collect();
+                    let mine = items.split_off(base);
                     let end = mine.last().map_or(range.end, |n| n.span.end.max(start));
                     (Node::new(start..end, Value::Seq(mine)), anchor)
                 }
                 Some(Open::Map(base, _, start, anchor)) => {
-                    let mine: Vec<Entry<'_>> = entries.drain(base..).collect();
+                    let mine = entries.split_off(base);
                     let end = mine
                         .last()
                         .map_or(range.end, |e| e.value.span.end.max(start));
@@ -118,7 +117,6 @@ pub fn parse(text: &str) -> Result<Vec<Node<'_>>, SyntaxError> {
                 let is_str_tag = tag
                     .as_ref()
                     .is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "str");
-                let text = borrow_from(file, &range, text);
                 let value = if style == ScalarStyle::Plain && !is_str_tag {
                     resolve_plain(text)
                 } else {
@@ -174,25 +172,6 @@ pub fn parse(text: &str) -> Result<Vec<Node<'_>>, SyntaxError> {
         docs.push(node);
     }
     Ok(docs)
-}
-
-/// The parser's copy of a scalar, as a slice of the file when the file
-/// spells it as it is (plain, or between its quotes): the copy is freed at
-/// once, while it is hot, and the tree holds no text of its own.
-fn borrow_from<'a>(file: &'a str, range: &Range<usize>, text: Cow<'a, str>) -> Cow<'a, str> {
-    let Cow::Owned(owned) = &text else {
-        return text;
-    };
-    let Some(raw) = file.get(range.clone()) else {
-        return text;
-    };
-    if raw == owned {
-        return Cow::Borrowed(raw);
-    }
-    match raw.get(1..raw.len().saturating_sub(1)) {
-        Some(inner) if raw.len() >= 2 && inner == owned => Cow::Borrowed(inner),
-        _ => text,
-    }
 }
 
 /// Nodes in a tree, iteratively (trees may be deep).

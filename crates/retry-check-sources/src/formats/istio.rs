@@ -122,7 +122,7 @@ fn route_client(
         None => {
             let list = super::conditions::tokens(DEFAULT_RETRY_ON, &(0..0), "")
                 .into_iter()
-                .filter_map(|(t, _)| super::conditions::statuses(&t))
+                .filter_map(|(t, _)| super::conditions::statuses(t))
                 .flatten()
                 .map(|s| Sp::new(*s, r.span(&at)))
                 .collect();
