@@ -210,6 +210,14 @@ fn resolve_plain(text: Cow<'_, str>) -> Value<'_> {
 }
 
 fn is_number(text: &str) -> bool {
+    // Every form below starts with a digit, a sign or a dot: most plain
+    // scalars (keys, names) are decided by their first byte.
+    if !matches!(
+        text.as_bytes().first(),
+        Some(b'0'..=b'9' | b'-' | b'+' | b'.')
+    ) {
+        return false;
+    }
     let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
     if unsigned.is_empty() {
         return false;
