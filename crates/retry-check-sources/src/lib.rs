@@ -13,7 +13,7 @@
 //!   (as the real system validates, citing its rule) and mapping.
 //! * [`starter`]: a starter TOML contract for the sources of a path
 //!   (`cargo retry-check init --from PATH`).
-//! * [`tree`], [`yaml`], [`json`], [`read`], [`durations`]: the spanned
+//! * [`tree`], [`yaml`], [`json`] ([`json_direct`]), [`read`], [`durations`]: the spanned
 //!   document tree the formats read, and its typed accessors.
 
 pub mod durations;

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use crate::tree::{Entry, Node, SyntaxError, Value, MAX_DEPTH, MAX_NODES};
 
@@ -113,17 +113,10 @@ pub fn parse(text: &str) -> Result<Vec<Node<'_>>, SyntaxError> {
                 }
                 None => continue,
             },
-            Event::Scalar(text, style, anchor, tag) => {
-                let is_str_tag = tag
-                    .as_ref()
-                    .is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "str");
-                let value = if style == ScalarStyle::Plain && !is_str_tag {
-                    resolve_plain(text)
-                } else {
-                    Value::String(text)
-                };
-                (Node::new(range, value), anchor)
-            }
+            Event::Scalar(text, style, anchor, tag) => (
+                Node::new(range, scalar(text, style, tag.as_deref())),
+                anchor,
+            ),
             Event::Alias(id) => {
                 let Some((node, size)) = anchors.get(&id) else {
                     return Err(SyntaxError {
@@ -172,6 +165,17 @@ pub fn parse(text: &str) -> Result<Vec<Node<'_>>, SyntaxError> {
         docs.push(node);
     }
     Ok(docs)
+}
+
+/// A scalar's value: plain ones through the core schema, quoted ones and
+/// `!!str` as strings.
+fn scalar<'a>(text: Cow<'a, str>, style: ScalarStyle, tag: Option<&Tag>) -> Value<'a> {
+    let is_str_tag = tag.is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "str");
+    if style == ScalarStyle::Plain && !is_str_tag {
+        resolve_plain(text)
+    } else {
+        Value::String(text)
+    }
 }
 
 /// Nodes in a tree, iteratively (trees may be deep).
