@@ -123,6 +123,16 @@ pub fn import_source(data: &[u8]) {
     if utf8_error.is_some() {
         return;
     }
+    // The direct JSON reader builds jsonc-parser's tree, or leaves the
+    // text to it.
+    if let Ok(text) = std::str::from_utf8(rest) {
+        if let Some(direct) = retry_check_sources::json_direct::parse(text) {
+            assert_eq!(
+                retry_check_sources::json::parse_jsonc(text).as_ref(),
+                Ok(&direct)
+            );
+        }
+    }
     if selector & 0x80 != 0 {
         let format = FORCED[usize::from(selector >> 2) % FORCED.len()];
         let mapping =

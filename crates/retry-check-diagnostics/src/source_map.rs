@@ -32,30 +32,40 @@ pub struct SourceFile {
     /// What the file is (`contract`, `istio`, `grpc-service-config`, ...),
     /// when the reader says: `--format json` names it for each finding.
     pub kind: Option<&'static str>,
-    line_starts: Vec<usize>,
+    /// Where each line starts, found the first time a position is asked
+    /// for: most files of a run (every imported file without a finding)
+    /// never need it.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
     fn new(path: String, text: String) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         SourceFile {
             path,
             text,
             kind: None,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(self.text.match_indices('\n').map(|(i, _)| i + 1));
+            starts
+        })
     }
 
     /// Line and column of a byte offset; offsets past the end or inside a
     /// multi-byte character are clamped rather than panicking.
     pub fn line_col(&self, byte: usize) -> LineCol {
         let byte = clamp_to_char_boundary(&self.text, byte);
-        let line_index = match self.line_starts.binary_search(&byte) {
+        let line_starts = self.line_starts();
+        let line_index = match line_starts.binary_search(&byte) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
         };
-        let start = self.line_starts[line_index];
+        let start = line_starts[line_index];
         let column = self.text[start..byte].chars().count() + 1;
         LineCol {
             line: line_index + 1,

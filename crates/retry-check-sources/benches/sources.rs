@@ -5,10 +5,12 @@
 //! per format, default 300). Per format, both sides run interleaved ten
 //! times and the best of each is kept:
 //! - the parsers alone: the contract with `toml`, and the files with the
-//!   parser retry-check reads them with: `saphyr-parser` events to the end
-//!   (YAML), `jsonc-parser`'s AST (JSON; `serde_json::Value`, which keeps
-//!   no positions, is shown beside it), a plain line split (the AWS config
-//!   file, which has no parser crate);
+//!   format's parser: `saphyr-parser` events to the end (YAML, what
+//!   retry-check reads it with), `jsonc-parser`'s AST (JSON: retry-check
+//!   reads plain JSON directly and keeps this parser for escapes and
+//!   errors; `serde_json::Value`, which keeps no positions, is shown beside
+//!   it), a plain line split (the AWS config file, which has no parser
+//!   crate);
 //! - retry-check: `retry_check_sources::load` (parse with spans, sniff,
 //!   validate, map, resolve against the contract) + every rule + notes.
 //!

@@ -22,8 +22,20 @@ fn strict() -> ParseOptions {
     }
 }
 
-/// Parse one JSON document.
-pub fn parse(text: &str) -> Result<Node, SyntaxError> {
+/// Parse one JSON document: plain strict JSON straight to the tree
+/// ([`crate::json_direct`]), anything else (escapes, errors) through
+/// `jsonc-parser`, which decides what is accepted and words every error.
+pub fn parse(text: &str) -> Result<Node<'_>, SyntaxError> {
+    // The direct reader nests no deeper than `check_depth` allows: what it
+    // reads passes that check.
+    if let Some(node) = crate::json_direct::parse(text) {
+        return Ok(node);
+    }
+    parse_jsonc(text)
+}
+
+/// [`parse`] through `jsonc-parser`'s AST only.
+pub fn parse_jsonc(text: &str) -> Result<Node<'_>, SyntaxError> {
     check_depth(text)?;
     let result =
         jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &strict()).map_err(|e| {
@@ -79,10 +91,10 @@ fn range(r: jsonc_parser::common::Range) -> std::ops::Range<usize> {
     r.start..r.end.max(r.start)
 }
 
-fn convert(value: ast::Value<'_>) -> Node {
+fn convert(value: ast::Value<'_>) -> Node<'_> {
     match value {
-        ast::Value::StringLit(s) => Node::new(range(s.range), Value::String(s.value.into_owned())),
-        ast::Value::NumberLit(n) => Node::new(range(n.range), Value::Number(n.value.to_string())),
+        ast::Value::StringLit(s) => Node::new(range(s.range), Value::String(s.value)),
+        ast::Value::NumberLit(n) => Node::new(range(n.range), Value::Number(n.value.into())),
         ast::Value::BooleanLit(b) => Node::new(range(b.range), Value::Bool(b.value)),
         ast::Value::NullKeyword(n) => Node::new(range(n.range), Value::Null),
         ast::Value::Array(a) => Node::new(
@@ -96,10 +108,10 @@ fn convert(value: ast::Value<'_>) -> Node {
                 .map(|p| {
                     let key = match p.name {
                         ast::ObjectPropName::String(s) => {
-                            Node::new(range(s.range), Value::String(s.value.into_owned()))
+                            Node::new(range(s.range), Value::String(s.value))
                         }
                         ast::ObjectPropName::Word(w) => {
-                            Node::new(range(w.range), Value::String(w.value.to_string()))
+                            Node::new(range(w.range), Value::String(w.value.into()))
                         }
                     };
                     Entry {

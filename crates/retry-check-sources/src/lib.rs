@@ -13,13 +13,14 @@
 //!   (as the real system validates, citing its rule) and mapping.
 //! * [`starter`]: a starter TOML contract for the sources of a path
 //!   (`cargo retry-check init --from PATH`).
-//! * [`tree`], [`yaml`], [`json`], [`read`], [`durations`]: the spanned
+//! * [`tree`], [`yaml`], [`json`] ([`json_direct`]), [`read`], [`durations`]: the spanned
 //!   document tree the formats read, and its typed accessors.
 
 pub mod durations;
 pub mod formats;
 pub mod import;
 pub mod json;
+pub mod json_direct;
 pub mod load;
 pub mod read;
 pub mod sniff;

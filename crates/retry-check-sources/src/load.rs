@@ -467,48 +467,46 @@ fn place_servers(set: &mut ContractSet, imported: &mut Imported) {
 }
 
 /// Put the clients of every file into the set, their targets resolved
-/// against an index of the set's servers (built once).
+/// against an index of the set's servers (built once). Each client is
+/// moved once, straight into the set: a client is over a kilobyte.
 fn place_clients(
     set: &mut ContractSet,
     imported: Vec<Imported>,
     implicit: &mut Vec<(Span, String)>,
 ) {
-    let mut resolved = Vec::new();
-    {
-        let mut index: ServerIndex<'_> = HashMap::with_capacity(set.servers.len());
-        for s in &set.servers {
-            index
-                .entry(s.name.value.as_str())
-                .or_insert(s.operations.as_slice());
-        }
-        for file in imported {
-            implicit.extend(file.implicit);
-            let placement = file.placement.unwrap_or_else(|| Placement::unmapped(""));
-            for ic in file.clients {
-                let calls: Vec<Sp<CallRef>> = ic
-                    .targets
-                    .iter()
-                    .flat_map(|t| calls(&index, &placement, t))
-                    .collect();
-                resolved.push((ic.client, ic.proxy, calls));
-            }
-        }
+    let mut index: ServerIndex<'_> = HashMap::with_capacity(set.servers.len());
+    for s in &set.servers {
+        index
+            .entry(s.name.value.as_str())
+            .or_insert(s.operations.as_slice());
     }
-    for (mut client, proxy, calls) in resolved {
-        client.calls = calls;
-        if proxy {
-            set.proxies.push(set.clients.len());
+    let (clients, proxies) = (&mut set.clients, &mut set.proxies);
+    clients.reserve(imported.iter().map(|f| f.clients.len()).sum());
+    for file in imported {
+        implicit.extend(file.implicit);
+        let placement = file.placement.unwrap_or_else(|| Placement::unmapped(""));
+        for ic in file.clients {
+            let mut client = ic.client;
+            client.calls = ic
+                .targets
+                .iter()
+                .flat_map(|t| calls(&index, &placement, t))
+                .collect();
+            if ic.proxy {
+                proxies.push(clients.len());
+            }
+            let at = client.retry_span();
+            if client.on_exhausted.is_none() {
+                client.on_exhausted =
+                    Some(Sp::new(crate::import::EXHAUSTED.to_string(), at.clone()));
+            }
+            // Proxies and retrying libraries resend the request they were
+            // given: the caller's idempotency key is on every attempt.
+            if client.idempotency_key.is_none() {
+                client.idempotency_key = Some(formats::forwarded_key(at));
+            }
+            clients.push(client);
         }
-        let at = client.retry_span();
-        if client.on_exhausted.is_none() {
-            client.on_exhausted = Some(Sp::new(crate::import::EXHAUSTED.to_string(), at.clone()));
-        }
-        // Proxies and retrying libraries resend the request they were
-        // given: the caller's idempotency key is on every attempt.
-        if client.idempotency_key.is_none() {
-            client.idempotency_key = Some(formats::forwarded_key(at));
-        }
-        set.clients.push(client);
     }
 }
 

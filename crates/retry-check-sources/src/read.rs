@@ -107,7 +107,7 @@ impl Reader<'_> {
         }
     }
 
-    pub fn map<'n>(&mut self, key: &str, node: &'n Node) -> Option<&'n Node> {
+    pub fn map<'n>(&mut self, key: &str, node: &'n Node<'n>) -> Option<&'n Node<'n>> {
         if node.is_map() {
             Some(node)
         } else {
@@ -116,7 +116,7 @@ impl Reader<'_> {
         }
     }
 
-    pub fn seq<'n>(&mut self, key: &str, node: &'n Node) -> Option<&'n [Node]> {
+    pub fn seq<'n>(&mut self, key: &str, node: &'n Node<'n>) -> Option<&'n [Node<'n>]> {
         match &node.value {
             Value::Seq(items) => Some(items),
             _ => {
@@ -126,7 +126,7 @@ impl Reader<'_> {
         }
     }
 
-    pub fn string<'n>(&mut self, key: &str, node: &'n Node) -> Option<&'n str> {
+    pub fn string<'n>(&mut self, key: &str, node: &'n Node<'n>) -> Option<&'n str> {
         match &node.value {
             Value::String(s) => Some(s),
             _ => {
@@ -151,8 +151,8 @@ impl Reader<'_> {
     /// `strings_ok` says whether this format does.
     pub fn integer(&mut self, key: &str, node: &Node, strings_ok: bool) -> Option<i64> {
         let text = match &node.value {
-            Value::Number(n) => n.as_str(),
-            Value::String(s) if strings_ok => s.as_str(),
+            Value::Number(n) => &**n,
+            Value::String(s) if strings_ok => &**s,
             _ => {
                 self.wrong_type(key, node, "a whole number");
                 return None;

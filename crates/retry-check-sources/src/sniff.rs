@@ -82,7 +82,7 @@ pub fn looks_like_a_source(text: &str) -> bool {
 
 /// A parsed YAML or JSON file: its documents, with Kubernetes `List`s
 /// flattened into their items.
-pub fn documents(syntax: Syntax, text: &str) -> Result<Vec<Node>, SyntaxError> {
+pub fn documents(syntax: Syntax, text: &str) -> Result<Vec<Node<'_>>, SyntaxError> {
     let docs = match syntax {
         Syntax::Json => vec![json::parse(text)?],
         _ => yaml::parse(text)?,

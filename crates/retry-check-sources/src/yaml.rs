@@ -6,10 +6,11 @@
 //! numbers); quoted scalars and `!!str` are strings. Aliases are expanded
 //! (bounded by [`MAX_NODES`]); nesting is bounded by [`MAX_DEPTH`].
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use crate::tree::{Entry, Node, SyntaxError, Value, MAX_DEPTH, MAX_NODES};
 
@@ -42,22 +43,25 @@ impl Offsets {
     }
 }
 
-/// A collection being built.
-enum Open {
-    Seq(Vec<Node>, usize, usize),
-    /// Entries, a key waiting for its value, start, anchor.
-    Map(Vec<Entry>, Option<Node>, usize, usize),
+/// A collection being built: where its children start on the shared
+/// stacks (moved into one exactly sized `Vec` when it closes: no growth
+/// per collection), a key waiting for its value, its start, its anchor.
+enum Open<'a> {
+    Seq(usize, usize, usize),
+    Map(usize, Option<Node<'a>>, usize, usize),
 }
 
 /// Parse every document of a YAML stream.
-pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
+pub fn parse(text: &str) -> Result<Vec<Node<'_>>, SyntaxError> {
     let offsets = Offsets::new(text);
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
-    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
+    let mut items: Vec<Node<'_>> = Vec::new();
+    let mut entries: Vec<Entry<'_>> = Vec::new();
+    let mut anchors: HashMap<usize, (Node<'_>, usize)> = HashMap::new();
     let mut nodes = 0usize;
-    let mut root: Option<Node> = None;
+    let mut root: Option<Node<'_>> = None;
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| {
             let at = offsets.byte(e.marker().index());
@@ -87,39 +91,32 @@ pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
                         message: format!("nesting deeper than {MAX_DEPTH} levels"),
                     });
                 }
-                // Configuration maps and lists are short: start with room
-                // for a few to spare the early reallocations.
                 stack.push(if matches!(event, Event::SequenceStart(..)) {
-                    Open::Seq(Vec::with_capacity(4), range.start, anchor)
+                    Open::Seq(items.len(), range.start, anchor)
                 } else {
-                    Open::Map(Vec::with_capacity(4), None, range.start, anchor)
+                    Open::Map(entries.len(), None, range.start, anchor)
                 });
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Open::Seq(items, start, anchor)) => {
-                    let end = items.last().map_or(range.end, |n| n.span.end.max(start));
-                    (Node::new(start..end, Value::Seq(items)), anchor)
+                Some(Open::Seq(base, start, anchor)) => {
+                    let mine = items.split_off(base);
+                    let end = mine.last().map_or(range.end, |n| n.span.end.max(start));
+                    (Node::new(start..end, Value::Seq(mine)), anchor)
                 }
-                Some(Open::Map(entries, _, start, anchor)) => {
-                    let end = entries
+                Some(Open::Map(base, _, start, anchor)) => {
+                    let mine = entries.split_off(base);
+                    let end = mine
                         .last()
                         .map_or(range.end, |e| e.value.span.end.max(start));
-                    (Node::new(start..end, Value::Map(entries)), anchor)
+                    (Node::new(start..end, Value::Map(mine)), anchor)
                 }
                 None => continue,
             },
-            Event::Scalar(text, style, anchor, tag) => {
-                let is_str_tag = tag
-                    .as_ref()
-                    .is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "str");
-                let value = if style == ScalarStyle::Plain && !is_str_tag {
-                    resolve_plain(text.into_owned())
-                } else {
-                    Value::String(text.into_owned())
-                };
-                (Node::new(range, value), anchor)
-            }
+            Event::Scalar(text, style, anchor, tag) => (
+                Node::new(range, scalar(text, style, tag.as_deref())),
+                anchor,
+            ),
             Event::Alias(id) => {
                 let Some((node, size)) = anchors.get(&id) else {
                     return Err(SyntaxError {
@@ -153,8 +150,8 @@ pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
             anchors.insert(anchor, (node.clone(), size));
         }
         match stack.last_mut() {
-            Some(Open::Seq(items, ..)) => items.push(node),
-            Some(Open::Map(entries, key, ..)) => match key.take() {
+            Some(Open::Seq(..)) => items.push(node),
+            Some(Open::Map(_, key, ..)) => match key.take() {
                 Some(k) => entries.push(Entry {
                     key: k,
                     value: node,
@@ -170,8 +167,19 @@ pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
     Ok(docs)
 }
 
+/// A scalar's value: plain ones through the core schema, quoted ones and
+/// `!!str` as strings.
+fn scalar<'a>(text: Cow<'a, str>, style: ScalarStyle, tag: Option<&Tag>) -> Value<'a> {
+    let is_str_tag = tag.is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "str");
+    if style == ScalarStyle::Plain && !is_str_tag {
+        resolve_plain(text)
+    } else {
+        Value::String(text)
+    }
+}
+
 /// Nodes in a tree, iteratively (trees may be deep).
-fn count(node: &Node) -> usize {
+fn count(node: &Node<'_>) -> usize {
     let mut n = 0;
     let mut todo = vec![node];
     while let Some(node) = todo.pop() {
@@ -191,8 +199,8 @@ fn count(node: &Node) -> usize {
 }
 
 /// YAML 1.2 core schema for plain scalars.
-fn resolve_plain(text: String) -> Value {
-    match text.as_str() {
+fn resolve_plain(text: Cow<'_, str>) -> Value<'_> {
+    match &*text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
         "false" | "False" | "FALSE" => return Value::Bool(false),
@@ -206,6 +214,14 @@ fn resolve_plain(text: String) -> Value {
 }
 
 fn is_number(text: &str) -> bool {
+    // Every form below starts with a digit, a sign or a dot: most plain
+    // scalars (keys, names) are decided by their first byte.
+    if !matches!(
+        text.as_bytes().first(),
+        Some(b'0'..=b'9' | b'-' | b'+' | b'.')
+    ) {
+        return false;
+    }
     let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
     if unsigned.is_empty() {
         return false;

@@ -65,16 +65,24 @@ const PUSHBACK: &[Status] = &[
 
 /// What an entry covers, for its label: "`5xx` includes 503".
 fn label(entry: Status) -> String {
-    let covered: Vec<String> = PUSHBACK
-        .iter()
-        .filter(|p| entry.covers(**p))
-        .map(|p| p.to_string())
-        .collect();
-    if covered.len() == 1 && covered.first().is_some_and(|c| *c == entry.to_string()) {
-        format!("`{entry}` is an overload answer")
-    } else {
-        format!("`{entry}` includes {}", covered.join(" and "))
+    use std::fmt::Write;
+    // No string per pushback status: the label is written once.
+    let mut covered = PUSHBACK.iter().filter(|p| entry.covers(**p));
+    let first = covered.clone().next();
+    let only = covered.clone().nth(1).is_none();
+    if let (Some(p), true) = (first, only) {
+        if p.to_string() == entry.to_string() {
+            return format!("`{entry}` is an overload answer");
+        }
     }
+    let mut out = format!("`{entry}` includes ");
+    if let Some(p) = covered.next() {
+        let _ = write!(out, "{p}");
+    }
+    for p in covered {
+        let _ = write!(out, " and {p}");
+    }
+    out
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {

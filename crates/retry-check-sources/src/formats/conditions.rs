@@ -81,11 +81,11 @@ pub fn statuses(condition: &str) -> Option<&'static [Status]> {
 /// One `retry_on` token and where it is inside the string's node: the
 /// byte range of the token when the node is a plain one-line scalar whose
 /// text is the string as written, else the whole node.
-pub fn tokens(
-    text: &str,
+pub fn tokens<'t>(
+    text: &'t str,
     node_span: &std::ops::Range<usize>,
     source: &str,
-) -> Vec<(String, std::ops::Range<usize>)> {
+) -> Vec<(&'t str, std::ops::Range<usize>)> {
     let written = source.get(node_span.clone());
     let offset = match written {
         Some(w) if w == text => Some(node_span.start),
@@ -104,7 +104,7 @@ pub fn tokens(
             None => node_span.clone(),
         };
         if !trimmed.is_empty() {
-            out.push((trimmed.to_string(), range));
+            out.push((trimmed, range));
         }
         at += part.len() + 1;
     }

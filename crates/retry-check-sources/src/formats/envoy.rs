@@ -65,7 +65,7 @@ pub fn is_envoy(doc: &Node) -> bool {
 }
 
 /// `snake_case` or its proto3 JSON `lowerCamelCase`.
-fn field<'n>(node: &'n Node, snake: &str) -> Option<&'n Node> {
+fn field<'n>(node: &'n Node<'n>, snake: &str) -> Option<&'n Node<'n>> {
     node.field(snake)
 }
 
@@ -87,7 +87,7 @@ fn camel(snake: &str) -> String {
 }
 
 /// Every map in the tree that has `key` (in either spelling).
-fn find_all<'n>(node: &'n Node, key: &str, out: &mut Vec<&'n Node>) {
+fn find_all<'n>(node: &'n Node<'n>, key: &str, out: &mut Vec<&'n Node<'n>>) {
     if field(node, key).is_some() {
         out.push(node);
     }

@@ -43,7 +43,7 @@ pub fn is_service_config(doc: &Node) -> bool {
 }
 
 /// A field by its JSON name or its proto name (`maxAttempts`, `max_attempts`).
-fn field<'n>(node: &'n Node, camel: &str) -> Option<&'n Node> {
+fn field<'n>(node: &'n Node<'n>, camel: &str) -> Option<&'n Node<'n>> {
     node.field(camel)
 }
 
@@ -258,7 +258,12 @@ fn method_config(
     });
 }
 
-fn required<'n>(r: &mut Reader<'_>, policy: &'n Node, key: &str, what: &str) -> Option<&'n Node> {
+fn required<'n>(
+    r: &mut Reader<'_>,
+    policy: &'n Node<'n>,
+    key: &str,
+    what: &str,
+) -> Option<&'n Node<'n>> {
     let found = field(policy, key);
     if found.is_none() {
         r.missing(
@@ -369,7 +374,7 @@ fn max_attempts(r: &mut Reader<'_>, n: &Node) -> Option<Sp<i64>> {
 /// A proto3 Duration string; `positive` when A6 requires it above zero.
 fn duration(r: &mut Reader<'_>, key: &str, node: &Node, positive: bool) -> Option<Sp<Duration>> {
     let text = match &node.value {
-        Value::String(s) => s.as_str(),
+        Value::String(s) => &**s,
         Value::Number(n) => {
             r.reject(
                 node,

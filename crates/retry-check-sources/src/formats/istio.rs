@@ -122,7 +122,7 @@ fn route_client(
         None => {
             let list = super::conditions::tokens(DEFAULT_RETRY_ON, &(0..0), "")
                 .into_iter()
-                .filter_map(|(t, _)| super::conditions::statuses(&t))
+                .filter_map(|(t, _)| super::conditions::statuses(t))
                 .flatten()
                 .map(|s| Sp::new(*s, r.span(&at)))
                 .collect();
@@ -161,12 +161,12 @@ fn route_client(
 /// (retries turned off, or an invalid `retries`).
 fn read_retries<'n>(
     r: &mut Reader<'_>,
-    route: &'n Node,
+    route: &'n Node<'n>,
     at: &std::ops::Range<usize>,
     route_name: &str,
     c: &mut Client,
     out: &mut Imported,
-) -> Option<Option<(&'n Node, String)>> {
+) -> Option<Option<(&'n Node<'n>, String)>> {
     let mut retry_on_text: Option<(&Node, String)> = None;
     match route.get(&["retries"]) {
         None => {

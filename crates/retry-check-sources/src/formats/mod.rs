@@ -57,10 +57,9 @@ pub fn conditions(
 ) -> (Vec<Sp<Status>>, bool) {
     let mut out: Vec<Sp<Status>> = Vec::new();
     let mut status_codes = false;
-    let names = conditions::names();
     for (token, range) in conditions::tokens(text, &node.span, r.text) {
         let span = r.span(&range);
-        if let Some(statuses) = conditions::statuses(&token) {
+        if let Some(statuses) = conditions::statuses(token) {
             status_codes |= token == "retriable-status-codes";
             for s in statuses {
                 if !out.iter().any(|o| o.value == *s) {
@@ -79,7 +78,8 @@ pub fn conditions(
                 continue;
             }
         }
-        let label = match retry_check_contract::did_you_mean(&token, &names) {
+        let names = conditions::names();
+        let label = match retry_check_contract::did_you_mean(token, &names) {
             Some(s) => format!("did you mean `{s}`?"),
             None => "unknown retry condition".to_string(),
         };

@@ -36,7 +36,7 @@ pub fn is_openapi(doc: &Node) -> bool {
 }
 
 /// `#/components/parameters/X` and the like, inside this document.
-fn resolve<'n>(root: &'n Node, node: &'n Node) -> Option<&'n Node> {
+fn resolve<'n>(root: &'n Node<'n>, node: &'n Node<'n>) -> Option<&'n Node<'n>> {
     let mut node = node;
     for _ in 0..16 {
         let Some(reference) = node.get(&["$ref"]).and_then(Node::as_str) else {
