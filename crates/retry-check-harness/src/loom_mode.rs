@@ -229,7 +229,7 @@ fn judge(log: &[Entry], effects: usize) -> Result<(), String> {
     // stalled one: its late effect is excused once the key was taken over.
     for g in 0..history.grants.len() {
         if history.takeover_of(g, LEASE, usize::MAX).is_some() {
-            history.grants[g].stalled = true;
+            history.grants[g].stalled = Some(history.grants[g].at + LEASE);
         }
     }
     if history.repeated_execution().is_some() {

@@ -528,7 +528,7 @@ impl Stress {
         let mut history = KeyHistory::default();
         for (token, at) in [(old, base), (new, later)] {
             history.grant(Grant {
-                stalled: true,
+                stalled: Some(base + self.lease),
                 ..Grant::new(format!("owner of {token}"), token, fp, at, 0)
             });
         }

@@ -197,6 +197,25 @@ fn check_then_insert_sqlite_async_is_caught_at_the_await_points() {
     selects_before_inserts(&cx.timeline.render(), "INSERT OR REPLACE claim");
 }
 
+/// Seed 36 once came out as a divergent replay: a stall held short of its
+/// owner's lease end (by another owner's handler time) was taken for a
+/// takeover, which excused the second execution. A grant made before the
+/// stalled owner's lease ended is a double grant: at-most-once is broken
+/// there, and nothing on the timeline blames a lapsed lease.
+#[test]
+fn a_stall_held_short_of_its_lease_excuses_no_second_execution() {
+    let config = SimConfig {
+        seed: 36,
+        ..Bug::CheckThenInsertSqliteAsync.sim_config()
+    };
+    let cx = caught(Bug::CheckThenInsertSqliteAsync, config).expect("in process");
+    assert_eq!(cx.property, Property::AtMostOnce, "{cx}");
+    let text = cx.timeline.render();
+    if text.contains("held at") {
+        assert!(!text.contains("lease lapsed"), "{cx}");
+    }
+}
+
 #[test]
 fn check_then_insert_postgres() {
     if let Some(cx) = check_bug(Bug::CheckThenInsertPostgres, 24) {

@@ -278,7 +278,7 @@ impl<D: Driver> Executor<'_, D> {
                 ready(Reply::Outcome(outcome))
             }
             Ok(Claim::Mismatch) => {
-                self.oracle.mismatch(op, &who, fp, line, at);
+                self.oracle.mismatch(op, &who, fp, (started, line), at);
                 ready(Reply::Mismatch)
             }
             Err(e) => ready(Reply::store_error(e.to_string())),

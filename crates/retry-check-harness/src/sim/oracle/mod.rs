@@ -188,9 +188,12 @@ pub(crate) struct Grant {
     pub(crate) line: usize,
     /// The line its `begin` started on, when known.
     pub(crate) started: Option<usize>,
-    /// The environment paused the owner past its lease (a GC pause, or
-    /// loom's clock jump): a takeover is then allowed.
-    pub(crate) stalled: bool,
+    /// The environment paused the owner (a GC pause, or loom's clock
+    /// jump) meaning to take it past its lease, which ends at this time: a
+    /// grant of the key from then on is a takeover, and the stalled
+    /// owner's late effect is excused. (The pause may have been held back
+    /// short of the lease end; a grant before it is a double grant.)
+    pub(crate) stalled: Option<VirtualTime>,
     /// The line of the crash that killed the owner, and whether it died in
     /// the effect-record gap (after its side effect, before `complete`).
     pub(crate) crashed: Option<(usize, bool)>,
@@ -226,7 +229,7 @@ impl Grant {
             fp,
             at,
             line,
-            stalled: false,
+            stalled: None,
             crashed: None,
             finished: None,
             refused: None,
@@ -302,12 +305,6 @@ impl KeyHistory {
         e
     }
 
-    /// Was the key handed to another owner (another token) after grant `g`?
-    pub(crate) fn superseded(&self, g: usize) -> bool {
-        let mine = self.grants[g].token;
-        self.grants[g + 1..].iter().any(|later| later.token != mine)
-    }
-
     /// Why execution `e` may repeat an earlier one, if it may.
     pub(crate) fn excuse(&self, e: &Execution) -> Option<Excuse> {
         let g = &self.grants[e.grant];
@@ -316,8 +313,12 @@ impl KeyHistory {
         {
             return Some(Excuse::CrashInGap);
         }
-        (g.stalled && g.finished.is_none() && self.superseded(e.grant))
-            .then_some(Excuse::StalledTakeover)
+        let taken_over = g.stalled.is_some_and(|lease_end| {
+            self.grants[e.grant + 1..]
+                .iter()
+                .any(|later| later.token != g.token && later.at >= lease_end)
+        });
+        (taken_over && g.finished.is_none()).then_some(Excuse::StalledTakeover)
     }
 
     /// The at-most-once judge, shared by sim, stress and loom mode: the
@@ -395,6 +396,17 @@ mod tests {
         assert_eq!(k.repeated_execution(), None);
         k.execute(b, 5);
         assert_eq!(k.repeated_execution(), Some((0, 1)));
+
+        // A stall held back short of the lease end: a grant before it is a
+        // double grant, not a takeover, and excuses nothing.
+        let mut k = KeyHistory::default();
+        let a = k.grant(grant("h1", 1, 0));
+        k.grants[a].stalled = Some(VirtualTime(5_000));
+        let b = k.grant(grant("h2", 2, 1_000));
+        k.execute(a, 4);
+        k.execute(b, 5);
+        assert_eq!(k.excuse(&k.executions[0]), None);
+        assert_eq!(k.repeated_execution(), Some((0, 1)));
     }
 
     #[test]
@@ -409,7 +421,7 @@ mod tests {
 
         let mut k = KeyHistory::default();
         let a = k.grant(grant("h1", 1, 0));
-        k.grants[a].stalled = true;
+        k.grants[a].stalled = Some(VirtualTime(5_000));
         let b = k.grant(grant("h2", 2, 5_001));
         k.execute(b, 4);
         k.execute(a, 5);

@@ -9,6 +9,8 @@ use crate::sim::config::SimConfig;
 use crate::store::{FencingToken, Fingerprint, Outcome, VirtualTime};
 
 mod duplicate;
+#[cfg(test)]
+mod tests;
 
 /// `op1`, `op2`, ...: the key of operation `op` (0-based).
 pub(crate) fn op_name(op: usize) -> String {
@@ -184,13 +186,13 @@ impl Oracle {
         self.check_replay(op, line, outcome, "store.begin replayed");
     }
 
-    /// `begin` answered `Mismatch`.
+    /// `begin`, made on line `started`, answered `Mismatch` on `line`.
     pub(crate) fn mismatch(
         &mut self,
         op: usize,
         who: &str,
         fp: Fingerprint,
-        line: usize,
+        (started, line): (usize, usize),
         now: VirtualTime,
     ) {
         let ks = &self.keys[op];
@@ -201,10 +203,14 @@ impl Oracle {
         if ttl_over {
             return;
         }
+        // Only an effect that ran before this begin started binds its
+        // answer: one that ran while the call was in the store may have
+        // come after the store read the key, when another payload's claim
+        // held it (a Mismatch that was true when the store looked).
         let Some(e) = ks
             .executions
             .iter()
-            .find(|e| ks.grants[e.grant].fp == fp && ks.excuse(e).is_none())
+            .find(|e| e.line < started && ks.grants[e.grant].fp == fp && ks.excuse(e).is_none())
         else {
             return;
         };
@@ -609,9 +615,10 @@ impl Oracle {
         self.keys[op].grants[g].gone.get_or_insert(line);
     }
 
-    /// Grant `g`'s owner stalled past its lease (a GC pause).
+    /// Grant `g`'s owner stalled, meant to go past its lease (a GC pause).
     pub(crate) fn stalled(&mut self, op: usize, g: usize) {
-        self.keys[op].grants[g].stalled = true;
+        let grant = &mut self.keys[op].grants[g];
+        grant.stalled = Some(grant.at + self.lease);
     }
 
     /// Grant `g`'s owner died with its node at `line` (in the effect-record
@@ -657,7 +664,9 @@ impl Oracle {
                 let end = owner.at + self.lease;
                 let fate = match owner.crashed {
                     Some((l, _)) => format!("its node crashed at line {l} before it completed"),
-                    None if owner.stalled => "it stalled past its lease".to_string(),
+                    None if owner.stalled.is_some_and(|lease_end| now >= lease_end) => {
+                        "it stalled past its lease".to_string()
+                    }
                     None => "no complete or release of it was accepted".to_string(),
                 };
                 let all_over = open.iter().all(|g| now >= g.at + self.lease);
