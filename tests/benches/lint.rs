@@ -163,7 +163,7 @@ fn split(texts: &[String]) {
     let (drop, _) = best_of(3, || drop(diags.clone()));
     let mut by_code: std::collections::BTreeMap<&str, (usize, usize, usize)> = Default::default();
     for d in &diags {
-        let e = by_code.entry(d.code.as_str()).or_default();
+        let e = by_code.entry(&*d.code).or_default();
         e.0 += 1;
         e.1 += d.secondary.len() + d.notes.len() + d.help.len() + d.flow.len();
         e.2 += d.message.len()

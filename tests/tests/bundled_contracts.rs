@@ -89,7 +89,7 @@ fn pedantic_on() -> LintLevels {
 fn broken_set_triggers_every_rule() {
     let levels = pedantic_on();
     let (_, diags) = lint_dir("contracts/broken", true, &levels);
-    let seen: BTreeSet<&str> = diags.iter().map(|d| d.code.as_str()).collect();
+    let seen: BTreeSet<&str> = diags.iter().map(|d| &*d.code).collect();
     let missing: Vec<&str> = all_rules()
         .iter()
         .map(|r| r.lint.code)

@@ -62,7 +62,7 @@ fn entry(d: &Diagnostic, sources: &SourceMap, uri_of: &dyn Fn(&str) -> String) -
     };
     Entry {
         file,
-        code: d.code.clone(),
+        code: d.code.to_string(),
         item,
         message: d.message.clone(),
         fingerprint: sarif::fingerprint_of(d, sources, uri_of),
@@ -230,7 +230,7 @@ mod tests {
             None => map.add("contracts/p.toml", text),
         };
         let start = text.find(needle).unwrap();
-        Diagnostic::new(code, "x", Severity::Error, message)
+        Diagnostic::new(code.to_string(), "x", Severity::Error, message)
             .with_primary(Span::new(id, start..start + needle.len()), "here")
     }
 

@@ -1,3 +1,5 @@
+use std::borrow::Cow;
+
 use crate::{Fix, Span};
 
 /// How bad a diagnostic is once lint levels have been applied.
@@ -38,10 +40,13 @@ impl Label {
 /// One finding or error, located in a [`crate::SourceMap`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    /// Stable code, `RC001` for rules, `RC000` for invalid contracts.
-    pub code: String,
-    /// snake_case name of the rule or of the error kind.
-    pub name: String,
+    /// Stable code, `RC001` for rules, `RC000` for invalid contracts:
+    /// borrowed from the lint's declaration, so that a finding costs no
+    /// allocation for it.
+    pub code: Cow<'static, str>,
+    /// snake_case name of the rule or of the error kind (borrowed, as
+    /// `code` is).
+    pub name: Cow<'static, str>,
     pub severity: Severity,
     pub message: String,
     /// Where the problem is; `None` only for errors with no file (I/O).
@@ -81,8 +86,8 @@ impl Diagnostic {
     }
 
     pub fn new(
-        code: impl Into<String>,
-        name: impl Into<String>,
+        code: impl Into<Cow<'static, str>>,
+        name: impl Into<Cow<'static, str>>,
         severity: Severity,
         message: impl Into<String>,
     ) -> Self {
@@ -155,10 +160,10 @@ impl Diagnostic {
                 l.span.source.0,
                 l.span.range.start,
                 l.span.range.end,
-                self.code.clone(),
+                self.code.to_string(),
                 self.message.clone(),
             ),
-            None => (u32::MAX, 0, 0, self.code.clone(), self.message.clone()),
+            None => (u32::MAX, 0, 0, self.code.to_string(), self.message.clone()),
         }
     }
 }

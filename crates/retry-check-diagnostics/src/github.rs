@@ -230,7 +230,7 @@ mod tests {
 
     #[test]
     fn summary_table_counts_by_rule_and_level() {
-        let d = |code: &str, s| Diagnostic::new(code, "n|m", s, "x");
+        let d = |code: &str, s| Diagnostic::new(code.to_string(), "n|m", s, "x");
         let diags = [
             d("RC002", Severity::Error),
             d("RC001", Severity::Warning),

@@ -95,7 +95,7 @@ fn visible_range(text: &str, span: &Span) -> std::ops::Range<usize> {
 pub fn human(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     let title = level(diag.severity)
         .primary_title(diag.message.as_str())
-        .id(diag.code.as_str());
+        .id(diag.code.as_ref());
 
     // One snippet per file, the primary's file first, then in label order.
     let mut labels: Vec<(&Label, bool)> = Vec::new();

@@ -138,7 +138,7 @@ pub fn fingerprint(diag: &Diagnostic, sources: &SourceMap, uri: &str) -> String 
         .unwrap_or_default();
     let mut hasher = Sha256::new();
     for part in [
-        diag.code.as_str(),
+        diag.code.as_ref(),
         uri,
         item.as_str(),
         diag.message.as_str(),
@@ -262,8 +262,8 @@ pub fn sarif_report(
     for d in diags {
         if !catalogue.iter().any(|r| r.id == d.code) {
             catalogue.push(RuleMeta {
-                id: d.code.clone(),
-                name: d.name.clone(),
+                id: d.code.to_string(),
+                name: d.name.to_string(),
                 short_description: format!("{} ({})", d.name.replace('_', " "), d.code),
                 full_description: format!(
                     "{} reports `{}`: see the message of each result.",

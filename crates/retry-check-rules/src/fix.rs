@@ -129,7 +129,7 @@ fn apply_pass(diags: &[Diagnostic], sources: &SourceMap) -> Pass {
                 touched.extend(keys);
                 let file = fix.edits.first().map_or(SourceId(0), |e| e.file);
                 applied.push(Applied {
-                    code: d.code.clone(),
+                    code: d.code.to_string(),
                     file,
                     summary: fix.summary.clone(),
                 });

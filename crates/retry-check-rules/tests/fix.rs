@@ -113,7 +113,7 @@ max = "20s"
         "{}",
         text(&run, 0)
     );
-    let left: Vec<&str> = run.remaining.iter().map(|d| d.code.as_str()).collect();
+    let left: Vec<&str> = run.remaining.iter().map(|d| &*d.code).collect();
     for code in applied {
         assert!(!left.contains(&code.as_str()), "{code} left: {left:?}");
     }

@@ -270,12 +270,12 @@ fn report_findings(scanned: &[Scanned], sources: &SourceMap, verdicts: &Verdicts
                 ),
                 None => (String::new(), 0),
             };
-            let t = per_rule.entry(d.code.clone()).or_default();
+            let t = per_rule.entry(d.code.to_string()).or_default();
             t.findings += 1;
             *per_crate
-                .entry((s.krate.clone(), d.code.clone()))
+                .entry((s.krate.clone(), d.code.to_string()))
                 .or_default() += 1;
-            let key = (d.code.clone(), file.clone(), line);
+            let key = (d.code.to_string(), file.clone(), line);
             let (verdict, reason) = verdicts
                 .get(&key)
                 .cloned()

@@ -31,7 +31,7 @@ impl Reader<'_> {
 
     pub fn error(
         &mut self,
-        name: &str,
+        name: &'static str,
         message: impl Into<String>,
         range: &Range<usize>,
         label: impl Into<String>,

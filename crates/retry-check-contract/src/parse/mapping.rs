@@ -108,7 +108,7 @@ pth = "x"
         assert_eq!(m.servers[0].0.value, "payments.prod.svc.cluster.local");
         assert_eq!(m.servers[0].1.value, "payments");
         assert_eq!(m.allow.len(), 1);
-        let mut names: Vec<&str> = errors.iter().map(|e| e.name.as_str()).collect();
+        let mut names: Vec<&str> = errors.iter().map(|e| e.name.as_ref()).collect();
         names.sort();
         assert_eq!(
             names,

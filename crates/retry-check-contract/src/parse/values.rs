@@ -60,7 +60,7 @@ impl<'e> Cx<'e> {
 
     pub fn push(
         &mut self,
-        name: &str,
+        name: &'static str,
         message: String,
         range: Range<usize>,
         label: &str,
