@@ -11,6 +11,12 @@ mod report;
 
 use std::process::ExitCode;
 
+// Linting allocates many small, short-lived values (spanned trees, contract
+// models, findings); mimalloc frees and reuses them faster than the system
+// allocator, as ruff's binary does (issue 19: lint within 2x of parsing).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{CommandFactory, FromArgMatches};
 
 use cli::{Cli, Command};

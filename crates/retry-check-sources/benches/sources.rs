@@ -17,6 +17,11 @@
 //! Each format's files come with one contract declaring the servers they
 //! call, so targets resolve and the rules see real call paths.
 
+// The allocator of the `cargo-retry-check` binary, so both sides run as
+// the tool does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::fmt::Write;
 use std::time::Instant;
 

@@ -71,7 +71,7 @@ fn label(entry: Status) -> String {
     let first = covered.clone().next();
     let only = covered.clone().nth(1).is_none();
     if let (Some(p), true) = (first, only) {
-        if p.to_string() == entry.to_string() {
+        if *p == entry {
             return format!("`{entry}` is an overload answer");
         }
     }
