@@ -259,6 +259,7 @@
 mod checkpoint;
 pub mod contracts;
 pub mod durable;
+mod location;
 #[cfg(loom)]
 pub mod loom_mode;
 pub mod sim;

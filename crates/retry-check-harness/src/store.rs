@@ -27,9 +27,10 @@
 use std::fmt;
 use std::future::Future;
 use std::ops::{Add, Sub};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub use crate::location::StorageLocation;
 
 /// An instant on the harness's virtual clock: milliseconds since the start of
 /// the case. It only moves forward when the harness says so.
@@ -306,39 +307,6 @@ impl<S: IdempotencyStore + ?Sized> IdempotencyStore for Arc<S> {
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
         (**self).release(key, token, now)
-    }
-}
-
-/// Where a store keeps its data for one case. The harness creates a fresh
-/// location per case (a new directory, a namespace no other case of the run
-/// has) and hands the *same* location to every reopen, so a store restart
-/// is "drop the store, open it again here".
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StorageLocation {
-    dir: PathBuf,
-    namespace: String,
-}
-
-impl StorageLocation {
-    /// A location: a directory the store may write files under, and a
-    /// namespace unique to the case (a key prefix or schema name for a shared
-    /// database server).
-    pub fn new(dir: impl Into<PathBuf>, namespace: impl Into<String>) -> Self {
-        StorageLocation {
-            dir: dir.into(),
-            namespace: namespace.into(),
-        }
-    }
-
-    /// A directory private to this case; it exists when `open` is called.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    /// A name unique to this case, made of `[a-z0-9_]` only, so it is safe
-    /// as a SQL identifier or key prefix.
-    pub fn namespace(&self) -> &str {
-        &self.namespace
     }
 }
 

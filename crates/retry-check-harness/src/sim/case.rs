@@ -6,7 +6,7 @@ use std::fmt;
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::config::SimConfig;
+use super::config::{Faults, SimConfig};
 
 /// Where a node crash strikes a handler. The crash kills the handler's node:
 /// every in-flight handler of that node dies (a store call in flight is
@@ -210,6 +210,44 @@ impl SimCase {
     /// The proptest strategy of cases for `config`; `await_points` (an
     /// async store) draws [`Interleaving::yield_at`] too.
     pub fn strategy(config: &SimConfig, await_points: bool) -> BoxedStrategy<SimCase> {
+        CaseShape::of(config, await_points).strategy()
+    }
+}
+
+/// Everything the case generator reads from a configuration. Two
+/// configurations of the same shape draw the same cases from the same
+/// seed, whatever their durations, so a run may reuse the cases another
+/// run drew (see `runner::drawn_cases`); the generator reads nothing else,
+/// which is why it takes a shape and not a configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct CaseShape {
+    duplicates: usize,
+    operations: usize,
+    max_steps: usize,
+    faults: Faults,
+    key_ttl: bool,
+    retry_window: bool,
+    attempt_timeout: bool,
+    await_points: bool,
+}
+
+impl CaseShape {
+    pub(crate) fn of(config: &SimConfig, await_points: bool) -> CaseShape {
+        CaseShape {
+            duplicates: config.duplicates,
+            operations: config.operations,
+            max_steps: config.max_steps,
+            faults: config.faults,
+            key_ttl: config.key_ttl.is_some(),
+            retry_window: config.schedule.retry_window.is_some(),
+            attempt_timeout: config.schedule.per_attempt_timeout.is_some(),
+            await_points,
+        }
+    }
+
+    fn strategy(&self) -> BoxedStrategy<SimCase> {
+        let config = self;
+        let await_points = self.await_points;
         let max_dups = config.duplicates.clamp(1, 8) as u8;
         let min_dups = max_dups.min(2);
         let max_ops = config.operations.clamp(1, 8);
@@ -294,7 +332,7 @@ fn yield_strategy() -> BoxedStrategy<Option<u8>> {
     .boxed()
 }
 
-fn event_strategy(config: &SimConfig) -> BoxedStrategy<Event> {
+fn event_strategy(config: &CaseShape) -> BoxedStrategy<Event> {
     let f = config.faults;
     let mut choices: Vec<(u32, BoxedStrategy<Event>)> =
         vec![(12, any::<u8>().prop_map(Event::Step).boxed())];
@@ -339,15 +377,15 @@ fn event_strategy(config: &SimConfig) -> BoxedStrategy<Event> {
     prop::strategy::Union::new_weighted(choices).boxed()
 }
 
-fn jump_strategy(config: &SimConfig) -> BoxedStrategy<Jump> {
+fn jump_strategy(config: &CaseShape) -> BoxedStrategy<Jump> {
     let mut kinds = vec![JumpKind::Lease, JumpKind::HandlerTime];
-    if config.key_ttl.is_some() {
+    if config.key_ttl {
         kinds.push(JumpKind::KeyTtl);
     }
-    if config.schedule.retry_window.is_some() {
+    if config.retry_window {
         kinds.push(JumpKind::RetryWindow);
     }
-    if config.schedule.per_attempt_timeout.is_some() {
+    if config.attempt_timeout {
         kinds.push(JumpKind::AttemptTimeout);
     }
     let boundary =

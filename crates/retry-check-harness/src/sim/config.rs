@@ -82,7 +82,7 @@ pub struct Reconciler {
 }
 
 /// Which faults the scenario generator may inject.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Faults {
     /// Node crashes: a server node dies with its in-flight handlers (their
     /// store calls are abandoned) and restarts; the other nodes and the

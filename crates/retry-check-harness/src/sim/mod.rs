@@ -6,9 +6,10 @@
 
 mod answers;
 mod case;
-mod case_dir;
+pub(crate) mod case_dir;
 mod config;
 mod contract;
+mod drawn;
 pub mod driver;
 mod executor;
 mod mode;

@@ -286,8 +286,8 @@ fn replay_with<D: Driver>(driver: &D, file: &ReplayFile) -> Result<Trace, StoreE
             file.seed
         )));
     }
-    let dir = CaseDir::new()?;
-    let location = dir.case_location(0)?;
+    let dir = CaseDir::new();
+    let location = dir.case_location(0);
     let trace = execute(
         driver,
         &file.config,

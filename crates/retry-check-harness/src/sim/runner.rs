@@ -7,15 +7,14 @@ use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use proptest::test_runner::{
-    Config as ProptestConfig, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
-};
+use proptest::test_runner::{TestCaseError, TestError, TestRunner};
 
 use super::case::SimCase;
 use super::case_dir::CaseDir;
 use super::config::SimConfig;
+use super::drawn::{digest, drawn_cases, proptest_config, seeded_rng};
 use super::driver::{Driver, Flavour, SyncDriver};
-use super::executor::{execute, CaseStats, Trace, Waits};
+use super::executor::{execute_with, CaseStats, Trace, Waits};
 use super::mode::Mode;
 use super::oracle::Property;
 use super::partition::Partition;
@@ -203,12 +202,7 @@ impl<D: Driver> Sim<D> {
     /// Run every mode that applies; the first violation is shrunk and
     /// returned.
     pub fn run(self) -> Result<SimReport, SimError> {
-        let dir = CaseDir::new().map_err(|e| {
-            self.harness_error(
-                format!("cannot create the case directory: {e}"),
-                Timeline::new(),
-            )
-        })?;
+        let dir = CaseDir::new();
         let mode = match self.driver.flavour() {
             Flavour::Sync => Mode::Scenarios,
             Flavour::Async => Mode::AwaitPoints,
@@ -272,57 +266,127 @@ impl<D: Driver> Sim<D> {
         Ok(())
     }
 
-    /// The scenario mode: proptest generates the cases; the first failure
-    /// is shrunk by proptest, then by [`Shrinker`].
+    /// The scenario mode. The cases are proptest's, drawn once for every
+    /// run of the same shape, seed and budget (see [`drawn_cases`]) and run
+    /// in order with timelines that keep no text; at the first failure
+    /// proptest runs the sequence again (it draws the same cases), with
+    /// full timelines, and shrinks the failing case, then [`Shrinker`]
+    /// does.
     fn run_cases(&self, dir: &CaseDir, mode: Mode) -> Result<SimReport, SimError> {
+        let await_points = mode == Mode::AwaitPoints;
+        let mut failed_first = None;
+        // Case numbers name the locations: a repeat goes on numbering, so
+        // that no location of the first pass is opened again.
+        let mut first_pass_cases = 0;
+        if let Some(cases) = drawn_cases(&self.config, await_points) {
+            let tally = Tally::default();
+            for drawn in cases.iter() {
+                let pass = Pass::Drawn {
+                    digest: drawn.digest,
+                };
+                if self.run_case(dir, &tally, &drawn.case, pass).is_err()
+                    || tally.harness.borrow().is_some()
+                {
+                    failed_first = Some(tally.failing_index.get());
+                    break;
+                }
+            }
+            if failed_first.is_none() {
+                return self.scenario_verdict(dir, mode, tally, Ok(()));
+            }
+            first_pass_cases = tally.case_no.get();
+        }
         let config = &self.config;
-        let partition = self.partition;
         let mut runner =
             TestRunner::new_with_rng(proptest_config(config.cases), seeded_rng(config.seed));
-        let strategy = SimCase::strategy(config, mode == Mode::AwaitPoints);
+        let strategy = SimCase::strategy(config, await_points);
         let tally = Tally::default();
-
+        tally.case_no.set(first_pass_cases);
         let result = runner.run(&strategy, |case| {
-            if tally.harness.borrow().is_some() {
+            self.run_case(dir, &tally, &case, Pass::Proptest)
+        });
+        let verdict = self.scenario_verdict(dir, mode, tally, result);
+        match (failed_first, verdict) {
+            (Some(index), Ok(_)) => Err(self.harness_error(
+                format!("case {index} failed, and passed when the run was repeated: the store does not answer the same case the same way twice (is it reading the system clock, or keeping state outside its location?)"),
+                Timeline::new(),
+            )),
+            (_, verdict) => verdict,
+        }
+    }
+
+    /// Run one case of the scenario mode (a new one, or a shrinking step
+    /// once a case failed) and judge it.
+    fn run_case(
+        &self,
+        dir: &CaseDir,
+        tally: &Tally,
+        case: &SimCase,
+        pass: Pass,
+    ) -> Result<(), TestCaseError> {
+        if tally.harness.borrow().is_some() {
+            return Ok(());
+        }
+        let shrinking = tally.first_events.get().is_some();
+        if !shrinking {
+            // Every case of the sequence is generated (so that case `i`
+            // is the same in every partition); only this partition's
+            // cases are run.
+            let index = tally.generated.get();
+            tally.generated.set(index + 1);
+            if !self.partition.contains(index) {
                 return Ok(());
             }
-            let shrinking = tally.first_events.get().is_some();
-            if !shrinking {
-                // Every case of the sequence is generated (so that case `i`
-                // is the same in every partition); only this partition's
-                // cases are run.
-                let index = tally.generated.get();
-                tally.generated.set(index + 1);
-                if !partition.contains(index) {
-                    return Ok(());
+            tally.failing_index.set(index);
+            let digest = match pass {
+                Pass::Drawn { digest } => digest,
+                Pass::Proptest => digest(case),
+            };
+            tally
+                .digests
+                .borrow_mut()
+                .push(CaseDigest { index, digest });
+            tally.cases.set(tally.cases.get() + 1);
+        } else {
+            tally.shrink_iters.set(tally.shrink_iters.get() + 1);
+        }
+        let n = tally.case_no.get() + 1;
+        tally.case_no.set(n);
+        let location = dir.case_location(n);
+        let timeline = match pass {
+            Pass::Drawn { .. } => Timeline::counting_only(),
+            Pass::Proptest => Timeline::new(),
+        };
+        let trace = execute_with(
+            &self.driver,
+            &self.config,
+            case,
+            &location,
+            self.waits,
+            timeline,
+        );
+        dir.remove_case(&location);
+        match trace {
+            Err(failure) => {
+                if !shrinking {
+                    *tally.harness.borrow_mut() = Some((failure.message, failure.timeline));
                 }
-                tally.failing_index.set(index);
-                tally.digests.borrow_mut().push(CaseDigest {
-                    index,
-                    digest: digest(&case),
-                });
-                tally.cases.set(tally.cases.get() + 1);
-            } else {
-                tally.shrink_iters.set(tally.shrink_iters.get() + 1);
+                Ok(())
             }
-            let n = tally.case_no.get() + 1;
-            tally.case_no.set(n);
-            let location = dir
-                .case_location(n)
-                .map_err(|e| TestCaseError::fail(e.to_string()))?;
-            let trace = execute(&self.driver, config, &case, &location, self.waits);
-            dir.remove_case(&location);
-            match trace {
-                Err(failure) => {
-                    if !shrinking {
-                        *tally.harness.borrow_mut() = Some((failure.message, failure.timeline));
-                    }
-                    Ok(())
-                }
-                Ok(trace) => tally.judge(&case, trace, shrinking),
-            }
-        });
+            Ok(trace) => tally.judge(case, trace, shrinking),
+        }
+    }
 
+    /// The report of the scenario mode, or its shrunk counterexample.
+    fn scenario_verdict(
+        &self,
+        dir: &CaseDir,
+        mode: Mode,
+        tally: Tally,
+        result: Result<(), TestError<SimCase>>,
+    ) -> Result<SimReport, SimError> {
+        let config = &self.config;
+        let partition = self.partition;
         if let Some((message, timeline)) = tally.harness.borrow_mut().take() {
             return Err(self.harness_error(message, timeline));
         }
@@ -451,6 +515,17 @@ impl<D: Driver> Sim<D> {
     }
 }
 
+/// How a case of the scenario mode is run.
+#[derive(Clone, Copy)]
+enum Pass {
+    /// A drawn case, first pass: its digest is known, and its timeline
+    /// keeps no text.
+    Drawn { digest: u64 },
+    /// Under proptest's runner (a repeat after a failure, or a budget too
+    /// large to draw ahead): full timelines.
+    Proptest,
+}
+
 /// What the scenario mode counted, in cells the proptest closure updates.
 #[derive(Default)]
 struct Tally {
@@ -498,13 +573,6 @@ impl Tally {
     }
 }
 
-fn digest(case: &SimCase) -> u64 {
-    let json = serde_json::to_string(case).unwrap_or_default();
-    json.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
 /// The name of the running `#[test]` (libtest names the thread after it).
 fn current_test() -> Option<String> {
     std::thread::current()
@@ -534,40 +602,10 @@ pub fn replay_dir() -> PathBuf {
     }
 }
 
-/// A proptest configuration independent of `PROPTEST_*` environment
-/// variables: no persistence, no fork, no timeouts, fixed shrink budget.
-fn proptest_config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        max_local_rejects: 65_536,
-        max_global_rejects: 1024,
-        max_flat_map_regens: 1_000_000,
-        failure_persistence: None,
-        source_file: None,
-        test_name: None,
-        fork: false,
-        timeout: 0,
-        max_shrink_time: 0,
-        max_shrink_iters: 2048,
-        max_default_size_range: 100,
-        verbose: 0,
-        rng_algorithm: RngAlgorithm::ChaCha,
-        ..ProptestConfig::default()
-    }
-}
-
-fn seeded_rng(seed: u64) -> TestRng {
-    let mut bytes = [0u8; 32];
-    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
-        let word = super::schedule::mix(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        chunk.copy_from_slice(&word.to_le_bytes());
-    }
-    TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::test_runner::RngAlgorithm;
 
     #[test]
     fn the_proptest_configuration_pins_everything_the_environment_could_change() {

@@ -36,7 +36,7 @@ impl<D: Driver> Shrinker<'_, D> {
     /// could not run counts as passing).
     pub(crate) fn failing(&mut self, case: &SimCase) -> Option<Trace> {
         self.case_no += 1;
-        let location = self.dir.case_location(self.case_no).ok()?;
+        let location = self.dir.case_location(self.case_no);
         let trace = execute(self.driver, self.config, case, &location, self.waits);
         self.dir.remove_case(&location);
         trace.ok().filter(|t| t.violation.is_some())

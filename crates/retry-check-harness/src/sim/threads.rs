@@ -207,10 +207,7 @@ where
     F: StoreFactory,
     F::Store: Send + Sync,
 {
-    let location = plan
-        .dir
-        .named_location(&format!("threads{tag}_{round:06}"))
-        .map_err(|e| format!("cannot create the round's directory: {e}"))?;
+    let location = plan.dir.named_location(&format!("threads{tag}_{round:06}"));
     let store = factory
         .open(&location)
         .map_err(|e| format!("the store did not open: {e}"))?;

@@ -70,37 +70,40 @@ impl<D: Driver> Executor<'_, D> {
     fn start_call(&mut self, h: usize, kind: CallKind) -> bool {
         let key = op_name(self.handlers[h].op);
         let now = self.now;
-        let (call, text) = match &kind {
-            CallKind::Begin => {
-                let fp = self.handlers[h].fp;
-                let lease = self.config.lease;
-                (
-                    Call::Begin {
-                        key: key.clone(),
-                        fingerprint: fp,
-                        now,
-                        lease,
-                    },
-                    format!("store.begin({key}, {fp}, lease {})", dur(lease)),
-                )
+        let (fp, lease) = (self.handlers[h].fp, self.config.lease);
+        // The line's text only when the timeline keeps text (see
+        // `Timeline::counting_only`): most cases pass and are never shown.
+        let text = if self.tl.keeps_text() {
+            match &kind {
+                CallKind::Begin => format!("store.begin({key}, {fp}, lease {})", dur(lease)),
+                CallKind::Complete(token, outcome) => {
+                    format!("store.complete({key}, {token}, {outcome})")
+                }
+                CallKind::Release(token) => {
+                    format!("handler fails before the side effect; store.release({key}, {token})")
+                }
             }
-            CallKind::Complete(token, outcome) => (
-                Call::Complete {
-                    key: key.clone(),
-                    token: *token,
-                    outcome: outcome.clone(),
-                    now,
-                },
-                format!("store.complete({key}, {token}, {outcome})"),
-            ),
-            CallKind::Release(token) => (
-                Call::Release {
-                    key: key.clone(),
-                    token: *token,
-                    now,
-                },
-                format!("handler fails before the side effect; store.release({key}, {token})"),
-            ),
+        } else {
+            String::new()
+        };
+        let call = match &kind {
+            CallKind::Begin => Call::Begin {
+                key,
+                fingerprint: fp,
+                now,
+                lease,
+            },
+            CallKind::Complete(token, outcome) => Call::Complete {
+                key,
+                token: *token,
+                outcome: outcome.clone(),
+                now,
+            },
+            CallKind::Release(token) => Call::Release {
+                key,
+                token: *token,
+                now,
+            },
         };
         let started_line = self.tl.len() + 1;
         let Some(store) = &self.store else {
@@ -165,18 +168,26 @@ impl<D: Driver> Executor<'_, D> {
                 // first stop gets a line; the driver's own round trips in
                 // between stay scheduling points without one.
                 let shown = !labels.is_empty() || inflight.polls == 1 || !woken;
-                let mut text = format!("{}{} ... awaiting", inflight.text, shown_labels(&labels));
+                let keeps_text = self.tl.keeps_text();
+                let mut text = if keeps_text {
+                    format!("{}{} ... awaiting", inflight.text, shown_labels(&labels))
+                } else {
+                    String::new()
+                };
                 if !woken {
                     inflight.blocked_at = Some(self.completed_calls);
                     self.stats.blocked += 1;
-                    let _ = write!(
-                        text,
-                        " (no wake-up within {}: waits for a lock another handler holds)",
-                        dur(self.waits.lock_wait)
-                    );
+                    if keeps_text {
+                        let _ = write!(
+                            text,
+                            " (no wake-up within {}: waits for a lock another handler holds)",
+                            dur(self.waits.lock_wait)
+                        );
+                    }
                 }
                 if shown {
-                    self.tl.push(self.now, self.actor_label(h), text);
+                    let actor = self.actor_label(h);
+                    self.tl.push(self.now, actor, text);
                 }
                 true
             }
@@ -193,16 +204,22 @@ impl<D: Driver> Executor<'_, D> {
         answer: Answer,
         labels: Vec<String>,
     ) {
-        let shown = match &answer {
-            Answer::Claim(Ok(c)) => c.to_string(),
-            Answer::Fenced(Ok(f)) => f.to_string(),
-            Answer::Claim(Err(e)) | Answer::Fenced(Err(e)) => format!("error: {e}"),
+        let line_text = if self.tl.keeps_text() {
+            let shown = match &answer {
+                Answer::Claim(Ok(c)) => c.to_string(),
+                Answer::Fenced(Ok(f)) => f.to_string(),
+                Answer::Claim(Err(e)) | Answer::Fenced(Err(e)) => format!("error: {e}"),
+            };
+            let mut line_text = format!("{text}{} -> {shown}", shown_labels(&labels));
+            if self.handlers[h].role == Role::TtlProbe {
+                line_text.push_str(" (late duplicate: begin only)");
+            }
+            line_text
+        } else {
+            String::new()
         };
-        let mut line_text = format!("{text}{} -> {shown}", shown_labels(&labels));
-        if self.handlers[h].role == Role::TtlProbe {
-            line_text.push_str(" (late duplicate: begin only)");
-        }
-        let line = self.tl.push(self.now, self.actor_label(h), line_text);
+        let actor = self.actor_label(h);
+        let line = self.tl.push(self.now, actor, line_text);
         let key = &self.oracle.keys[self.handlers[h].op];
         let release = matches!(kind, CallKind::Release(_));
         self.stats.answers.record(release, &answer, key);

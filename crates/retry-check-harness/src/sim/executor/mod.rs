@@ -149,11 +149,25 @@ pub(crate) fn execute<D: Driver>(
     location: &StorageLocation,
     waits: Waits,
 ) -> Result<Trace, CaseFailure> {
+    execute_with(driver, config, case, location, waits, Timeline::new())
+}
+
+/// [`execute`], writing the trace into `timeline` (a counting-only one for
+/// a first pass, whose text nobody reads unless the case fails).
+pub(crate) fn execute_with<D: Driver>(
+    driver: &D,
+    config: &SimConfig,
+    case: &SimCase,
+    location: &StorageLocation,
+    waits: Waits,
+    timeline: Timeline,
+) -> Result<Trace, CaseFailure> {
     let store = driver.open(location).map_err(|e| CaseFailure {
         message: format!("the store did not open: {e}"),
         timeline: Timeline::new(),
     })?;
     let mut ex = Executor::new(driver, config, case, location, store, waits);
+    ex.tl = timeline;
     let outcome = ex.run();
     ex.close();
     if let Err(message) = outcome {
@@ -681,6 +695,9 @@ impl<'a, D: Driver> Executor<'a, D> {
 
     /// The timeline actor of handler `h`: `n1 h3` (node n1, handler h3).
     fn actor_label(&self, h: usize) -> String {
+        if !self.tl.keeps_text() {
+            return String::new();
+        }
         let hd = &self.handlers[h];
         format!("n{} {}", hd.node + 1, hd.name)
     }
