@@ -7,6 +7,7 @@
 mod answers;
 mod case;
 pub(crate) mod case_dir;
+mod clock;
 mod config;
 mod contract;
 mod drawn;

@@ -86,6 +86,10 @@ pub struct SimReport {
     /// [`Faults::off`]: crate::Faults::off
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults_off: Vec<String>,
+    /// What makes the pass mean less than it says: a store that does not
+    /// keep the harness's clock.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// One case of a run: its 0-based position in the run's case sequence and a
@@ -133,6 +137,9 @@ impl fmt::Display for SimReport {
                     if missing.len() == 1 { "that path" } else { "those paths" }
                 )?;
             }
+        }
+        for w in &self.warnings {
+            write!(f, "\n  warning: {w}")?;
         }
         Ok(())
     }
@@ -187,6 +194,10 @@ pub struct Counterexample {
     /// for a store whose await points depend on thread timing, and for the
     /// threaded phase's samples).
     pub replays: bool,
+    /// What makes the verdict mean less than it says: a store that does
+    /// not keep the harness's clock (a stuck key is then most likely a
+    /// false alarm).
+    pub warnings: Vec<String>,
 }
 
 impl Counterexample {
@@ -320,6 +331,9 @@ impl fmt::Display for Counterexample {
         }
         if let Some(p) = &self.replay_path {
             writeln!(f, "replay:    {}", p.display())?;
+        }
+        for w in &self.warnings {
+            writeln!(f, "warning:   {w}")?;
         }
         Ok(())
     }

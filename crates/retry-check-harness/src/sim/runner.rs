@@ -11,6 +11,7 @@ use proptest::test_runner::{TestCaseError, TestError, TestRunner};
 
 use super::case::SimCase;
 use super::case_dir::CaseDir;
+use super::clock::clock_warning;
 use super::config::SimConfig;
 use super::drawn::{digest, drawn_cases, proptest_config, seeded_rng};
 use super::driver::{Driver, Flavour, SyncDriver};
@@ -207,11 +208,29 @@ impl<D: Driver> Sim<D> {
             Flavour::Sync => Mode::Scenarios,
             Flavour::Async => Mode::AwaitPoints,
         };
-        let mut report = self.run_cases(&dir, mode)?;
-        if self.driver.flavour() == Flavour::Sync && self.threaded_rounds > 0 {
-            self.run_threads(&dir, &mut report)?;
+        // Said with the verdict, whichever it is (a stuck key found in a
+        // store that ignores the clock is most likely a false alarm).
+        let warnings: Vec<String> =
+            clock_warning(&self.driver, &dir, self.config.lease, self.waits)
+                .into_iter()
+                .collect();
+        let verdict = self.run_cases(&dir, mode).and_then(|mut report| {
+            if self.driver.flavour() == Flavour::Sync && self.threaded_rounds > 0 {
+                self.run_threads(&dir, &mut report)?;
+            }
+            Ok(report)
+        });
+        match verdict {
+            Ok(mut report) => {
+                report.warnings = warnings;
+                Ok(report)
+            }
+            Err(SimError::Violation(mut cx)) => {
+                cx.warnings = warnings;
+                Err(SimError::Violation(cx))
+            }
+            Err(e) => Err(e),
         }
-        Ok(report)
     }
 
     fn run_threads(&self, dir: &CaseDir, report: &mut SimReport) -> Result<(), SimError> {
@@ -255,6 +274,7 @@ impl<D: Driver> Sim<D> {
                 partition: (self.partition.count > 1).then_some(self.partition),
                 passed: report.modes.clone(),
                 replays: false,
+                warnings: Vec::new(),
             })));
         }
         report.modes.push(ModeReport {
@@ -407,6 +427,7 @@ impl<D: Driver> Sim<D> {
                     stats: tally.stats.get(),
                 }],
                 faults_off: config.faults.off().into_iter().map(String::from).collect(),
+                warnings: Vec::new(),
             }),
             Err(TestError::Abort(reason)) => {
                 Err(self.harness_error(format!("proptest aborted: {reason}"), Timeline::new()))
@@ -476,6 +497,7 @@ impl<D: Driver> Sim<D> {
             partition: (self.partition.count > 1).then_some(self.partition),
             passed: Vec::new(),
             replays,
+            warnings: Vec::new(),
         })))
     }
 
