@@ -322,6 +322,16 @@ pub trait StoreFactory {
     /// property violation.
     fn open(&self, location: &StorageLocation) -> Result<Self::Store, StoreError>;
 
+    /// Open the store again over `location` after a restart of the store
+    /// in the case (the previous instance was dropped). By default
+    /// [`open`](Self::open): what the store made durable there is what
+    /// survives. A factory that can tell the two apart overrides it;
+    /// [`External`](crate::stores::External) keeps the instance itself, for
+    /// a store whose data lives outside the process.
+    fn reopen(&self, location: &StorageLocation) -> Result<Self::Store, StoreError> {
+        self.open(location)
+    }
+
     /// A short name for reports ("sqlite reference store").
     fn name(&self) -> String {
         std::any::type_name::<Self::Store>().to_string()
@@ -372,6 +382,37 @@ pub trait AsyncIdempotencyStore: Send + Sync {
     ) -> impl Future<Output = Result<Fenced, StoreError>> + Send;
 }
 
+impl<S: AsyncIdempotencyStore + ?Sized> AsyncIdempotencyStore for Arc<S> {
+    fn begin(
+        &self,
+        key: &str,
+        fingerprint: Fingerprint,
+        now: VirtualTime,
+        lease: Duration,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send {
+        (**self).begin(key, fingerprint, now, lease)
+    }
+
+    fn complete(
+        &self,
+        key: &str,
+        token: FencingToken,
+        outcome: &Outcome,
+        now: VirtualTime,
+    ) -> impl Future<Output = Result<Fenced, StoreError>> + Send {
+        (**self).complete(key, token, outcome, now)
+    }
+
+    fn release(
+        &self,
+        key: &str,
+        token: FencingToken,
+        now: VirtualTime,
+    ) -> impl Future<Output = Result<Fenced, StoreError>> + Send {
+        (**self).release(key, token, now)
+    }
+}
+
 /// Opens an async store; see [`StoreFactory`].
 pub trait AsyncStoreFactory: Send + Sync {
     /// The store this factory opens.
@@ -382,6 +423,15 @@ pub trait AsyncStoreFactory: Send + Sync {
         &self,
         location: &StorageLocation,
     ) -> impl Future<Output = Result<Self::Store, StoreError>> + Send;
+
+    /// Open the store again after a restart of the store in the case; by
+    /// default [`open`](Self::open) (see [`StoreFactory::reopen`]).
+    fn reopen(
+        &self,
+        location: &StorageLocation,
+    ) -> impl Future<Output = Result<Self::Store, StoreError>> + Send {
+        self.open(location)
+    }
 
     /// A short name for reports.
     fn name(&self) -> String {

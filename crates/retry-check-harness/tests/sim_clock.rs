@@ -10,7 +10,9 @@ use retry_check_harness::{
     SimError, StorageLocation, StoreError, VirtualTime,
 };
 
-const DAY: Duration = Duration::from_secs(24 * 3600);
+#[path = "support/async_memory.rs"]
+mod async_memory;
+use async_memory::{AsyncMemoryFactory, DAY};
 
 /// The reference in-memory store, but timed by the wall clock since it
 /// opened: what a store that calls `Instant::now()` does.
@@ -114,4 +116,39 @@ fn a_store_that_keeps_the_harness_clock_gets_no_warning() {
         .expect("the reference store passes");
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     assert!(!report.to_string().contains(WARNING));
+}
+
+#[test]
+fn an_async_store_on_tokio_time_is_warned_on_a_running_clock() {
+    let verdict = Sim::new_async(AsyncMemoryFactory { tokio_clock: true })
+        .config(config())
+        .cases(32)
+        .seed(5)
+        .run();
+    let warnings = match verdict {
+        Ok(report) => report.warnings,
+        Err(SimError::Violation(cx)) => cx.warnings,
+        Err(SimError::Harness(e)) => panic!("{e}"),
+    };
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with(WARNING));
+}
+
+/// On the paused clock that follows the case's time, the same store's
+/// leases lapse and its keys expire on the harness's clock: no warning,
+/// and it passes as the reference store does, with takeovers exercised.
+#[test]
+fn an_async_store_on_tokio_time_passes_on_the_tokio_clock() {
+    let report = Sim::new_async(AsyncMemoryFactory { tokio_clock: true })
+        .tokio_clock()
+        .config(config())
+        .cases(128)
+        .seed(5)
+        .run()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert!(
+        !report.answers().not_exercised().contains(&"takeover"),
+        "leases lapse on the case's time: {report}"
+    );
 }

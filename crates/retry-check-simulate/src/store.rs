@@ -14,32 +14,25 @@
 //! them on the SQLite reference store, and `tests/contracts.rs` checks
 //! that both give the same trace for every counterexample of `contracts/`.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use retry_check_harness::stores::{MemoryStore, SqliteStore};
+use retry_check_harness::stores::{External, MemoryStore, MemoryStoreFactory, SqliteStore};
 use retry_check_harness::{
     Partition, ReferenceStore, ReferenceStoreKind, Sim, SimConfig, SimError, SimReport,
     StorageLocation, StoreError, StoreFactory,
 };
 
-/// Opens the durable in-process store of a location: the same store
-/// every time the location is reopened (a restart keeps its records).
-#[derive(Debug)]
-pub struct DurableModel {
-    key_ttl: std::time::Duration,
-    /// The stores of the locations opened so far; a case's location is
-    /// forgotten once a new case opens another and nobody holds it.
-    open: Mutex<Vec<(StorageLocation, Arc<MemoryStore>)>>,
-}
+/// Opens the durable in-process store of a location: the harness's
+/// [`External`] over [`MemoryStore`], so a restart of the store in a case
+/// gets the same records (and token counter) back, and every case starts
+/// empty.
+pub struct DurableModel(External<MemoryStoreFactory, MemoryStore>);
 
 impl DurableModel {
     /// A factory of stores whose records expire `key_ttl` after their last
     /// write.
     pub fn factory(key_ttl: std::time::Duration) -> Self {
-        DurableModel {
-            key_ttl,
-            open: Mutex::new(Vec::new()),
-        }
+        DurableModel(External::new(MemoryStore::factory(key_ttl)).named(DURABLE_MODEL_NAME))
     }
 }
 
@@ -50,20 +43,15 @@ impl StoreFactory for DurableModel {
     type Store = Arc<MemoryStore>;
 
     fn open(&self, location: &StorageLocation) -> Result<Arc<MemoryStore>, StoreError> {
-        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, store)) = open.iter().find(|(l, _)| l == location) {
-            return Ok(Arc::clone(store));
-        }
-        // A new location is a new case: the stores nobody holds any more
-        // belong to finished cases.
-        open.retain(|(_, store)| Arc::strong_count(store) > 1);
-        let store = Arc::new(MemoryStore::new(self.key_ttl));
-        open.push((location.clone(), Arc::clone(&store)));
-        Ok(store)
+        self.0.open(location)
+    }
+
+    fn reopen(&self, location: &StorageLocation) -> Result<Arc<MemoryStore>, StoreError> {
+        self.0.reopen(location)
     }
 
     fn name(&self) -> String {
-        DURABLE_MODEL_NAME.to_string()
+        self.0.name()
     }
 }
 
@@ -181,7 +169,7 @@ mod tests {
             .complete("k", token, &Outcome("done".into()), VirtualTime(10))
             .expect("complete");
         drop(store); // the simulated crash
-        let again = factory.open(&case1).expect("reopens");
+        let again = factory.reopen(&case1).expect("reopens");
         assert_eq!(
             again
                 .begin("k", Fingerprint(1), VirtualTime(20), lease)
@@ -193,10 +181,7 @@ mod tests {
         let case2 = StorageLocation::new("/nonexistent/case_2", "case_2");
         let fresh = factory.open(&case2).expect("opens");
         assert!(fresh.is_empty(), "another case starts empty");
-        assert_eq!(
-            factory.open.lock().expect("lock").len(),
-            1,
-            "the finished case's store is forgotten"
-        );
+        let restarted = factory.open(&case1).expect("opens");
+        assert!(restarted.is_empty(), "a case opened anew starts empty");
     }
 }

@@ -29,6 +29,7 @@ pub(crate) fn clock_warning<D: Driver>(
     waits: Waits,
 ) -> Option<String> {
     let location = dir.named_location(PROBE);
+    driver.case_started();
     let store = driver.open(&location).ok()?;
     let begin = |now: VirtualTime| Call::Begin {
         key: PROBE.to_string(),
@@ -58,6 +59,9 @@ pub(crate) fn clock_warning<D: Driver>(
 /// The answer to `call`, polled until it comes (`None` if the store never
 /// wakes it within the harness's stuck limit).
 fn answer<D: Driver>(driver: &D, store: &D::Store, call: Call, waits: Waits) -> Option<Answer> {
+    if let Call::Begin { now, .. } = &call {
+        driver.clock_at(*now);
+    }
     let mut call = driver.start(store, call);
     loop {
         match driver.poll(&mut call).0 {

@@ -95,8 +95,10 @@ pub trait Driver: sealed::Sealed {
     fn name(&self) -> String;
     /// Sync or async.
     fn flavour(&self) -> Flavour;
-    /// Open (or reopen) the store over `location`.
+    /// Open the store over `location` for a new case.
     fn open(&self, location: &StorageLocation) -> Result<Self::Store, StoreError>;
+    /// Open it again after a store restart in the case.
+    fn reopen(&self, location: &StorageLocation) -> Result<Self::Store, StoreError>;
     /// Drop a store instance (a restart).
     fn close(&self, store: Self::Store);
     /// Start `call` on `store`.
@@ -114,6 +116,11 @@ pub trait Driver: sealed::Sealed {
     /// The threaded phase, for sync stores: run it, or `None` when it does
     /// not apply.
     fn threaded(&self, plan: &super::threads::ThreadPlan) -> Option<super::threads::ThreadOutcome>;
+    /// A case starts (before its store opens): its virtual time is zero.
+    fn case_started(&self) {}
+    /// The case's virtual time is `now` (before a call starts or is
+    /// polled): a driver whose clock follows virtual time moves it.
+    fn clock_at(&self, _now: crate::store::VirtualTime) {}
 }
 
 /// A sync store factory under test; see [`Sim::new`](crate::Sim::new).
@@ -142,6 +149,10 @@ where
 
     fn open(&self, location: &StorageLocation) -> Result<F::Store, StoreError> {
         self.factory.open(location)
+    }
+
+    fn reopen(&self, location: &StorageLocation) -> Result<F::Store, StoreError> {
+        self.factory.reopen(location)
     }
 
     fn close(&self, store: F::Store) {
@@ -187,12 +198,14 @@ mod asynchronous {
     use std::future::Future;
     use std::pin::Pin;
     use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex, PoisonError};
     use std::task::{Context, Poll, Wake, Waker};
     use std::time::Duration;
 
     use super::{sealed, Answer, Call, Driver, Flavour};
-    use crate::store::{AsyncIdempotencyStore, AsyncStoreFactory, StorageLocation, StoreError};
+    use crate::store::{
+        AsyncIdempotencyStore, AsyncStoreFactory, StorageLocation, StoreError, VirtualTime,
+    };
 
     /// An async store factory under test; see
     /// [`Sim::new_async`](crate::Sim::new_async). Its calls run on a
@@ -201,6 +214,10 @@ mod asynchronous {
     pub struct AsyncDriver<F> {
         pub(crate) factory: F,
         pub(crate) runtime: Result<Arc<tokio::runtime::Runtime>, String>,
+        /// With [`Sim::tokio_clock`](crate::Sim::tokio_clock): the
+        /// runtime's clock is paused and follows the case's virtual time,
+        /// from this instant (the start of the current case).
+        paused: Option<Mutex<tokio::time::Instant>>,
     }
 
     impl<F> AsyncDriver<F> {
@@ -210,7 +227,31 @@ mod asynchronous {
                 .build()
                 .map(Arc::new)
                 .map_err(|e| format!("cannot start a tokio runtime: {e}"));
-            AsyncDriver { factory, runtime }
+            AsyncDriver {
+                factory,
+                runtime,
+                paused: None,
+            }
+        }
+
+        /// The same factory on a runtime whose clock is paused: tokio's
+        /// time moves only when the case's virtual time does.
+        pub(crate) fn with_tokio_clock(self) -> Self {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .start_paused(true)
+                .build()
+                .map(Arc::new)
+                .map_err(|e| format!("cannot start a tokio runtime: {e}"));
+            let origin = match &runtime {
+                Ok(rt) => rt.block_on(async { tokio::time::Instant::now() }),
+                Err(_) => tokio::time::Instant::now(),
+            };
+            AsyncDriver {
+                factory: self.factory,
+                runtime,
+                paused: Some(Mutex::new(origin)),
+            }
         }
 
         fn rt(&self) -> Result<&tokio::runtime::Runtime, StoreError> {
@@ -264,6 +305,11 @@ mod asynchronous {
         fn open(&self, location: &StorageLocation) -> Result<Self::Store, StoreError> {
             let rt = self.rt()?;
             rt.block_on(self.factory.open(location)).map(Arc::new)
+        }
+
+        fn reopen(&self, location: &StorageLocation) -> Result<Self::Store, StoreError> {
+            let rt = self.rt()?;
+            rt.block_on(self.factory.reopen(location)).map(Arc::new)
         }
 
         fn close(&self, store: Self::Store) {
@@ -328,6 +374,22 @@ mod asynchronous {
                 return false;
             };
             let flag = Arc::clone(&call.flag);
+            if self.paused.is_some() {
+                // No real time on a paused clock (a timeout would jump it):
+                // let the runtime's other tasks run until none is ready. A
+                // call still asleep then waits for another handler or for
+                // virtual time (its tokio timer fires when the case's
+                // clock reaches it).
+                return rt.block_on(async move {
+                    for _ in 0..IDLE_YIELDS {
+                        if flag.woken.load(Ordering::SeqCst) {
+                            return true;
+                        }
+                        tokio::task::yield_now().await;
+                    }
+                    flag.woken.load(Ordering::SeqCst)
+                });
+            }
             rt.block_on(async move {
                 let woken = async {
                     while !flag.woken.load(Ordering::SeqCst) {
@@ -355,5 +417,31 @@ mod asynchronous {
         ) -> Option<crate::sim::threads::ThreadOutcome> {
             None
         }
+
+        fn case_started(&self) {
+            let (Some(origin), Ok(rt)) = (&self.paused, self.rt()) else {
+                return;
+            };
+            let now = rt.block_on(async { tokio::time::Instant::now() });
+            *origin.lock().unwrap_or_else(PoisonError::into_inner) = now;
+        }
+
+        fn clock_at(&self, now: VirtualTime) {
+            let (Some(origin), Ok(rt)) = (&self.paused, self.rt()) else {
+                return;
+            };
+            let target = *origin.lock().unwrap_or_else(PoisonError::into_inner)
+                + Duration::from_millis(now.as_millis());
+            rt.block_on(async move {
+                let current = tokio::time::Instant::now();
+                if target > current {
+                    tokio::time::advance(target - current).await;
+                }
+            });
+        }
     }
+
+    /// How many times a paused runtime's other tasks get to run before a
+    /// sleeping call counts as waiting for something else.
+    const IDLE_YIELDS: usize = 64;
 }

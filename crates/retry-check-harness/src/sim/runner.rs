@@ -100,6 +100,19 @@ where
     pub fn new_async(factory: F) -> Self {
         Sim::with_driver(super::driver::AsyncDriver::new(factory))
     }
+
+    /// Run the store's calls on a paused tokio clock that follows the
+    /// case's virtual time (it starts at each case's zero and moves only
+    /// when the harness's clock does), for an in-process async store that
+    /// reads `tokio::time::Instant::now()` or sleeps with `tokio::time`
+    /// instead of taking the `now` of each call: its leases, TTLs and
+    /// timers then run on the case's time, and the clock probe finds no
+    /// fault. A store that waits on real I/O (a database client) must not
+    /// use it: on a paused clock its timeouts would fire at once.
+    pub fn tokio_clock(mut self) -> Self {
+        self.driver = self.driver.with_tokio_clock();
+        self
+    }
 }
 
 impl<D: Driver> Sim<D> {

@@ -44,6 +44,7 @@
 //! ```
 
 mod decide;
+mod external;
 mod memory;
 #[cfg(not(loom))]
 mod postgres;
@@ -55,6 +56,7 @@ pub mod zoo;
 
 #[cfg(not(loom))]
 pub use self::redis::{Persistence, RedisStore, RedisStoreFactory, REDIS_URL_ENV};
+pub use external::{External, ExternalAsync};
 pub use memory::{MemoryStore, MemoryStoreFactory};
 #[cfg(not(loom))]
 pub use postgres::{PostgresStore, PostgresStoreFactory, PG_URL_ENV};

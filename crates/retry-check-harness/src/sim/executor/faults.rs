@@ -211,7 +211,7 @@ impl<D: Driver> Executor<'_, D> {
         if !failed.is_empty() {
             let _ = write!(text, "; calls in flight fail: {}", failed.join(", "));
         }
-        match self.driver.open(self.location) {
+        match self.driver.reopen(self.location) {
             Ok(s) => {
                 self.store = Some(s);
                 text.push_str("; reopened over the same location");

@@ -271,7 +271,7 @@ impl<D: Driver> Executor<'_, D> {
 
     fn reopen_if_needed(&mut self) {
         if self.store.is_none() {
-            if let Ok(s) = self.driver.open(self.location) {
+            if let Ok(s) = self.driver.reopen(self.location) {
                 self.store = Some(s);
                 self.tl.push(self.now, "store", "store reopened");
             }

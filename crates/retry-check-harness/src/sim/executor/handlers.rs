@@ -114,6 +114,7 @@ impl<D: Driver> Executor<'_, D> {
             self.answer(h, kind, text, (now, started_line), answer, Vec::new());
             return false;
         };
+        self.driver.clock_at(now);
         let call = self.driver.start(store, call);
         if let CallKind::Complete(_, outcome) = &kind {
             self.oracle.completing(self.handlers[h].op, outcome, true);
@@ -135,6 +136,11 @@ impl<D: Driver> Executor<'_, D> {
 
     /// Poll handler `h`'s call once; true when it is still pending.
     fn poll_call(&mut self, h: usize) -> bool {
+        if self.handlers[h].call.is_none() {
+            return false;
+        }
+        // The clock may have moved since the call last ran.
+        self.driver.clock_at(self.now);
         let Some(inflight) = self.handlers[h].call.as_mut() else {
             return false;
         };

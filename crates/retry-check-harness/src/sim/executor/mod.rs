@@ -162,6 +162,7 @@ pub(crate) fn execute_with<D: Driver>(
     waits: Waits,
     timeline: Timeline,
 ) -> Result<Trace, CaseFailure> {
+    driver.case_started();
     let store = driver.open(location).map_err(|e| CaseFailure {
         message: format!("the store did not open: {e}"),
         timeline: Timeline::new(),
