@@ -141,17 +141,19 @@ impl Diagnostic {
     /// without a location last. Compares in place, without the clones of
     /// [`Diagnostic::sort_key`] (a big run sorts tens of thousands).
     pub fn cmp_by_location(&self, other: &Self) -> std::cmp::Ordering {
-        let key = |d: &Diagnostic| {
-            let (source, start, end) = match &d.primary {
-                Some(l) => (l.span.source.0, l.span.range.start, l.span.range.end),
-                None => (u32::MAX, 0, 0),
-            };
-            (source, start, end)
-        };
-        key(self)
-            .cmp(&key(other))
+        self.location_key()
+            .cmp(&other.location_key())
             .then_with(|| self.code.cmp(&other.code))
             .then_with(|| self.message.cmp(&other.message))
+    }
+
+    /// The first part of [`Diagnostic::cmp_by_location`]: source, start and
+    /// end of the primary label (`u32::MAX` for none).
+    pub fn location_key(&self) -> (u32, usize, usize) {
+        match &self.primary {
+            Some(l) => (l.span.source.0, l.span.range.start, l.span.range.end),
+            None => (u32::MAX, 0, 0),
+        }
     }
 
     pub fn sort_key(&self) -> (u32, usize, usize, String, String) {

@@ -325,10 +325,15 @@ pub fn report_findings(
     engine: &mut Engine<'_>,
 ) -> Vec<Diagnostic> {
     engine.ran(Job::Lint);
-    findings
-        .into_iter()
-        .filter_map(|(lint, f)| engine.report(lint, f))
-        .collect()
+    // Sized up front: a `filter_map` collect grows by doubling, copying
+    // every diagnostic (a few hundred bytes) again at each step.
+    let mut out = Vec::with_capacity(findings.len());
+    out.extend(
+        findings
+            .into_iter()
+            .filter_map(|(lint, f)| engine.report(lint, f)),
+    );
+    out
 }
 
 /// Every contract rule's findings, before levels and suppressions, in rule
@@ -374,11 +379,12 @@ pub fn findings(set: &ContractSet) -> Vec<(&'static Lint, Finding)> {
             .map(|s| s.into_inner().unwrap_or_else(PoisonError::into_inner))
             .collect()
     };
-    rules
-        .iter()
-        .zip(per_rule)
-        .flat_map(|(rule, found)| found.into_iter().map(|f| (rule.lint, f)))
-        .collect()
+    // Sized up front, as in `report_findings`.
+    let mut out = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
+    for (rule, found) in rules.iter().zip(per_rule) {
+        out.extend(found.into_iter().map(|f| (rule.lint, f)));
+    }
+    out
 }
 
 /// Run all contract rules and return the diagnostics to show, sorted by
@@ -397,9 +403,30 @@ pub fn lint(set: &ContractSet, levels: &LintLevels) -> Vec<Diagnostic> {
 /// sorting indices and then moving each diagnostic once: a diagnostic is
 /// a few hundred bytes, and a run may have hundreds of thousands.
 pub fn sort_by_location(diagnostics: &mut [Diagnostic]) {
-    let mut order: Vec<usize> = (0..diagnostics.len()).collect();
-    // Stable, as `sort_by` is: equal diagnostics keep their order.
-    order.sort_by(|&a, &b| diagnostics[a].cmp_by_location(&diagnostics[b]));
+    // The locations with the index last, sorted unstably: as fast as
+    // sorting integers, and as stable as `sort_by` (the index breaks ties).
+    let mut keyed: Vec<((u32, usize, usize), usize)> = diagnostics
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.location_key(), i))
+        .collect();
+    keyed.sort_unstable();
+    let mut order: Vec<usize> = keyed.iter().map(|&(_, i)| i).collect();
+    // Diagnostics at one location: by code and message, then index.
+    let mut run = 0;
+    while run < keyed.len() {
+        let end = run + keyed[run..].partition_point(|(k, _)| *k == keyed[run].0);
+        if end - run > 1 {
+            order[run..end].sort_by(|&a, &b| {
+                let (x, y) = (&diagnostics[a], &diagnostics[b]);
+                x.code
+                    .cmp(&y.code)
+                    .then_with(|| x.message.cmp(&y.message))
+                    .then(a.cmp(&b))
+            });
+        }
+        run = end;
+    }
     // Position `i` takes the diagnostic first at `order[i]`; one moved
     // away by an earlier swap is found by following `order` from there.
     for i in 0..order.len() {
