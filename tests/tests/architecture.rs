@@ -24,6 +24,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("retry-check-scan", 3),
     ("retry-check-storm", 3),
     ("retry-check-simulate", 3),
+    // Published crates behind the harness; nothing depends on it.
+    ("retry-check-adapters", 3),
     ("retry-check-model-tests", 4),
     ("retry-check-catalog", 5),
     ("retry-check-workspace", 6),
