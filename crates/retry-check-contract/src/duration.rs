@@ -210,15 +210,32 @@ impl fmt::Display for Duration {
         if self.0 == 0 {
             return f.write_str("0s");
         }
+        // Written into a buffer and out once: findings print durations in
+        // most messages, and the formatting machinery per number was a
+        // twentieth of `lint`.
+        let mut text = [0u8; 48];
+        let mut len = 0;
         let mut rest = self.0;
         for (unit, factor) in [("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)] {
             let n = rest / factor;
             if n > 0 {
-                write!(f, "{n}{unit}")?;
+                let mut digits = [0u8; 20];
+                let mut d = digits.len();
+                let mut v = n;
+                while v > 0 {
+                    d -= 1;
+                    digits[d] = b'0' + (v % 10) as u8;
+                    v /= 10;
+                }
+                for b in digits[d..].iter().chain(unit.as_bytes()) {
+                    text[len] = *b;
+                    len += 1;
+                }
                 rest -= n * factor;
             }
         }
-        Ok(())
+        // ASCII digits and unit letters only.
+        f.write_str(std::str::from_utf8(&text[..len]).map_err(|_| fmt::Error)?)
     }
 }
 

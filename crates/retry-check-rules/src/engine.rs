@@ -3,7 +3,7 @@
 //! `warnings`, the level note and the pointer to `explain`; then the
 //! contract's unknown and unused `allow` entries of the jobs that ran.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
@@ -38,8 +38,9 @@ pub struct Engine<'a> {
     ran: Vec<Job>,
     /// What [`Engine::effective`] and [`finish`] said for a lint (by the
     /// address of its declaration) and an escalation: the same for every
-    /// finding of a run.
-    said: HashMap<(usize, u8), Option<Said>>,
+    /// finding of a run. A few dozen entries at most, searched in order
+    /// (hashing the key for every finding cost more than the search).
+    said: Vec<((usize, u8), Option<Said>)>,
 }
 
 /// A finding's severity, level note and `explain` pointer.
@@ -53,7 +54,7 @@ impl<'a> Engine<'a> {
             set: None,
             used: HashSet::new(),
             ran: Vec::new(),
-            said: HashMap::new(),
+            said: Vec::new(),
         }
     }
 
@@ -89,13 +90,13 @@ impl<'a> Engine<'a> {
             return None;
         }
         let key = (std::ptr::from_ref(lint) as usize, finding.escalation as u8);
-        let said = match self.said.get(&key) {
-            Some(said) => said.clone(),
+        let said = match self.said.iter().find(|(k, _)| *k == key) {
+            Some((_, said)) => said.clone(),
             None => {
                 let said = self
                     .effective(lint, finding.escalation)
                     .map(|(severity, note)| (severity, note, explain_help(lint)));
-                self.said.insert(key, said.clone());
+                self.said.push((key, said.clone()));
                 said
             }
         };
