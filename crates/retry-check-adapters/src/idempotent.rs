@@ -11,9 +11,8 @@
 //! - **Lease.** A claim is an entry whose `ttl` is the lease; a completed
 //!   entry's `ttl` is the key TTL (counted from completion, as the harness
 //!   counts it).
-//! - **Tokens.** The crate's `FencingToken` is random and opaque; the
-//!   adapter numbers claims in order and keeps the crate's token, and the
-//!   fingerprint the claim was made with (`complete` needs it), per number.
+//! - **Tokens.** The crate's own `FencingToken` is the store's token; the
+//!   fingerprint `complete` needs comes back with it in the [`Held`].
 //! - **Fenced writes return `()`.** `complete` never says whether the token
 //!   was current (a stale one is silently ignored), so the adapter answers
 //!   `Accepted`; `remove` takes no token at all, so a release is
@@ -21,8 +20,6 @@
 //! - **Mismatch.** The crate returns the existing entry; the adapter
 //!   answers `Mismatch` when its fingerprint differs from the request's.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use ::idempotent::entry::{ExistingEntry, FencingToken as CrateToken};
@@ -30,39 +27,24 @@ use ::idempotent::fingerprint::{DefaultFingerprintStrategy, FingerprintStrategy}
 use ::idempotent::store::{IdempotencyStore as CrateStore, InsertResult};
 use ::idempotent::{CachedResponse, IdempotencyEntry, IdempotencyKey, Metadata};
 use retry_check_harness::{
-    AsyncIdempotencyStore, Claim, Fenced, FencingToken, Fingerprint, Outcome, StoreError,
-    VirtualTime,
+    AsyncIdempotencyStore, Claim, Fenced, Fingerprint, Held, Outcome, StoreError, VirtualTime,
 };
 
 /// A store of the `idempotent` crate as the harness's store.
 pub struct IdempotentAdapter<S> {
     inner: S,
     key_ttl: Duration,
-    claims: Mutex<Claims>,
 }
-
-/// Claims so far (the harness's token numbers them) and, per claim, the
-/// crate's token and the request's fingerprint.
-type Claims = (u64, HashMap<u64, (CrateToken, Fingerprint)>);
 
 impl<S: CrateStore> IdempotentAdapter<S> {
     /// `inner`, keeping completed records for `key_ttl`.
     pub fn new(inner: S, key_ttl: Duration) -> Self {
-        IdempotentAdapter {
-            inner,
-            key_ttl,
-            claims: Mutex::new((0, HashMap::new())),
-        }
-    }
-
-    fn claim(&self, token: FencingToken) -> Option<(CrateToken, Fingerprint)> {
-        let claims = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
-        claims.1.get(&token.0).copied()
+        IdempotentAdapter { inner, key_ttl }
     }
 }
 
 fn key(key: &str) -> Result<IdempotencyKey, StoreError> {
-    IdempotencyKey::new(key).map_err(|e| StoreError::new(format!("idempotent: {e}")))
+    IdempotencyKey::new(key).map_err(failed)
 }
 
 fn fingerprint(fp: Fingerprint) -> ::idempotent::Fingerprint {
@@ -74,23 +56,19 @@ fn failed(e: impl std::fmt::Display) -> StoreError {
 }
 
 impl<S: CrateStore> AsyncIdempotencyStore for IdempotentAdapter<S> {
+    type Token = CrateToken;
+
     async fn begin(
         &self,
         k: &str,
         fp: Fingerprint,
         _now: VirtualTime,
         lease: Duration,
-    ) -> Result<Claim, StoreError> {
+    ) -> Result<Claim<CrateToken>, StoreError> {
         let entry = IdempotencyEntry::new(fingerprint(fp), lease);
         let answer = self.inner.try_insert(&key(k)?, entry).await;
         Ok(match answer.map_err(failed)? {
-            InsertResult::Claimed { fencing_token } => {
-                let mut claims = self.claims.lock().unwrap_or_else(PoisonError::into_inner);
-                claims.0 += 1;
-                let n = claims.0;
-                claims.1.insert(n, (fencing_token, fp));
-                Claim::Acquired(FencingToken(n))
-            }
+            InsertResult::Claimed { fencing_token } => Claim::Acquired(fencing_token),
             InsertResult::Exists(existing) => {
                 let matches = match &existing {
                     ExistingEntry::Processing(e) => e.fingerprint_matches(fingerprint(fp)),
@@ -111,21 +89,21 @@ impl<S: CrateStore> AsyncIdempotencyStore for IdempotentAdapter<S> {
     async fn complete(
         &self,
         k: &str,
-        token: FencingToken,
+        held: &Held<CrateToken>,
         outcome: &Outcome,
         _now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        let Some((crate_token, fp)) = self.claim(token) else {
-            return Ok(Fenced::StaleToken);
-        };
         let response = CachedResponse {
             status_code: 200,
             metadata: Metadata::default(),
             body: outcome.0.clone().into_bytes().into(),
         };
-        let entry = IdempotencyEntry::new(fingerprint(fp), self.key_ttl).complete(response);
-        let done = self.inner.complete(&key(k)?, entry, crate_token).await;
-        done.map_err(failed)?;
+        let entry = IdempotencyEntry::new(fingerprint(held.fingerprint), self.key_ttl);
+        let (k, entry) = (key(k)?, entry.complete(response));
+        self.inner
+            .complete(&k, entry, held.token)
+            .await
+            .map_err(failed)?;
         // The crate does not say whether the token was current.
         Ok(Fenced::Accepted)
     }
@@ -133,7 +111,7 @@ impl<S: CrateStore> AsyncIdempotencyStore for IdempotentAdapter<S> {
     async fn release(
         &self,
         k: &str,
-        _token: FencingToken,
+        _held: &Held<CrateToken>,
         _now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
         // `remove` takes no token: whoever asks deletes the record.

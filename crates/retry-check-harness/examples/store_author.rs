@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use retry_check_harness::stores::SqliteStore;
 use retry_check_harness::{
-    Claim, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, Sim, SimConfig,
+    Claim, Fenced, FencingToken, Fingerprint, Held, IdempotencyStore, Outcome, Sim, SimConfig,
     StorageLocation, StoreError, VirtualTime,
 };
 
@@ -33,6 +33,8 @@ impl MyStore {
 }
 
 impl IdempotencyStore for MyStore {
+    type Token = FencingToken;
+
     fn begin(
         &self,
         key: &str,
@@ -46,20 +48,15 @@ impl IdempotencyStore for MyStore {
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        self.inner.complete(key, token, outcome, now)
+        self.inner.complete(key, held, outcome, now)
     }
 
-    fn release(
-        &self,
-        key: &str,
-        token: FencingToken,
-        now: VirtualTime,
-    ) -> Result<Fenced, StoreError> {
-        self.inner.release(key, token, now)
+    fn release(&self, key: &str, held: &Held, now: VirtualTime) -> Result<Fenced, StoreError> {
+        self.inner.release(key, held, now)
     }
 }
 

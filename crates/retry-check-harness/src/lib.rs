@@ -268,6 +268,7 @@ pub mod stores;
 #[cfg(not(loom))]
 pub mod stress;
 pub mod sync;
+mod tokens;
 
 pub use checkpoint::checkpoint;
 pub use durable::DurableState;

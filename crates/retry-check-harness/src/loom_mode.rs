@@ -45,6 +45,7 @@ use crate::sim::oracle::{Finish, Grant, KeyHistory};
 use crate::store::{Claim, Fenced, Fingerprint, IdempotencyStore, Outcome, VirtualTime};
 use crate::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use crate::sync::{Arc, Mutex};
+use crate::tokens::TokenTable;
 
 /// What to explore.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,6 +111,37 @@ struct Entry {
 
 type Log = Mutex<Vec<Entry>>;
 
+/// What the handlers of one interleaving share besides the store.
+struct Run<T> {
+    effects: Arc<AtomicUsize>,
+    clock: Arc<AtomicU64>,
+    log: Arc<Log>,
+    /// The harness's numbers for the store's tokens. A `std` lock, which
+    /// loom does not see: numbering a token is not a step of the store's,
+    /// and no loom operation happens while it is held.
+    tokens: std::sync::Arc<std::sync::Mutex<TokenTable<T>>>,
+}
+
+impl<T> Clone for Run<T> {
+    fn clone(&self) -> Self {
+        Run {
+            effects: self.effects.clone(),
+            clock: self.clock.clone(),
+            log: self.log.clone(),
+            tokens: std::sync::Arc::clone(&self.tokens),
+        }
+    }
+}
+
+impl<T: Eq> Run<T> {
+    fn number(&self, token: T) -> crate::FencingToken {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .number(token)
+    }
+}
+
 fn push(log: &Log, actor: String, event: Event, line: String) {
     log.lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -133,11 +165,14 @@ where
     builder.check(move || {
         let run = runs.fetch_add(1, StdOrdering::Relaxed) + 1;
         let store = Arc::new(make());
-        let effects = Arc::new(AtomicUsize::new(0));
-        let clock = Arc::new(AtomicU64::new(0));
-        let log: Arc<Log> = Arc::new(Mutex::new(Vec::new()));
+        let shared = Run {
+            effects: Arc::new(AtomicUsize::new(0)),
+            clock: Arc::new(AtomicU64::new(0)),
+            log: Arc::new(Mutex::new(Vec::new())),
+            tokens: std::sync::Arc::default(),
+        };
         let env = config.takeover.then(|| {
-            let (clock, log) = (clock.clone(), log.clone());
+            let (clock, log) = (shared.clock.clone(), shared.log.clone());
             crate::sync::thread::spawn(move || {
                 clock.store(JUMP_TO.as_millis(), Ordering::SeqCst);
                 push(
@@ -153,21 +188,19 @@ where
         };
         let handles: Vec<_> = (1..duplicates)
             .map(|h| {
-                let (store, effects, clock, log) =
-                    (store.clone(), effects.clone(), clock.clone(), log.clone());
-                crate::sync::thread::spawn(move || {
-                    handler(ctx, &*store, &effects, &clock, &log, h + 1, false)
-                })
+                let (store, shared) = (store.clone(), shared.clone());
+                crate::sync::thread::spawn(move || handler(ctx, &*store, &shared, h + 1, false))
             })
             .collect();
-        handler(ctx, &*store, &effects, &clock, &log, 1, config.crash);
+        handler(ctx, &*store, &shared, 1, config.crash);
         for h in handles {
             let _ = h.join();
         }
         if let Some(env) = env {
             let _ = env.join();
         }
-        let log = log.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let effects = &shared.effects;
+        let log = shared.log.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let Err(violation) = judge(&log, effects.load(Ordering::SeqCst)) {
             let timeline = log
                 .iter()
@@ -313,12 +346,11 @@ struct Ctx {
 fn handler<S: IdempotencyStore>(
     ctx: Ctx,
     store: &S,
-    effects: &AtomicUsize,
-    clock: &AtomicU64,
-    log: &Log,
+    shared: &Run<S::Token>,
     h: usize,
     crash: bool,
 ) {
+    let (effects, clock, log) = (&*shared.effects, &*shared.clock, &*shared.log);
     let me = format!("h{h}");
     let now = || VirtualTime(clock.load(Ordering::SeqCst));
     let at = |t: VirtualTime| {
@@ -329,7 +361,12 @@ fn handler<S: IdempotencyStore>(
         }
     };
     let t = now();
-    let claim = store.begin(KEY, Fingerprint(1), t, LEASE);
+    let answer = store.begin(KEY, Fingerprint(1), t, LEASE);
+    let store_token = match &answer {
+        Ok(Claim::Acquired(token)) => Some(token.clone()),
+        _ => None,
+    };
+    let claim = answer.map(|c| c.map_token(|token| shared.number(token)));
     let event = match &claim {
         Ok(Claim::Acquired(token)) => Event::Acquired {
             token: token.0,
@@ -343,7 +380,7 @@ fn handler<S: IdempotencyStore>(
         Err(e) => format!("begin({KEY}){} -> error: {e}", at(t)),
     };
     push(log, me.clone(), event, line);
-    let Ok(Claim::Acquired(token)) = claim else {
+    let (Ok(Claim::Acquired(token)), Some(store_token)) = (claim, store_token) else {
         return;
     };
     if crash {
@@ -360,7 +397,12 @@ fn handler<S: IdempotencyStore>(
     // The outcome names the handler, so a replay says whose it is.
     let outcome = Outcome(format!("charged:{KEY}:{me}"));
     let t = now();
-    let fenced = store.complete(KEY, token, &outcome, t);
+    let fenced = store.complete(
+        KEY,
+        &crate::Held::new(store_token, Fingerprint(1)),
+        &outcome,
+        t,
+    );
     let line = match &fenced {
         Ok(f) => format!("complete({KEY}, {token}){} -> {f}", at(t)),
         Err(e) => format!("complete({KEY}, {token}){} -> error: {e}", at(t)),
@@ -386,6 +428,8 @@ pub struct CheckThenInsertStore {
 }
 
 impl IdempotencyStore for CheckThenInsertStore {
+    type Token = crate::FencingToken;
+
     fn begin(
         &self,
         key: &str,
@@ -418,10 +462,11 @@ impl IdempotencyStore for CheckThenInsertStore {
     fn complete(
         &self,
         key: &str,
-        token: crate::FencingToken,
+        held: &crate::Held,
         outcome: &Outcome,
         _now: VirtualTime,
     ) -> Result<Fenced, crate::StoreError> {
+        let token = held.token;
         let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
         match records.get_mut(key) {
             Some((t, o)) if *t == token.0 && o.is_none() => {
@@ -435,9 +480,10 @@ impl IdempotencyStore for CheckThenInsertStore {
     fn release(
         &self,
         key: &str,
-        token: crate::FencingToken,
+        held: &crate::Held,
         _now: VirtualTime,
     ) -> Result<Fenced, crate::StoreError> {
+        let token = held.token;
         let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
         match records.get(key) {
             Some((t, None)) if *t == token.0 => {

@@ -123,13 +123,20 @@ impl fmt::Display for Fingerprint {
     }
 }
 
-/// Proof of ownership of an in-progress key, issued by [`Claim::Acquired`].
+/// A counter as proof of ownership: the token type of every store in this
+/// crate, and of any store whose token is a number. A store whose proof is
+/// something else (a run id and a sequence, a lease with a UUID, a
+/// generation per key) declares that as its [`IdempotencyStore::Token`].
 ///
 /// A store must issue a *new* token whenever it hands a key to a new owner
 /// (for example after the previous owner's lease expired), and must refuse
 /// `complete`/`release` with any token but the current one. That refusal is
 /// the fencing that keeps a slow, lease-expired handler from overwriting the
 /// outcome of the one that took over.
+///
+/// The harness's timelines name tokens `token#N`: the Nth distinct token
+/// the store issued in the case, whatever its type (for a counter that
+/// starts at 1, its own value).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FencingToken(pub u64);
 
@@ -151,11 +158,13 @@ impl fmt::Display for Outcome {
 }
 
 /// The answer of [`IdempotencyStore::begin`]: one atomic create-or-read.
+/// `T` is the store's [`Token`](IdempotencyStore::Token).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Claim {
+pub enum Claim<T = FencingToken> {
     /// No live record existed; the caller now owns the key until `now +
-    /// lease` and may run the side effect.
-    Acquired(FencingToken),
+    /// lease` and may run the side effect. The token is the proof of that
+    /// ownership, handed back to `complete` or `release` in a [`Held`].
+    Acquired(T),
     /// Another owner holds a live lease on the key. The caller must not run
     /// the side effect (the server answers "in progress, retry later").
     InProgress,
@@ -174,6 +183,39 @@ impl fmt::Display for Claim {
             Claim::Completed(o) => write!(f, "Completed({o})"),
             Claim::Mismatch => f.write_str("Mismatch"),
         }
+    }
+}
+
+impl<T> Claim<T> {
+    /// The same answer with its token mapped (the harness numbers a
+    /// store's tokens for its timelines this way).
+    pub fn map_token<U>(self, f: impl FnOnce(T) -> U) -> Claim<U> {
+        match self {
+            Claim::Acquired(t) => Claim::Acquired(f(t)),
+            Claim::InProgress => Claim::InProgress,
+            Claim::Completed(o) => Claim::Completed(o),
+            Claim::Mismatch => Claim::Mismatch,
+        }
+    }
+}
+
+/// What the owner of a key hands back to [`IdempotencyStore::complete`]
+/// and [`IdempotencyStore::release`]: the token its [`Claim::Acquired`]
+/// returned, and the fingerprint of the request it claimed for (a store
+/// that keys or checks its records by fingerprint needs it there too).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Held<T = FencingToken> {
+    /// What `begin` returned in [`Claim::Acquired`].
+    pub token: T,
+    /// The fingerprint `begin` was called with.
+    pub fingerprint: Fingerprint,
+}
+
+impl<T> Held<T> {
+    /// The claim of `token`, made with `fingerprint`.
+    pub fn new(token: T, fingerprint: Fingerprint) -> Self {
+        Held { token, fingerprint }
     }
 }
 
@@ -242,6 +284,13 @@ impl From<std::io::Error> for StoreError {
 /// sim mode's threaded phase, on real threads), so a store under
 /// [`Sim`](crate::Sim) is `Send + Sync` with interior mutability.
 pub trait IdempotencyStore {
+    /// The store's proof of ownership, returned by [`Claim::Acquired`] and
+    /// handed back in a [`Held`]: [`FencingToken`] for a counter, or the
+    /// store's own type (a lease struct, a run id and a sequence, bytes).
+    /// The harness only compares tokens: two owners must never be given
+    /// equal ones.
+    type Token: Clone + Eq + fmt::Debug + Send + Sync + 'static;
+
     /// Atomically create-or-read the record of `key`.
     ///
     /// - no record, or an expired one (past the store's key TTL), or an
@@ -256,16 +305,16 @@ pub trait IdempotencyStore {
         fingerprint: Fingerprint,
         now: VirtualTime,
         lease: Duration,
-    ) -> Result<Claim, StoreError>;
+    ) -> Result<Claim<Self::Token>, StoreError>;
 
-    /// Record the final outcome of `key`, if `token` is still the current
-    /// owner; otherwise refuse with [`Fenced::StaleToken`]. A key with no
-    /// record (never claimed, released, or expired) has no current owner:
-    /// refuse.
+    /// Record the final outcome of `key`, if `held.token` is still the
+    /// current owner; otherwise refuse with [`Fenced::StaleToken`]. A key
+    /// with no record (never claimed, released, or expired) has no current
+    /// owner: refuse.
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held<Self::Token>,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError>;
@@ -276,37 +325,38 @@ pub trait IdempotencyStore {
     fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held<Self::Token>,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError>;
 }
 
 impl<S: IdempotencyStore + ?Sized> IdempotencyStore for Arc<S> {
+    type Token = S::Token;
     fn begin(
         &self,
         key: &str,
         fingerprint: Fingerprint,
         now: VirtualTime,
         lease: Duration,
-    ) -> Result<Claim, StoreError> {
+    ) -> Result<Claim<S::Token>, StoreError> {
         (**self).begin(key, fingerprint, now, lease)
     }
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held<S::Token>,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        (**self).complete(key, token, outcome, now)
+        (**self).complete(key, held, outcome, now)
     }
     fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held<S::Token>,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        (**self).release(key, token, now)
+        (**self).release(key, held, now)
     }
 }
 
@@ -355,6 +405,9 @@ where
 /// with [`Sim::new_async`](crate::Sim::new_async), which interleaves the
 /// concurrent calls at their `.await`s.
 pub trait AsyncIdempotencyStore: Send + Sync {
+    /// See [`IdempotencyStore::Token`].
+    type Token: Clone + Eq + fmt::Debug + Send + Sync + 'static;
+
     /// See [`IdempotencyStore::begin`].
     fn begin(
         &self,
@@ -362,13 +415,13 @@ pub trait AsyncIdempotencyStore: Send + Sync {
         fingerprint: Fingerprint,
         now: VirtualTime,
         lease: Duration,
-    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Claim<Self::Token>, StoreError>> + Send;
 
     /// See [`IdempotencyStore::complete`].
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held<Self::Token>,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> impl Future<Output = Result<Fenced, StoreError>> + Send;
@@ -377,39 +430,41 @@ pub trait AsyncIdempotencyStore: Send + Sync {
     fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held<Self::Token>,
         now: VirtualTime,
     ) -> impl Future<Output = Result<Fenced, StoreError>> + Send;
 }
 
 impl<S: AsyncIdempotencyStore + ?Sized> AsyncIdempotencyStore for Arc<S> {
+    type Token = S::Token;
+
     fn begin(
         &self,
         key: &str,
         fingerprint: Fingerprint,
         now: VirtualTime,
         lease: Duration,
-    ) -> impl Future<Output = Result<Claim, StoreError>> + Send {
+    ) -> impl Future<Output = Result<Claim<S::Token>, StoreError>> + Send {
         (**self).begin(key, fingerprint, now, lease)
     }
 
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held<S::Token>,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> impl Future<Output = Result<Fenced, StoreError>> + Send {
-        (**self).complete(key, token, outcome, now)
+        (**self).complete(key, held, outcome, now)
     }
 
     fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held<S::Token>,
         now: VirtualTime,
     ) -> impl Future<Output = Result<Fenced, StoreError>> + Send {
-        (**self).release(key, token, now)
+        (**self).release(key, held, now)
     }
 }
 

@@ -37,9 +37,10 @@ use std::time::{Duration, Instant};
 
 use crate::sim::oracle::{Finish, Grant, KeyHistory};
 use crate::store::{
-    AsyncIdempotencyStore, AsyncStoreFactory, Claim, Fenced, FencingToken, Fingerprint,
+    AsyncIdempotencyStore, AsyncStoreFactory, Claim, Fenced, FencingToken, Fingerprint, Held,
     IdempotencyStore, Outcome, StorageLocation, StoreError, StoreFactory, VirtualTime,
 };
+use crate::tokens::TokenTable;
 use crate::Property;
 
 /// The stress-mode runner (a builder); see the module docs.
@@ -135,13 +136,31 @@ enum Seen {
     },
 }
 
-#[derive(Default)]
-struct Ledger {
+/// What the workers saw, per key; `T` is the store's token.
+struct Ledger<T> {
     seen: Mutex<BTreeMap<String, Vec<Seen>>>,
+    /// Per key, the harness's numbers for the store's tokens.
+    tokens: Mutex<BTreeMap<String, TokenTable<T>>>,
     calls: Mutex<u64>,
 }
 
-impl Ledger {
+impl<T> Default for Ledger<T> {
+    fn default() -> Self {
+        Ledger {
+            seen: Mutex::default(),
+            tokens: Mutex::default(),
+            calls: Mutex::default(),
+        }
+    }
+}
+
+impl<T: Eq> Ledger<T> {
+    /// The number of `key`'s `token`.
+    fn number(&self, key: &str, token: T) -> FencingToken {
+        let mut tables = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
+        tables.entry(key.to_string()).or_default().number(token)
+    }
+
     fn push(&self, key: &str, seen: Seen) -> usize {
         let mut map = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
         let list = map.entry(key.to_string()).or_default();
@@ -223,31 +242,32 @@ fn splitmix(state: &mut u64) -> u64 {
 struct Ready<S>(Arc<S>);
 
 impl<S: IdempotencyStore + Send + Sync> AsyncIdempotencyStore for Ready<S> {
+    type Token = S::Token;
     async fn begin(
         &self,
         key: &str,
         fingerprint: Fingerprint,
         now: VirtualTime,
         lease: Duration,
-    ) -> Result<Claim, StoreError> {
+    ) -> Result<Claim<S::Token>, StoreError> {
         self.0.begin(key, fingerprint, now, lease)
     }
     async fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held<S::Token>,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        self.0.complete(key, token, outcome, now)
+        self.0.complete(key, held, outcome, now)
     }
     async fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held<S::Token>,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        self.0.release(key, token, now)
+        self.0.release(key, held, now)
     }
 }
 
@@ -275,7 +295,7 @@ struct Timing {
 
 async fn handle<A: AsyncIdempotencyStore>(
     store: &A,
-    ledger: &Ledger,
+    ledger: &Ledger<A::Token>,
     worker: usize,
     request: &Request,
     timing: Timing,
@@ -300,11 +320,12 @@ async fn handle<A: AsyncIdempotencyStore>(
             Seen::Begin {
                 worker,
                 fp: request.fp,
-                claim: claim.clone(),
+                claim: claim.clone().map_token(|t| ledger.number(&request.key, t)),
             },
         );
         match claim {
-            Claim::Acquired(token) => {
+            Claim::Acquired(store_token) => {
+                let token = ledger.number(&request.key, store_token.clone());
                 let n = ledger.push(&request.key, Seen::Effect { worker, token });
                 // The side effect takes (wall) time, like a call to a card
                 // provider: the window in which duplicates race.
@@ -315,8 +336,9 @@ async fn handle<A: AsyncIdempotencyStore>(
                 }
                 let outcome = format!("charged:{}:#{n}", request.key);
                 ledger.call();
+                let held = Held::new(store_token, Fingerprint(request.fp));
                 if let Ok(fenced) = store
-                    .complete(&request.key, token, &Outcome(outcome.clone()), now)
+                    .complete(&request.key, &held, &Outcome(outcome.clone()), now)
                     .await
                 {
                     ledger.push(
@@ -432,7 +454,7 @@ impl Stress {
     fn phase<S: AsyncIdempotencyStore + 'static>(
         &self,
         stores: &[Arc<S>],
-        ledger: &Arc<Ledger>,
+        ledger: &Arc<Ledger<S::Token>>,
         round: u32,
         now: VirtualTime,
         exec: &Exec<'_>,
@@ -513,15 +535,22 @@ impl Stress {
     ) -> Option<String> {
         let key = format!("r{round}_fence");
         let fp = Fingerprint(1);
-        let Ok(Claim::Acquired(old)) = store.begin(&key, fp, base, self.lease).await else {
+        let Ok(Claim::Acquired(first)) = store.begin(&key, fp, base, self.lease).await else {
             return None;
         };
         let later = base + self.lease + Duration::from_millis(1);
-        let Ok(Claim::Acquired(new)) = store.begin(&key, fp, later, self.lease).await else {
+        let Ok(Claim::Acquired(second)) = store.begin(&key, fp, later, self.lease).await else {
             return None;
         };
+        let mut tokens = TokenTable::default();
+        let (old, new) = (tokens.number(first.clone()), tokens.number(second));
         let late = store
-            .complete(&key, old, &Outcome("charged:late".into()), later)
+            .complete(
+                &key,
+                &Held::new(first, fp),
+                &Outcome("charged:late".into()),
+                later,
+            )
             .await;
         // The shared fencing judge: was the newer grant a takeover of the
         // old one, so that the late complete must be refused?
@@ -542,7 +571,7 @@ impl Stress {
         None
     }
 
-    fn judge(&self, ledger: &Ledger, round: u32, store: &str) -> Result<(), StressFailure> {
+    fn judge<T>(&self, ledger: &Ledger<T>, round: u32, store: &str) -> Result<(), StressFailure> {
         let seen = ledger.seen.lock().unwrap_or_else(PoisonError::into_inner);
         for (key, list) in seen.range(format!("r{round}_")..format!("r{round}`")) {
             let history = history_of(list);

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use retry_check_harness::stores::PostgresStore;
 use retry_check_harness::{
-    AsyncIdempotencyStore, AsyncStoreFactory, Claim, Fenced, Fingerprint, Mode, Outcome, Property,
-    Sim, SimConfig, StorageLocation, VirtualTime,
+    AsyncIdempotencyStore, AsyncStoreFactory, Claim, Fenced, Fingerprint, Held, Mode, Outcome,
+    Property, Sim, SimConfig, StorageLocation, VirtualTime,
 };
 use retry_check_test_support::postgres_url;
 
@@ -143,17 +143,19 @@ fn postgres_store_is_durable_and_fenced() {
         let outcome = Outcome("charged".into());
         assert_eq!(
             store
-                .complete("k", first, &outcome, VirtualTime(10_001))
+                .complete("k", &Held::new(first, fp), &outcome, VirtualTime(10_001))
                 .await,
             Ok(Fenced::StaleToken)
         );
         assert_eq!(
-            store.release("k", first, VirtualTime(10_001)).await,
+            store
+                .release("k", &Held::new(first, fp), VirtualTime(10_001))
+                .await,
             Ok(Fenced::StaleToken)
         );
         assert_eq!(
             store
-                .complete("k", second, &outcome, VirtualTime(10_002))
+                .complete("k", &Held::new(second, fp), &outcome, VirtualTime(10_002))
                 .await,
             Ok(Fenced::Accepted)
         );

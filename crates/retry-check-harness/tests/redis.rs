@@ -17,7 +17,7 @@ use std::time::Duration;
 use retry_check_harness::stores::zoo::Bug;
 use retry_check_harness::stores::{Persistence, RedisStore, RedisStoreFactory, REDIS_URL_ENV};
 use retry_check_harness::{
-    AsyncIdempotencyStore, AsyncStoreFactory, Claim, Fenced, FencingToken, Fingerprint, Mode,
+    AsyncIdempotencyStore, AsyncStoreFactory, Claim, Fenced, FencingToken, Fingerprint, Held, Mode,
     Outcome, Property, Sim, SimConfig, StorageLocation, Stress, ViolationClass, VirtualTime,
     DEFAULT_CASES,
 };
@@ -148,19 +148,23 @@ fn redis_store_answers_fences_and_counts_the_ttl_from_completion() {
         assert!(second > first);
         let outcome = Outcome("charged | with a bar".into());
         assert_eq!(
-            store.complete("k", first, &outcome, t(10_001)).await,
+            store
+                .complete("k", &Held::new(first, FP), &outcome, t(10_001))
+                .await,
             Ok(Fenced::StaleToken)
         );
         assert_eq!(
-            store.release("k", first, t(10_001)).await,
+            store.release("k", &Held::new(first, FP), t(10_001)).await,
             Ok(Fenced::StaleToken)
         );
         assert_eq!(
-            store.complete("k", second, &outcome, t(20_000)).await,
+            store
+                .complete("k", &Held::new(second, FP), &outcome, t(20_000))
+                .await,
             Ok(Fenced::Accepted)
         );
         assert_eq!(
-            store.release("k", second, t(20_001)).await,
+            store.release("k", &Held::new(second, FP), t(20_001)).await,
             Ok(Fenced::StaleToken),
             "a completed key has no owner"
         );
@@ -173,7 +177,7 @@ fn redis_store_answers_fences_and_counts_the_ttl_from_completion() {
         assert!(third > second);
         // A release forgets the claim: the next begin claims afresh.
         assert_eq!(
-            store.release("k", third, t(120_001)).await,
+            store.release("k", &Held::new(third, FP), t(120_001)).await,
             Ok(Fenced::Accepted)
         );
         let fourth = acquired(store.begin("k", Fingerprint(9), t(120_002), LEASE).await);
@@ -200,7 +204,9 @@ fn everysec_loses_the_last_second_of_acknowledged_writes() {
             let lost = StorageLocation::new(dir.path(), "lost");
             let store = factory.open(&lost).await.expect("open");
             let token = acquired(store.begin("k", FP, t(0), LEASE).await);
-            let done = store.complete("k", token, &outcome, t(5_000)).await;
+            let done = store
+                .complete("k", &Held::new(token, FP), &outcome, t(5_000))
+                .await;
             assert_eq!(done, Ok(Fenced::Accepted));
             drop(store);
             let store = factory.open(&lost).await.expect("reopen");
@@ -209,7 +215,9 @@ fn everysec_loses_the_last_second_of_acknowledged_writes() {
             let kept = StorageLocation::new(dir.path(), "kept");
             let store = factory.open(&kept).await.expect("open");
             let token = acquired(store.begin("k", FP, t(0), LEASE).await);
-            let done = store.complete("k", token, &outcome, t(5_000)).await;
+            let done = store
+                .complete("k", &Held::new(token, FP), &outcome, t(5_000))
+                .await;
             assert_eq!(done, Ok(Fenced::Accepted));
             let read = store.begin("other", FP, t(6_500), LEASE).await;
             assert!(matches!(read, Ok(Claim::Acquired(_))), "{read:?}");

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use retry_check_harness::stores::{MemoryStore, SqliteStore, SQLITE_FILE_NAME};
 use retry_check_harness::{
-    Claim, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, StorageLocation,
+    Claim, Fenced, FencingToken, Fingerprint, Held, IdempotencyStore, Outcome, StorageLocation,
     StoreError, StoreFactory, VirtualTime,
 };
 
@@ -46,13 +46,16 @@ fn scratch(namespace: &str) -> Scratch {
 
 /// The semantics every correct store shares, run against a store opened by
 /// `open` (each call opens a fresh, empty store).
-fn contract_suite<S: IdempotencyStore>(open: &dyn Fn() -> S) {
+fn contract_suite<S: IdempotencyStore<Token = FencingToken>>(open: &dyn Fn() -> S) {
     // Atomic claim: the first begin acquires, a duplicate sees InProgress.
     {
         let s = open();
         let token = acquired(s.begin("k", FP, t(0), LEASE));
         assert_eq!(s.begin("k", FP, t(1), LEASE), Ok(Claim::InProgress));
-        assert_eq!(s.complete("k", token, &ok(), t(2)), Ok(Fenced::Accepted));
+        assert_eq!(
+            s.complete("k", &Held::new(token, FP), &ok(), t(2)),
+            Ok(Fenced::Accepted)
+        );
         assert_eq!(s.begin("k", FP, t(3), LEASE), Ok(Claim::Completed(ok())));
         // Keys are independent.
         acquired(s.begin("other", FP, t(3), LEASE));
@@ -72,7 +75,10 @@ fn contract_suite<S: IdempotencyStore>(open: &dyn Fn() -> S) {
         );
         let s2 = open();
         let t2 = acquired(s2.begin("k", FP, t(0), LEASE));
-        assert_eq!(s2.complete("k", t2, &ok(), t(1)), Ok(Fenced::Accepted));
+        assert_eq!(
+            s2.complete("k", &Held::new(t2, FP), &ok(), t(1)),
+            Ok(Fenced::Accepted)
+        );
         assert_eq!(
             s2.begin("k", Fingerprint(1), t(2), LEASE),
             Ok(Claim::Mismatch)
@@ -88,14 +94,17 @@ fn contract_suite<S: IdempotencyStore>(open: &dyn Fn() -> S) {
         assert_ne!(first, second, "a takeover must issue a fresh token");
         assert!(second > first, "tokens come from an increasing counter");
         assert_eq!(
-            s.complete("k", first, &ok(), t(10_001)),
+            s.complete("k", &Held::new(first, FP), &ok(), t(10_001)),
             Ok(Fenced::StaleToken)
         );
-        assert_eq!(s.release("k", first, t(10_001)), Ok(Fenced::StaleToken));
+        assert_eq!(
+            s.release("k", &Held::new(first, FP), t(10_001)),
+            Ok(Fenced::StaleToken)
+        );
         assert_eq!(s.begin("k", FP, t(10_002), LEASE), Ok(Claim::InProgress));
         let theirs = Outcome("201 created".to_string());
         assert_eq!(
-            s.complete("k", second, &theirs, t(10_003)),
+            s.complete("k", &Held::new(second, FP), &theirs, t(10_003)),
             Ok(Fenced::Accepted)
         );
         assert_eq!(
@@ -108,13 +117,25 @@ fn contract_suite<S: IdempotencyStore>(open: &dyn Fn() -> S) {
     {
         let s = open();
         let first = acquired(s.begin("k", FP, t(0), LEASE));
-        assert_eq!(s.release("k", first, t(1)), Ok(Fenced::Accepted));
-        assert_eq!(s.release("k", first, t(2)), Ok(Fenced::StaleToken));
-        assert_eq!(s.complete("k", first, &ok(), t(2)), Ok(Fenced::StaleToken));
+        assert_eq!(
+            s.release("k", &Held::new(first, FP), t(1)),
+            Ok(Fenced::Accepted)
+        );
+        assert_eq!(
+            s.release("k", &Held::new(first, FP), t(2)),
+            Ok(Fenced::StaleToken)
+        );
+        assert_eq!(
+            s.complete("k", &Held::new(first, FP), &ok(), t(2)),
+            Ok(Fenced::StaleToken)
+        );
         let second = acquired(s.begin("k", FP, t(3), LEASE));
         assert_ne!(first, second);
         // After a release the key is free for another payload too.
-        assert_eq!(s.release("k", second, t(4)), Ok(Fenced::Accepted));
+        assert_eq!(
+            s.release("k", &Held::new(second, FP), t(4)),
+            Ok(Fenced::Accepted)
+        );
         acquired(s.begin("k", Fingerprint(1), t(5), LEASE));
     }
     // A completed record refuses further completes, even from its owner, and
@@ -122,17 +143,29 @@ fn contract_suite<S: IdempotencyStore>(open: &dyn Fn() -> S) {
     {
         let s = open();
         let token = acquired(s.begin("k", FP, t(0), LEASE));
-        assert_eq!(s.complete("k", token, &ok(), t(1)), Ok(Fenced::Accepted));
+        assert_eq!(
+            s.complete("k", &Held::new(token, FP), &ok(), t(1)),
+            Ok(Fenced::Accepted)
+        );
         let other = Outcome("500".to_string());
-        assert_eq!(s.complete("k", token, &other, t(2)), Ok(Fenced::StaleToken));
-        assert_eq!(s.release("k", token, t(2)), Ok(Fenced::StaleToken));
+        assert_eq!(
+            s.complete("k", &Held::new(token, FP), &other, t(2)),
+            Ok(Fenced::StaleToken)
+        );
+        assert_eq!(
+            s.release("k", &Held::new(token, FP), t(2)),
+            Ok(Fenced::StaleToken)
+        );
         assert_eq!(s.begin("k", FP, t(3), LEASE), Ok(Claim::Completed(ok())));
         // Unknown keys: nothing to complete or release.
         assert_eq!(
-            s.complete("nope", token, &ok(), t(3)),
+            s.complete("nope", &Held::new(token, FP), &ok(), t(3)),
             Ok(Fenced::StaleToken)
         );
-        assert_eq!(s.release("nope", token, t(3)), Ok(Fenced::StaleToken));
+        assert_eq!(
+            s.release("nope", &Held::new(token, FP), t(3)),
+            Ok(Fenced::StaleToken)
+        );
     }
     // Key TTL: a completed record lives TTL after its completion, then the
     // key is free (for any payload).
@@ -140,7 +173,7 @@ fn contract_suite<S: IdempotencyStore>(open: &dyn Fn() -> S) {
         let s = open();
         let token = acquired(s.begin("k", FP, t(0), LEASE));
         assert_eq!(
-            s.complete("k", token, &ok(), t(5_000)),
+            s.complete("k", &Held::new(token, FP), &ok(), t(5_000)),
             Ok(Fenced::Accepted)
         );
         assert_eq!(
@@ -150,7 +183,7 @@ fn contract_suite<S: IdempotencyStore>(open: &dyn Fn() -> S) {
         let again = acquired(s.begin("k", Fingerprint(1), t(105_000), LEASE));
         assert_ne!(again, token);
         assert_eq!(
-            s.complete("k", token, &ok(), t(105_001)),
+            s.complete("k", &Held::new(token, FP), &ok(), t(105_001)),
             Ok(Fenced::StaleToken)
         );
     }
@@ -176,7 +209,7 @@ fn contract_suite<S: IdempotencyStore>(open: &dyn Fn() -> S) {
             Ok(Claim::InProgress)
         );
         assert_eq!(
-            s.complete("k", token, &ok(), t(u64::MAX - 1)),
+            s.complete("k", &Held::new(token, FP), &ok(), t(u64::MAX - 1)),
             Ok(Fenced::Accepted)
         );
         assert_eq!(
@@ -214,7 +247,7 @@ fn memory_store_forgets_everything_on_restart() {
     let store = factory.open(&place.location).expect("open");
     let token = acquired(store.begin("done", FP, t(0), LEASE));
     assert_eq!(
-        store.complete("done", token, &ok(), t(1)),
+        store.complete("done", &Held::new(token, FP), &ok(), t(1)),
         Ok(Fenced::Accepted)
     );
     acquired(store.begin("busy", FP, t(2), LEASE));
@@ -236,7 +269,7 @@ fn sqlite_store_keeps_records_and_token_counter_across_restart() {
         let store = factory.open(&place.location).expect("open");
         let done = acquired(store.begin("done", FP, t(0), LEASE));
         assert_eq!(
-            store.complete("done", done, &ok(), t(1)),
+            store.complete("done", &Held::new(done, FP), &ok(), t(1)),
             Ok(Fenced::Accepted)
         );
         let busy = acquired(store.begin("busy", FP, t(2), LEASE));
@@ -261,7 +294,7 @@ fn sqlite_store_keeps_records_and_token_counter_across_restart() {
         "{taken} must be fresh"
     );
     assert_eq!(
-        store.complete("busy", busy_token, &ok(), t(12_003)),
+        store.complete("busy", &Held::new(busy_token, FP), &ok(), t(12_003)),
         Ok(Fenced::StaleToken)
     );
     drop(store);
@@ -270,7 +303,7 @@ fn sqlite_store_keeps_records_and_token_counter_across_restart() {
     let fresh = acquired(store.begin("new", FP, t(12_004), LEASE));
     assert!(fresh > taken);
     assert_eq!(
-        store.complete("busy", taken, &ok(), t(12_005)),
+        store.complete("busy", &Held::new(taken, FP), &ok(), t(12_005)),
         Ok(Fenced::Accepted)
     );
 }
@@ -322,7 +355,7 @@ fn sqlite_is_durable_and_in_wal_mode() {
 
 /// Concurrent duplicates on real threads: exactly one acquires, through
 /// either store.
-fn exactly_one_winner<S: IdempotencyStore + Sync>(store: &S) {
+fn exactly_one_winner<S: IdempotencyStore<Token = FencingToken> + Sync>(store: &S) {
     for round in 0..20u64 {
         let key = format!("k{round}");
         let claims: Vec<Claim> = std::thread::scope(|scope| {

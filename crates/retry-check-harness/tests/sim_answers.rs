@@ -8,7 +8,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 use retry_check_harness::stores::MemoryStore;
 use retry_check_harness::{
-    Claim, Event, Faults, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, Sim,
+    Claim, Event, Faults, Fenced, FencingToken, Fingerprint, Held, IdempotencyStore, Outcome, Sim,
     SimCase, SimConfig, StorageLocation, StoreError, VirtualTime,
 };
 
@@ -86,6 +86,8 @@ fn report_config() -> SimConfig {
 struct NoRelease(MemoryStore);
 
 impl IdempotencyStore for NoRelease {
+    type Token = FencingToken;
+
     fn begin(
         &self,
         key: &str,
@@ -98,18 +100,13 @@ impl IdempotencyStore for NoRelease {
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        self.0.complete(key, token, outcome, now)
+        self.0.complete(key, held, outcome, now)
     }
-    fn release(
-        &self,
-        _key: &str,
-        _token: FencingToken,
-        _now: VirtualTime,
-    ) -> Result<Fenced, StoreError> {
+    fn release(&self, _key: &str, _held: &Held, _now: VirtualTime) -> Result<Fenced, StoreError> {
         Err(StoreError::new("this store has no release"))
     }
 }

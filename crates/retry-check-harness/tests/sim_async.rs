@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use retry_check_harness::{
     checkpoint, replay_async, AsyncIdempotencyStore, AsyncStoreFactory, Claim, DurableState,
-    Fenced, FencingToken, Fingerprint, IdempotencyStore, Mode, Outcome, Property, ReplayFile, Sim,
-    SimError, StorageLocation, StoreError, StoreFactory, VirtualTime,
+    Fenced, FencingToken, Fingerprint, Held, IdempotencyStore, Mode, Outcome, Property, ReplayFile,
+    Sim, SimError, StorageLocation, StoreError, StoreFactory, VirtualTime,
 };
 use sim_support::{Defect, TinyFactory, TinyStore};
 
@@ -30,6 +30,8 @@ async fn yielded<T>(value: impl FnOnce() -> T) -> T {
 }
 
 impl AsyncIdempotencyStore for AsyncTiny {
+    type Token = FencingToken;
+
     fn begin(
         &self,
         key: &str,
@@ -43,20 +45,20 @@ impl AsyncIdempotencyStore for AsyncTiny {
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> impl Future<Output = Result<Fenced, StoreError>> + Send {
-        yielded(move || self.0.complete(key, token, outcome, now))
+        yielded(move || self.0.complete(key, held, outcome, now))
     }
 
     fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         now: VirtualTime,
     ) -> impl Future<Output = Result<Fenced, StoreError>> + Send {
-        yielded(move || self.0.release(key, token, now))
+        yielded(move || self.0.release(key, held, now))
     }
 }
 
@@ -133,6 +135,8 @@ impl TwoStep {
 }
 
 impl AsyncIdempotencyStore for TwoStep {
+    type Token = FencingToken;
+
     async fn begin(
         &self,
         key: &str,
@@ -187,10 +191,11 @@ impl AsyncIdempotencyStore for TwoStep {
     async fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         outcome: &Outcome,
         _now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         tokio::task::yield_now().await;
         let mut state = self.state.lock().map_err(|_| StoreError::new("poisoned"))?;
         match state.0.get_mut(key) {
@@ -206,9 +211,10 @@ impl AsyncIdempotencyStore for TwoStep {
     async fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         _now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         tokio::task::yield_now().await;
         let mut state = self.state.lock().map_err(|_| StoreError::new("poisoned"))?;
         match state.0.get(key) {

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use retry_check_harness::stores::MemoryStore;
 use retry_check_harness::{
-    Claim, Faults, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, Sim, SimConfig,
-    SimError, StorageLocation, StoreError, VirtualTime,
+    Claim, Faults, Fenced, FencingToken, Fingerprint, Held, IdempotencyStore, Outcome, Sim,
+    SimConfig, SimError, StorageLocation, StoreError, VirtualTime,
 };
 
 #[path = "support/async_memory.rs"]
@@ -28,6 +28,8 @@ impl OwnClock {
 }
 
 impl IdempotencyStore for OwnClock {
+    type Token = FencingToken;
+
     fn begin(
         &self,
         key: &str,
@@ -41,20 +43,15 @@ impl IdempotencyStore for OwnClock {
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         outcome: &Outcome,
         _now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        self.inner.complete(key, token, outcome, self.now())
+        self.inner.complete(key, held, outcome, self.now())
     }
 
-    fn release(
-        &self,
-        key: &str,
-        token: FencingToken,
-        _now: VirtualTime,
-    ) -> Result<Fenced, StoreError> {
-        self.inner.release(key, token, self.now())
+    fn release(&self, key: &str, held: &Held, _now: VirtualTime) -> Result<Fenced, StoreError> {
+        self.inner.release(key, held, self.now())
     }
 }
 

@@ -8,7 +8,7 @@ mod sim_support;
 use std::time::Duration;
 
 use retry_check_harness::{
-    replay, CrashPoint, Event, Faults, Jitter, Jump, JumpKind, OpSpec, Property, Reconciler,
+    replay, CrashPoint, Event, Faults, Held, Jitter, Jump, JumpKind, OpSpec, Property, Reconciler,
     ReplayFile, Sim, SimCase, SimConfig, ViolationClass,
 };
 use sim_support::{Defect, TinyFactory};
@@ -406,6 +406,7 @@ fn store_failures_are_harness_errors_not_violations() {
     /// Every call fails.
     struct Down;
     impl IdempotencyStore for Down {
+        type Token = FencingToken;
         fn begin(
             &self,
             _: &str,
@@ -418,13 +419,13 @@ fn store_failures_are_harness_errors_not_violations() {
         fn complete(
             &self,
             _: &str,
-            _: FencingToken,
+            _: &Held,
             _: &Outcome,
             _: VirtualTime,
         ) -> Result<Fenced, StoreError> {
             Err(StoreError::new("connection refused"))
         }
-        fn release(&self, _: &str, _: FencingToken, _: VirtualTime) -> Result<Fenced, StoreError> {
+        fn release(&self, _: &str, _: &Held, _: VirtualTime) -> Result<Fenced, StoreError> {
             Err(StoreError::new("connection refused"))
         }
     }

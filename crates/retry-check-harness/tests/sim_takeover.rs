@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use retry_check_harness::{
     checkpoint, replay_async, AsyncIdempotencyStore, AsyncStoreFactory, Claim, DurableState,
-    Fenced, FencingToken, Fingerprint, Mode, Outcome, Property, ReplayFile, Sim, SimError,
+    Fenced, FencingToken, Fingerprint, Held, Mode, Outcome, Property, ReplayFile, Sim, SimError,
     SimReport, StorageLocation, StoreError, ViolationClass, VirtualTime, DEFAULT_CASES,
 };
 use serde::{Deserialize, Serialize};
@@ -82,6 +82,8 @@ fn ms(d: Duration) -> u64 {
 }
 
 impl AsyncIdempotencyStore for Takeover {
+    type Token = FencingToken;
+
     async fn begin(
         &self,
         key: &str,
@@ -141,10 +143,11 @@ impl AsyncIdempotencyStore for Takeover {
     async fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         let ttl = ms(self.key_ttl);
         let done = self.step(|st| match st.records.get_mut(key) {
             Some(r) if r.outcome.is_none() && r.token == token.0 => {
@@ -160,9 +163,10 @@ impl AsyncIdempotencyStore for Takeover {
     async fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         _now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         let done = self.step(|st| match st.records.get(key) {
             Some(r) if r.outcome.is_none() && r.token == token.0 => {
                 st.records.remove(key);

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use retry_check_harness::sync::Mutex;
 use retry_check_harness::{
-    Claim, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, Sim, SimConfig, SimError,
-    StorageLocation, StoreError, VirtualTime,
+    Claim, Fenced, FencingToken, Fingerprint, Held, IdempotencyStore, Outcome, Sim, SimConfig,
+    SimError, StorageLocation, StoreError, VirtualTime,
 };
 
 const TTL: Duration = Duration::from_secs(24 * 3600);
@@ -36,6 +36,8 @@ struct TwoLockStore {
 }
 
 impl IdempotencyStore for TwoLockStore {
+    type Token = FencingToken;
+
     fn begin(
         &self,
         key: &str,
@@ -75,10 +77,11 @@ impl IdempotencyStore for TwoLockStore {
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         let mut state = self.state.lock().unwrap();
         let owned = state
             .records
@@ -92,12 +95,8 @@ impl IdempotencyStore for TwoLockStore {
         Ok(Fenced::Accepted)
     }
 
-    fn release(
-        &self,
-        key: &str,
-        token: FencingToken,
-        _now: VirtualTime,
-    ) -> Result<Fenced, StoreError> {
+    fn release(&self, key: &str, held: &Held, _now: VirtualTime) -> Result<Fenced, StoreError> {
+        let token = held.token;
         let mut state = self.state.lock().unwrap();
         let owned = state
             .records

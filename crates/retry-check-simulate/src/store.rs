@@ -166,7 +166,12 @@ mod tests {
             panic!("a fresh key is acquired");
         };
         store
-            .complete("k", token, &Outcome("done".into()), VirtualTime(10))
+            .complete(
+                "k",
+                &retry_check_harness::Held::new(token, Fingerprint(1)),
+                &Outcome("done".into()),
+                VirtualTime(10),
+            )
             .expect("complete");
         drop(store); // the simulated crash
         let again = factory.reopen(&case1).expect("reopens");

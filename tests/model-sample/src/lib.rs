@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use retry_check_harness::{
-    Claim, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, StorageLocation,
+    Claim, Fenced, FencingToken, Fingerprint, Held, IdempotencyStore, Outcome, StorageLocation,
     StoreError, VirtualTime,
 };
 
@@ -28,6 +28,8 @@ impl CheckThenInsertStore {
 }
 
 impl IdempotencyStore for CheckThenInsertStore {
+    type Token = FencingToken;
+
     fn begin(
         &self,
         key: &str,
@@ -51,10 +53,11 @@ impl IdempotencyStore for CheckThenInsertStore {
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         outcome: &Outcome,
         _now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         let mut completed = self
             .completed
             .lock()
@@ -65,12 +68,7 @@ impl IdempotencyStore for CheckThenInsertStore {
         Ok(Fenced::Accepted)
     }
 
-    fn release(
-        &self,
-        _key: &str,
-        _token: FencingToken,
-        _now: VirtualTime,
-    ) -> Result<Fenced, StoreError> {
+    fn release(&self, _key: &str, _held: &Held, _now: VirtualTime) -> Result<Fenced, StoreError> {
         Ok(Fenced::Accepted)
     }
 }

@@ -6,15 +6,18 @@
 //! and [`Sim::new_async`](crate::Sim::new_async); the [`Driver`] trait is
 //! sealed.
 
+use std::sync::{Mutex, PoisonError};
 use std::task::Poll;
 use std::time::Duration;
 
 use crate::store::{
-    Claim, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, StorageLocation,
+    Claim, Fenced, FencingToken, Fingerprint, Held, IdempotencyStore, Outcome, StorageLocation,
     StoreError, StoreFactory, VirtualTime,
 };
+use crate::tokens::TokenTable;
 
-/// A store call the executor makes.
+/// A store call the executor makes. Tokens are the harness's numbers for
+/// the store's own (see [`TokenTable`]); the driver turns them back.
 #[doc(hidden)]
 #[derive(Clone, Debug)]
 pub enum Call {
@@ -25,19 +28,107 @@ pub enum Call {
         now: VirtualTime,
         lease: Duration,
     },
-    /// `complete(key, token, outcome, now)`.
+    /// `complete(key, held, outcome, now)`.
     Complete {
         key: String,
         token: FencingToken,
+        fingerprint: Fingerprint,
         outcome: Outcome,
         now: VirtualTime,
     },
-    /// `release(key, token, now)`.
+    /// `release(key, held, now)`.
     Release {
         key: String,
         token: FencingToken,
+        fingerprint: Fingerprint,
         now: VirtualTime,
     },
+}
+
+/// A call with the store's own token in place of the harness's number.
+enum StoreCall<T> {
+    Begin {
+        key: String,
+        fingerprint: Fingerprint,
+        now: VirtualTime,
+        lease: Duration,
+    },
+    Complete {
+        key: String,
+        held: Held<T>,
+        outcome: Outcome,
+        now: VirtualTime,
+    },
+    Release {
+        key: String,
+        held: Held<T>,
+        now: VirtualTime,
+    },
+}
+
+/// A case's tokens, shared by the driver and its calls in flight.
+struct Tokens<T>(Mutex<TokenTable<T>>);
+
+impl<T: Clone + Eq> Tokens<T> {
+    fn new() -> Self {
+        Tokens(Mutex::new(TokenTable::default()))
+    }
+
+    fn table(&self) -> std::sync::MutexGuard<'_, TokenTable<T>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `call` with the store's tokens, or the answer when a number names
+    /// no token the store issued in this case (a harness bug).
+    fn to_store(&self, call: Call) -> Result<StoreCall<T>, Answer> {
+        let table = self.table();
+        let held = |token: FencingToken, fingerprint| match table.token(token) {
+            Some(t) => Ok(Held::new(t.clone(), fingerprint)),
+            None => Err(Answer::Fenced(Err(StoreError::new(format!(
+                "harness: {token} names no token the store issued in this case"
+            ))))),
+        };
+        Ok(match call {
+            Call::Begin {
+                key,
+                fingerprint,
+                now,
+                lease,
+            } => StoreCall::Begin {
+                key,
+                fingerprint,
+                now,
+                lease,
+            },
+            Call::Complete {
+                key,
+                token,
+                fingerprint,
+                outcome,
+                now,
+            } => StoreCall::Complete {
+                key,
+                held: held(token, fingerprint)?,
+                outcome,
+                now,
+            },
+            Call::Release {
+                key,
+                token,
+                fingerprint,
+                now,
+            } => StoreCall::Release {
+                key,
+                held: held(token, fingerprint)?,
+                now,
+            },
+        })
+    }
+
+    /// `begin`'s answer with the harness's number for its token.
+    fn claim(&self, claim: Result<Claim<T>, StoreError>) -> Answer {
+        Answer::Claim(claim.map(|c| c.map_token(|t| self.table().number(t))))
+    }
 }
 
 /// A store call's answer.
@@ -50,21 +141,28 @@ pub enum Answer {
     Fenced(Result<Fenced, StoreError>),
 }
 
-fn call_sync<S: IdempotencyStore + ?Sized>(store: &S, call: &Call) -> Answer {
-    match call {
-        Call::Begin {
+fn call_sync<S: IdempotencyStore + ?Sized>(
+    store: &S,
+    tokens: &Tokens<S::Token>,
+    call: Call,
+) -> Answer {
+    match tokens.to_store(call) {
+        Ok(StoreCall::Begin {
             key,
             fingerprint,
             now,
             lease,
-        } => Answer::Claim(store.begin(key, *fingerprint, *now, *lease)),
-        Call::Complete {
+        }) => tokens.claim(store.begin(&key, fingerprint, now, lease)),
+        Ok(StoreCall::Complete {
             key,
-            token,
+            held,
             outcome,
             now,
-        } => Answer::Fenced(store.complete(key, *token, outcome, *now)),
-        Call::Release { key, token, now } => Answer::Fenced(store.release(key, *token, *now)),
+        }) => Answer::Fenced(store.complete(&key, &held, &outcome, now)),
+        Ok(StoreCall::Release { key, held, now }) => {
+            Answer::Fenced(store.release(&key, &held, now))
+        }
+        Err(answer) => answer,
     }
 }
 
@@ -124,11 +222,23 @@ pub trait Driver: sealed::Sealed {
 }
 
 /// A sync store factory under test; see [`Sim::new`](crate::Sim::new).
-pub struct SyncDriver<F> {
-    pub(crate) factory: F,
+pub struct SyncDriver<F: StoreFactory> {
+    factory: F,
+    /// The case's tokens (cleared when a case opens its store; kept across
+    /// its restarts).
+    tokens: Tokens<<F::Store as IdempotencyStore>::Token>,
 }
 
-impl<F> sealed::Sealed for SyncDriver<F> {}
+impl<F: StoreFactory> SyncDriver<F> {
+    pub(crate) fn new(factory: F) -> Self {
+        SyncDriver {
+            factory,
+            tokens: Tokens::new(),
+        }
+    }
+}
+
+impl<F: StoreFactory> sealed::Sealed for SyncDriver<F> {}
 
 impl<F> Driver for SyncDriver<F>
 where
@@ -148,6 +258,7 @@ where
     }
 
     fn open(&self, location: &StorageLocation) -> Result<F::Store, StoreError> {
+        self.tokens.table().clear();
         self.factory.open(location)
     }
 
@@ -160,7 +271,9 @@ where
     }
 
     fn start(&self, store: &F::Store, call: Call) -> Self::Call {
-        Some(crate::checkpoint::recording(|| call_sync(store, &call)))
+        Some(crate::checkpoint::recording(|| {
+            call_sync(store, &self.tokens, call)
+        }))
     }
 
     fn poll(&self, call: &mut Self::Call) -> (Poll<Answer>, Vec<String>) {
@@ -202,7 +315,7 @@ mod asynchronous {
     use std::task::{Context, Poll, Wake, Waker};
     use std::time::Duration;
 
-    use super::{sealed, Answer, Call, Driver, Flavour};
+    use super::{sealed, Answer, Call, Driver, Flavour, StoreCall, Tokens};
     use crate::store::{
         AsyncIdempotencyStore, AsyncStoreFactory, StorageLocation, StoreError, VirtualTime,
     };
@@ -211,16 +324,19 @@ mod asynchronous {
     /// [`Sim::new_async`](crate::Sim::new_async). Its calls run on a
     /// current-thread tokio runtime that only runs while the harness waits
     /// for a call, so the harness decides which call makes progress.
-    pub struct AsyncDriver<F> {
-        pub(crate) factory: F,
-        pub(crate) runtime: Result<Arc<tokio::runtime::Runtime>, String>,
+    pub struct AsyncDriver<F: AsyncStoreFactory> {
+        factory: F,
+        runtime: Result<Arc<tokio::runtime::Runtime>, String>,
+        /// The case's tokens, as [`SyncDriver`](super::SyncDriver)'s; shared
+        /// with the calls in flight.
+        tokens: Arc<Tokens<<F::Store as AsyncIdempotencyStore>::Token>>,
         /// With [`Sim::tokio_clock`](crate::Sim::tokio_clock): the
         /// runtime's clock is paused and follows the case's virtual time,
         /// from this instant (the start of the current case).
         paused: Option<Mutex<tokio::time::Instant>>,
     }
 
-    impl<F> AsyncDriver<F> {
+    impl<F: AsyncStoreFactory> AsyncDriver<F> {
         pub(crate) fn new(factory: F) -> Self {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -230,6 +346,7 @@ mod asynchronous {
             AsyncDriver {
                 factory,
                 runtime,
+                tokens: Arc::new(Tokens::new()),
                 paused: None,
             }
         }
@@ -250,6 +367,7 @@ mod asynchronous {
             AsyncDriver {
                 factory: self.factory,
                 runtime,
+                tokens: self.tokens,
                 paused: Some(Mutex::new(origin)),
             }
         }
@@ -284,7 +402,7 @@ mod asynchronous {
         waker: Waker,
     }
 
-    impl<F> sealed::Sealed for AsyncDriver<F> {}
+    impl<F: AsyncStoreFactory> sealed::Sealed for AsyncDriver<F> {}
 
     impl<F> Driver for AsyncDriver<F>
     where
@@ -304,6 +422,7 @@ mod asynchronous {
 
         fn open(&self, location: &StorageLocation) -> Result<Self::Store, StoreError> {
             let rt = self.rt()?;
+            self.tokens.table().clear();
             rt.block_on(self.factory.open(location)).map(Arc::new)
         }
 
@@ -321,23 +440,26 @@ mod asynchronous {
 
         fn start(&self, store: &Self::Store, call: Call) -> AsyncCall {
             let store = Arc::clone(store);
+            let tokens = Arc::clone(&self.tokens);
+            let call = tokens.to_store(call);
             let future: Pin<Box<dyn Future<Output = Answer> + Send>> = Box::pin(async move {
                 match call {
-                    Call::Begin {
+                    Ok(StoreCall::Begin {
                         key,
                         fingerprint,
                         now,
                         lease,
-                    } => Answer::Claim(store.begin(&key, fingerprint, now, lease).await),
-                    Call::Complete {
+                    }) => tokens.claim(store.begin(&key, fingerprint, now, lease).await),
+                    Ok(StoreCall::Complete {
                         key,
-                        token,
+                        held,
                         outcome,
                         now,
-                    } => Answer::Fenced(store.complete(&key, token, &outcome, now).await),
-                    Call::Release { key, token, now } => {
-                        Answer::Fenced(store.release(&key, token, now).await)
+                    }) => Answer::Fenced(store.complete(&key, &held, &outcome, now).await),
+                    Ok(StoreCall::Release { key, held, now }) => {
+                        Answer::Fenced(store.release(&key, &held, now).await)
                     }
+                    Err(answer) => answer,
                 }
             });
             let flag = Arc::new(Flag {

@@ -265,7 +265,7 @@ where
     F: StoreFactory,
     F::Store: Send + Sync,
 {
-    replay_with(&SyncDriver { factory }, file)
+    replay_with(&SyncDriver::new(factory), file)
 }
 
 /// Re-run a replay file step by step against an async store `factory`, its

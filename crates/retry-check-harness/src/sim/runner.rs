@@ -81,7 +81,7 @@ where
     /// racing inside the calls). The store must be `Send + Sync`: handlers
     /// share one instance, as a server's threads do.
     pub fn new(factory: F) -> Self {
-        Sim::with_driver(SyncDriver { factory })
+        Sim::with_driver(SyncDriver::new(factory))
     }
 }
 

@@ -28,9 +28,10 @@ use super::schedule::mix;
 use super::timeline::Timeline;
 use crate::checkpoint::{pause, yielding};
 use crate::store::{
-    Claim, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, StoreError, StoreFactory,
-    VirtualTime,
+    Claim, Fenced, FencingToken, Fingerprint, Held, IdempotencyStore, Outcome, StoreError,
+    StoreFactory, VirtualTime,
 };
+use crate::tokens::TokenTable;
 
 /// The default number of rounds of the threaded phase.
 pub const DEFAULT_THREAD_ROUNDS: u32 = 128;
@@ -131,21 +132,45 @@ pub struct ThreadFailure {
 
 /// One thing a thread saw, numbered in the phase's global sequence.
 #[derive(Clone, Debug)]
-struct Seen {
+struct Seen<T = FencingToken> {
     seq: u64,
     thread: usize,
     key: usize,
-    what: What,
+    what: What<T>,
 }
 
+/// `T` is the store's token while the threads run, the harness's number
+/// for it once the round is judged.
 #[derive(Clone, Debug)]
-enum What {
+enum What<T = FencingToken> {
     BeginStarts,
     Checkpoint(String),
-    Begun(Result<Claim, StoreError>),
-    Effect(FencingToken),
+    Begun(Result<Claim<T>, StoreError>),
+    Effect(T),
     CompleteStarts(Outcome),
-    Completed(FencingToken, Outcome, Result<Fenced, StoreError>),
+    Completed(T, Outcome, Result<Fenced, StoreError>),
+}
+
+impl<T: Eq> Seen<T> {
+    /// The line with the harness's number for its token.
+    fn numbered(self, tokens: &mut TokenTable<T>) -> Seen {
+        let what = match self.what {
+            What::BeginStarts => What::BeginStarts,
+            What::Checkpoint(label) => What::Checkpoint(label),
+            What::Begun(claim) => What::Begun(claim.map(|c| c.map_token(|t| tokens.number(t)))),
+            What::Effect(t) => What::Effect(tokens.number(t)),
+            What::CompleteStarts(outcome) => What::CompleteStarts(outcome),
+            What::Completed(t, outcome, fenced) => {
+                What::Completed(tokens.number(t), outcome, fenced)
+            }
+        };
+        Seen {
+            seq: self.seq,
+            thread: self.thread,
+            key: self.key,
+            what,
+        }
+    }
 }
 
 /// Run the phase against stores opened by `factory`.
@@ -318,9 +343,11 @@ fn one_round<S: IdempotencyStore + Sync>(
             });
         }
     });
-    let mut seen = log.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let mut seen: Vec<Seen<S::Token>> = log.into_inner().unwrap_or_else(PoisonError::into_inner);
     seen.sort_by_key(|s| s.seq);
-    seen
+    // Numbered in the order the store's answers were seen.
+    let mut tokens = TokenTable::default();
+    seen.into_iter().map(|s| s.numbered(&mut tokens)).collect()
 }
 
 /// Who handles what: the virtual time, the thread, the key and the
@@ -346,10 +373,10 @@ fn handle<S: IdempotencyStore>(
     }: Spot,
     seq: &Arc<AtomicU64>,
     effects: &AtomicUsize,
-    log: &mut Vec<Seen>,
+    log: &mut Vec<Seen<S::Token>>,
 ) {
     let name = op_name(key);
-    let mut push = |seq_no: u64, what: What| {
+    let mut push = |seq_no: u64, what: What<S::Token>| {
         log.push(Seen {
             seq: seq_no,
             thread,
@@ -363,7 +390,7 @@ fn handle<S: IdempotencyStore>(
         push(n, What::Checkpoint(label));
     }
     let token = match &claim {
-        Ok(Claim::Acquired(token)) => Some(*token),
+        Ok(Claim::Acquired(token)) => Some(token.clone()),
         _ => None,
     };
     push(seq.fetch_add(1, Ordering::SeqCst), What::Begun(claim));
@@ -371,22 +398,26 @@ fn handle<S: IdempotencyStore>(
         return;
     };
     let n = effects.fetch_add(1, Ordering::SeqCst) + 1;
-    push(seq.fetch_add(1, Ordering::SeqCst), What::Effect(token));
+    push(
+        seq.fetch_add(1, Ordering::SeqCst),
+        What::Effect(token.clone()),
+    );
     pause(mix(state ^ 0x5eed));
     let outcome = Outcome(format!("charged:{name}:#{n}"));
     push(
         seq.fetch_add(1, Ordering::SeqCst),
         What::CompleteStarts(outcome.clone()),
     );
+    let held = Held::new(token, FP);
     let (fenced, labels) = yielding(mix(state), seq, || {
-        store.complete(&name, token, &outcome, now)
+        store.complete(&name, &held, &outcome, now)
     });
     for (n, label) in labels {
         push(n, What::Checkpoint(label));
     }
     push(
         seq.fetch_add(1, Ordering::SeqCst),
-        What::Completed(token, outcome, fenced),
+        What::Completed(held.token, outcome, fenced),
     );
 }
 

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::decide::{self, Record, Write};
 use crate::store::{
-    Claim, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, StorageLocation,
-    StoreError, StoreFactory, VirtualTime,
+    Claim, Fenced, Fingerprint, IdempotencyStore, Outcome, StorageLocation, StoreError,
+    StoreFactory, VirtualTime,
 };
 use crate::sync::{Mutex, MutexGuard};
 
@@ -124,6 +124,8 @@ impl State {
 }
 
 impl IdempotencyStore for MemoryStore {
+    type Token = crate::FencingToken;
+
     fn begin(
         &self,
         key: &str,
@@ -155,10 +157,11 @@ impl IdempotencyStore for MemoryStore {
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         let mut state = self.lock()?;
         let (fenced, write) =
             decide::complete(self.key_ttl, state.records.get(key), token, outcome, now);
@@ -169,9 +172,10 @@ impl IdempotencyStore for MemoryStore {
     fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         _now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         let mut state = self.lock()?;
         let (fenced, write) = decide::release(state.records.get(key), token);
         state.apply(key, write);

@@ -325,6 +325,8 @@ fn read(conn: &Connection, select: &str, key: &str) -> Result<Option<Record>, St
 }
 
 impl IdempotencyStore for SqliteStore {
+    type Token = crate::FencingToken;
+
     fn begin(
         &self,
         key: &str,
@@ -345,10 +347,11 @@ impl IdempotencyStore for SqliteStore {
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         self.transact(key, |current, _| {
             Ok(decide::complete(self.key_ttl, current, token, outcome, now))
         })
@@ -357,9 +360,10 @@ impl IdempotencyStore for SqliteStore {
     fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         _now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         self.transact(key, |current, _| Ok(decide::release(current, token)))
     }
 }
@@ -477,7 +481,12 @@ mod tests {
         };
         let outcome = Outcome("ok".into());
         assert_eq!(
-            store.complete("done", done, &outcome, VirtualTime(1)),
+            store.complete(
+                "done",
+                &crate::Held::new(done, fp),
+                &outcome,
+                VirtualTime(1)
+            ),
             Ok(Fenced::Accepted)
         );
         let Ok(Claim::Acquired(busy)) = store.begin("busy", fp, VirtualTime(0), lease) else {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use retry_check_harness::{
-    Claim, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, StorageLocation,
+    Claim, Fenced, FencingToken, Fingerprint, Held, IdempotencyStore, Outcome, StorageLocation,
     StoreError, StoreFactory, VirtualTime,
 };
 
@@ -116,6 +116,8 @@ impl StoreFactory for TinyFactory {
 }
 
 impl IdempotencyStore for TinyStore {
+    type Token = FencingToken;
+
     fn begin(
         &self,
         key: &str,
@@ -189,10 +191,11 @@ impl IdempotencyStore for TinyStore {
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         let mut d = self.disk.lock().map_err(|_| StoreError::new("poisoned"))?;
         if self.defect == Defect::CheckThenAct {
             let fp = d.issued.get(&token.0).copied().unwrap_or(Fingerprint(0));
@@ -230,12 +233,8 @@ impl IdempotencyStore for TinyStore {
         })
     }
 
-    fn release(
-        &self,
-        key: &str,
-        token: FencingToken,
-        _now: VirtualTime,
-    ) -> Result<Fenced, StoreError> {
+    fn release(&self, key: &str, held: &Held, _now: VirtualTime) -> Result<Fenced, StoreError> {
+        let token = held.token;
         let mut d = self.disk.lock().map_err(|_| StoreError::new("poisoned"))?;
         let ok = matches!(d.records.get(key), Some(r) if r.token == token && matches!(r.state, State::InProgress { .. }));
         if ok {

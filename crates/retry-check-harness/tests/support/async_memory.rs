@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use retry_check_harness::stores::MemoryStore;
 use retry_check_harness::{
-    AsyncIdempotencyStore, AsyncStoreFactory, Claim, Fenced, FencingToken, Fingerprint,
+    AsyncIdempotencyStore, AsyncStoreFactory, Claim, Fenced, FencingToken, Fingerprint, Held,
     IdempotencyStore, Outcome, StorageLocation, StoreError, VirtualTime,
 };
 
@@ -32,6 +32,8 @@ impl AsyncMemory {
 }
 
 impl AsyncIdempotencyStore for AsyncMemory {
+    type Token = FencingToken;
+
     async fn begin(
         &self,
         key: &str,
@@ -47,20 +49,20 @@ impl AsyncIdempotencyStore for AsyncMemory {
     async fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        self.inner.complete(key, token, outcome, self.now(now))
+        self.inner.complete(key, held, outcome, self.now(now))
     }
 
     async fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        self.inner.release(key, token, self.now(now))
+        self.inner.release(key, held, self.now(now))
     }
 }
 

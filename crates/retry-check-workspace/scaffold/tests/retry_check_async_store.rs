@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use retry_check_harness::{
     checkpoint, AsyncIdempotencyStore, AsyncStoreFactory, Claim, Fenced, FencingToken,
-    Fingerprint, Outcome, Sim, SimConfig, StorageLocation, StoreError, VirtualTime,
+    Fingerprint, Held, Outcome, Sim, SimConfig, StorageLocation, StoreError, VirtualTime,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -117,6 +117,8 @@ impl MyAsyncStore {
 }
 
 impl AsyncIdempotencyStore for MyAsyncStore {
+    type Token = FencingToken;
+
     /// One atomic create-or-read: `Acquired(token)`, `InProgress`,
     /// `Completed(outcome)` or `Mismatch`.
     async fn begin(
@@ -149,10 +151,11 @@ impl AsyncIdempotencyStore for MyAsyncStore {
     async fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         let expires_at = sql((now + self.key_ttl).as_millis());
         checkpoint("UPDATE claim");
         let n = self
@@ -171,9 +174,10 @@ impl AsyncIdempotencyStore for MyAsyncStore {
     async fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         _now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         checkpoint("DELETE claim");
         let n = self
             .query(|conn| {

@@ -27,8 +27,8 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use retry_check_harness::{
-    checkpoint, Claim, DurableState, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome,
-    Sim, SimConfig, StorageLocation, StoreError, VirtualTime,
+    checkpoint, Claim, DurableState, Fenced, FencingToken, Fingerprint, Held, IdempotencyStore,
+    Outcome, Sim, SimConfig, StorageLocation, StoreError, VirtualTime,
 };
 use serde::{Deserialize, Serialize};
 
@@ -101,6 +101,8 @@ impl MyStore {
 }
 
 impl IdempotencyStore for MyStore {
+    type Token = FencingToken;
+
     /// One atomic create-or-read: `Acquired(token)`, `InProgress`,
     /// `Completed(outcome)` or `Mismatch`.
     fn begin(
@@ -141,10 +143,11 @@ impl IdempotencyStore for MyStore {
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         let mut state = self.lock()?;
         let Some(record) = state
             .records
@@ -164,9 +167,10 @@ impl IdempotencyStore for MyStore {
     fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &Held,
         _now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         let mut state = self.lock()?;
         let owned = state
             .records

@@ -96,12 +96,14 @@ impl<D: Driver> Executor<'_, D> {
             CallKind::Complete(token, outcome) => Call::Complete {
                 key,
                 token: *token,
+                fingerprint: fp,
                 outcome: outcome.clone(),
                 now,
             },
             CallKind::Release(token) => Call::Release {
                 key,
                 token: *token,
+                fingerprint: fp,
                 now,
             },
         };

@@ -507,6 +507,8 @@ async fn put<C: tokio_postgres::GenericClient>(
 }
 
 impl AsyncIdempotencyStore for PostgresStore {
+    type Token = crate::FencingToken;
+
     async fn begin(
         &self,
         key: &str,
@@ -528,19 +530,21 @@ impl AsyncIdempotencyStore for PostgresStore {
     async fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         self.finish(key, token, Some(outcome), now).await
     }
 
     async fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         self.finish(key, token, None, now).await
     }
 }

@@ -249,6 +249,8 @@ fn parse_record(v: &str) -> Result<Record, StoreError> {
 }
 
 impl AsyncIdempotencyStore for RedisStore {
+    type Token = crate::FencingToken;
+
     async fn begin(
         &self,
         key: &str,
@@ -282,10 +284,11 @@ impl AsyncIdempotencyStore for RedisStore {
     async fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         checkpoint("EVAL fenced complete");
         let mut inv = self.invocation(&self.scripts.complete, key, now)?;
         inv.arg(token.0.to_string())
@@ -298,9 +301,10 @@ impl AsyncIdempotencyStore for RedisStore {
     async fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         checkpoint("EVAL fenced release");
         let mut inv = self.invocation(&self.scripts.release, key, now)?;
         inv.arg(token.0.to_string());

@@ -115,6 +115,8 @@ impl Broken {
 }
 
 impl IdempotencyStore for Broken {
+    type Token = crate::FencingToken;
+
     fn begin(
         &self,
         key: &str,
@@ -204,10 +206,11 @@ impl IdempotencyStore for Broken {
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         let mut state = self.lock()?;
         let disk = &state.live;
         let current = disk.records.get(key).cloned();
@@ -258,9 +261,10 @@ impl IdempotencyStore for Broken {
     fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         let mut state = self.lock()?;
         let current = state.live.records.get(key).cloned();
         let (fenced, write) = match (self.bug, current) {

@@ -514,7 +514,7 @@ impl ZooStore {
         self.bug
     }
 
-    fn store(&self) -> &dyn IdempotencyStore {
+    fn store(&self) -> &dyn IdempotencyStore<Token = FencingToken> {
         match &self.inner {
             Inner::Memory(s) => s,
             Inner::WriteBehind(s) => s,
@@ -533,6 +533,8 @@ enum Inner {
 }
 
 impl IdempotencyStore for ZooStore {
+    type Token = crate::FencingToken;
+
     fn begin(
         &self,
         key: &str,
@@ -546,20 +548,20 @@ impl IdempotencyStore for ZooStore {
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        self.store().complete(key, token, outcome, now)
+        self.store().complete(key, held, outcome, now)
     }
 
     fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        self.store().release(key, token, now)
+        self.store().release(key, held, now)
     }
 }
 
@@ -590,6 +592,8 @@ pub struct ZooAsyncStore(sqlite_race::AsyncRaceStore);
 
 #[cfg(not(loom))]
 impl crate::store::AsyncIdempotencyStore for ZooAsyncStore {
+    type Token = crate::FencingToken;
+
     async fn begin(
         &self,
         key: &str,
@@ -602,19 +606,19 @@ impl crate::store::AsyncIdempotencyStore for ZooAsyncStore {
     async fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        self.0.complete(key, token, outcome, now).await
+        self.0.complete(key, held, outcome, now).await
     }
     async fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        self.0.release(key, token, now).await
+        self.0.release(key, held, now).await
     }
 }
 

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crate::checkpoint;
 use crate::store::{
-    AsyncIdempotencyStore, AsyncStoreFactory, Claim, Fenced, FencingToken, Fingerprint, Outcome,
-    StorageLocation, StoreError, VirtualTime,
+    AsyncIdempotencyStore, AsyncStoreFactory, Claim, Fenced, Fingerprint, Outcome, StorageLocation,
+    StoreError, VirtualTime,
 };
 use crate::stores::decide;
 use crate::stores::{RedisStore, RedisStoreFactory, REDIS_URL_ENV};
@@ -24,6 +24,8 @@ const NAME: &str = "zoo store `redis_get_then_set` (GET, then SET without NX)";
 pub struct GetThenSetStore(RedisStore);
 
 impl AsyncIdempotencyStore for GetThenSetStore {
+    type Token = crate::FencingToken;
+
     async fn begin(
         &self,
         key: &str,
@@ -53,20 +55,20 @@ impl AsyncIdempotencyStore for GetThenSetStore {
     async fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        self.0.complete(key, token, outcome, now).await
+        self.0.complete(key, held, outcome, now).await
     }
 
     async fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
-        self.0.release(key, token, now).await
+        self.0.release(key, held, now).await
     }
 }
 

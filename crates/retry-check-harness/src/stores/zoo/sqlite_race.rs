@@ -184,6 +184,8 @@ pub(super) struct RaceStore {
 }
 
 impl IdempotencyStore for RaceStore {
+    type Token = crate::FencingToken;
+
     fn begin(
         &self,
         key: &str,
@@ -207,10 +209,11 @@ impl IdempotencyStore for RaceStore {
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         self.db
             .with(|c| finish(&self.db, c, key, token, Some(outcome), now))
     }
@@ -218,9 +221,10 @@ impl IdempotencyStore for RaceStore {
     fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         self.db.with(|c| finish(&self.db, c, key, token, None, now))
     }
 }
@@ -260,6 +264,8 @@ mod asynchronous {
     }
 
     impl AsyncIdempotencyStore for AsyncRaceStore {
+        type Token = crate::FencingToken;
+
         async fn begin(
             &self,
             key: &str,
@@ -286,10 +292,11 @@ mod asynchronous {
         async fn complete(
             &self,
             key: &str,
-            token: FencingToken,
+            held: &crate::Held,
             outcome: &Outcome,
             now: VirtualTime,
         ) -> Result<Fenced, StoreError> {
+            let token = held.token;
             let (k, o) = (key.to_string(), outcome.clone());
             self.run(move |db, c| finish(db, c, &k, token, Some(&o), now))
                 .await
@@ -298,9 +305,10 @@ mod asynchronous {
         async fn release(
             &self,
             key: &str,
-            token: FencingToken,
+            held: &crate::Held,
             now: VirtualTime,
         ) -> Result<Fenced, StoreError> {
+            let token = held.token;
             let k = key.to_string();
             self.run(move |db, c| finish(db, c, &k, token, None, now))
                 .await

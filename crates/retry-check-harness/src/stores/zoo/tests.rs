@@ -54,7 +54,10 @@ fn no_in_progress_record_lets_duplicates_in_flight_both_acquire() {
     assert_ne!(a, b, "every claim gets a token of its own");
     let changed = token(s.begin("k", Fingerprint(1), t(1), LEASE));
     assert!(changed > b);
-    assert_eq!(s.complete("k", a, &ok(), t(2)), Ok(Fenced::Accepted));
+    assert_eq!(
+        s.complete("k", &crate::Held::new(a, FP), &ok(), t(2)),
+        Ok(Fenced::Accepted)
+    );
     // Once completed, the look-up finds the record.
     assert_eq!(s.begin("k", FP, t(3), LEASE), Ok(Claim::Completed(ok())));
     assert_eq!(
@@ -63,10 +66,16 @@ fn no_in_progress_record_lets_duplicates_in_flight_both_acquire() {
     );
     // First writer wins.
     let late = Outcome("late".to_string());
-    assert_eq!(s.complete("k", b, &late, t(4)), Ok(Fenced::StaleToken));
-    assert_eq!(s.release("k", b, t(4)), Ok(Fenced::StaleToken));
     assert_eq!(
-        s.complete("k", FencingToken(99), &late, t(4)),
+        s.complete("k", &crate::Held::new(b, FP), &late, t(4)),
+        Ok(Fenced::StaleToken)
+    );
+    assert_eq!(
+        s.release("k", &crate::Held::new(b, FP), t(4)),
+        Ok(Fenced::StaleToken)
+    );
+    assert_eq!(
+        s.complete("k", &crate::Held::new(FencingToken(99), FP), &late, t(4)),
         Ok(Fenced::StaleToken)
     );
     // The completed record survives a restart (only the claim is missing),
@@ -76,7 +85,10 @@ fn no_in_progress_record_lets_duplicates_in_flight_both_acquire() {
     assert_eq!(s.begin("k", FP, t(5), LEASE), Ok(Claim::Completed(ok())));
     let other = token(s.begin("k2", Fingerprint(1), t(5), LEASE));
     assert!(other > changed);
-    assert_eq!(s.release("k2", other, t(6)), Ok(Fenced::Accepted));
+    assert_eq!(
+        s.release("k2", &crate::Held::new(other, FP), t(6)),
+        Ok(Fenced::Accepted)
+    );
     // Past the key TTL the key is free again.
     token(s.begin("k", FP, t(2 + 86_400_000), LEASE));
 }
@@ -87,7 +99,10 @@ fn in_memory_across_restarts_forgets_completions() {
     let s = c.open();
     let a = token(s.begin("k", FP, t(0), LEASE));
     assert_eq!(s.begin("k", FP, t(1), LEASE), Ok(Claim::InProgress));
-    assert_eq!(s.complete("k", a, &ok(), t(2)), Ok(Fenced::Accepted));
+    assert_eq!(
+        s.complete("k", &crate::Held::new(a, FP), &ok(), t(2)),
+        Ok(Fenced::Accepted)
+    );
     drop(s);
     let s = c.open();
     token(s.begin("k", FP, t(3), LEASE));
@@ -102,7 +117,10 @@ fn no_fingerprint_check_replays_for_another_payload() {
         s.begin("k", Fingerprint(1), t(1), LEASE),
         Ok(Claim::InProgress)
     );
-    assert_eq!(s.complete("k", a, &ok(), t(2)), Ok(Fenced::Accepted));
+    assert_eq!(
+        s.complete("k", &crate::Held::new(a, FP), &ok(), t(2)),
+        Ok(Fenced::Accepted)
+    );
     assert_eq!(
         s.begin("k", Fingerprint(1), t(3), LEASE),
         Ok(Claim::Completed(ok()))
@@ -119,8 +137,14 @@ fn short_lease_ignores_the_lease_and_the_token() {
     let b = token(s.begin("k", FP, t(500), LEASE));
     assert_ne!(a, b);
     // complete() is fenced; the damage (two owners) is done already.
-    assert_eq!(s.complete("k", a, &ok(), t(600)), Ok(Fenced::StaleToken));
-    assert_eq!(s.complete("k", b, &ok(), t(601)), Ok(Fenced::Accepted));
+    assert_eq!(
+        s.complete("k", &crate::Held::new(a, FP), &ok(), t(600)),
+        Ok(Fenced::StaleToken)
+    );
+    assert_eq!(
+        s.complete("k", &crate::Held::new(b, FP), &ok(), t(601)),
+        Ok(Fenced::Accepted)
+    );
 }
 
 #[test]
@@ -132,7 +156,10 @@ fn stale_token_accepted_takes_over_correctly_but_accepts_any_token() {
     let b = token(s.begin("k", FP, t(5_000), LEASE));
     assert_ne!(a, b);
     let stale = Outcome("stale".to_string());
-    assert_eq!(s.complete("k", a, &stale, t(5_001)), Ok(Fenced::Accepted));
+    assert_eq!(
+        s.complete("k", &crate::Held::new(a, FP), &stale, t(5_001)),
+        Ok(Fenced::Accepted)
+    );
     assert_eq!(
         s.begin("k", FP, t(5_002), LEASE),
         Ok(Claim::Completed(stale))
@@ -145,7 +172,10 @@ fn short_ttl_forgets_inside_the_window() {
     assert_eq!(c.factory.short_ttl(), Duration::from_millis(1_250));
     let s = c.open();
     let a = token(s.begin("k", FP, t(0), LEASE));
-    assert_eq!(s.complete("k", a, &ok(), t(100)), Ok(Fenced::Accepted));
+    assert_eq!(
+        s.complete("k", &crate::Held::new(a, FP), &ok(), t(100)),
+        Ok(Fenced::Accepted)
+    );
     assert_eq!(
         s.begin("k", FP, t(1_349), LEASE),
         Ok(Claim::Completed(ok()))
@@ -159,10 +189,18 @@ fn volatile_completion_keeps_the_claim_but_loses_the_outcome() {
     let s = c.open();
     let a = token(s.begin("k", FP, t(0), LEASE));
     assert_eq!(
-        s.complete("k", FencingToken(a.0 + 7), &ok(), t(1)),
+        s.complete(
+            "k",
+            &crate::Held::new(FencingToken(a.0 + 7), FP),
+            &ok(),
+            t(1)
+        ),
         Ok(Fenced::StaleToken)
     );
-    assert_eq!(s.complete("k", a, &ok(), t(1)), Ok(Fenced::Accepted));
+    assert_eq!(
+        s.complete("k", &crate::Held::new(a, FP), &ok(), t(1)),
+        Ok(Fenced::Accepted)
+    );
     assert_eq!(s.begin("k", FP, t(2), LEASE), Ok(Claim::Completed(ok())));
     assert_eq!(
         s.begin("k", Fingerprint(1), t(2), LEASE),
@@ -204,7 +242,7 @@ fn durable_zoo_stores_survive_restart() {
         let s = c.open();
         let a = token(s.begin("k", FP, t(0), LEASE));
         assert_eq!(
-            s.complete("k", a, &ok(), t(1)),
+            s.complete("k", &crate::Held::new(a, FP), &ok(), t(1)),
             Ok(Fenced::Accepted),
             "{bug}"
         );
@@ -266,7 +304,10 @@ fn ack_before_durable_loses_the_last_write_on_restart() {
     let c = case(Bug::AckBeforeDurable);
     let s = c.open();
     let a = token(s.begin("k", FP, t(0), LEASE));
-    assert_eq!(s.complete("k", a, &ok(), t(1)), Ok(Fenced::Accepted));
+    assert_eq!(
+        s.complete("k", &crate::Held::new(a, FP), &ok(), t(1)),
+        Ok(Fenced::Accepted)
+    );
     assert_eq!(s.begin("k", FP, t(2), LEASE), Ok(Claim::Completed(ok())));
     drop(s);
     let s = c.open();
@@ -280,7 +321,10 @@ fn ttl_from_claim_forgets_a_completed_key_early() {
     let c = case(Bug::TtlFromClaim);
     let s = c.open();
     let a = token(s.begin("k", FP, t(0), LEASE));
-    assert_eq!(s.complete("k", a, &ok(), t(900)), Ok(Fenced::Accepted));
+    assert_eq!(
+        s.complete("k", &crate::Held::new(a, FP), &ok(), t(900)),
+        Ok(Fenced::Accepted)
+    );
     let day = 86_400_000;
     assert_eq!(
         s.begin("k", FP, t(day - 1), LEASE),
@@ -300,7 +344,10 @@ fn check_then_insert_sqlite_answers_right_one_call_at_a_time() {
         s.begin("k", Fingerprint(1), t(1), LEASE),
         Ok(Claim::Mismatch)
     );
-    assert_eq!(s.complete("k", a, &ok(), t(2)), Ok(Fenced::Accepted));
+    assert_eq!(
+        s.complete("k", &crate::Held::new(a, FP), &ok(), t(2)),
+        Ok(Fenced::Accepted)
+    );
     drop(s);
     let s = c.open();
     assert_eq!(s.begin("k", FP, t(3), LEASE), Ok(Claim::Completed(ok())));

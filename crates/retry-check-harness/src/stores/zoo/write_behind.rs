@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::store::{
-    Claim, Fenced, FencingToken, Fingerprint, IdempotencyStore, Outcome, StoreError, VirtualTime,
+    Claim, Fenced, Fingerprint, IdempotencyStore, Outcome, StoreError, VirtualTime,
 };
 use crate::stores::SqliteStore;
 
@@ -44,6 +44,8 @@ impl WriteBehind {
 }
 
 impl IdempotencyStore for WriteBehind {
+    type Token = crate::FencingToken;
+
     fn begin(
         &self,
         key: &str,
@@ -67,10 +69,11 @@ impl IdempotencyStore for WriteBehind {
     fn complete(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         outcome: &Outcome,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
+        let token = held.token;
         let mut completed = self.lock()?;
         let Some(fingerprint) = self.claims.owned_fingerprint(key, token)? else {
             return Ok(Fenced::StaleToken);
@@ -90,10 +93,10 @@ impl IdempotencyStore for WriteBehind {
     fn release(
         &self,
         key: &str,
-        token: FencingToken,
+        held: &crate::Held,
         now: VirtualTime,
     ) -> Result<Fenced, StoreError> {
         let _completed = self.lock()?;
-        self.claims.release(key, token, now)
+        self.claims.release(key, held, now)
     }
 }
