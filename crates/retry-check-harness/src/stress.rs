@@ -27,18 +27,17 @@
 //! the seed, the round and the worker; the interleaving itself is the
 //! machine's, so a run is a sample, not a proof.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::pin;
-use std::sync::{Arc, Barrier, Mutex, PoisonError};
+use std::sync::{Arc, Barrier, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use crate::sim::oracle::{Finish, Grant, KeyHistory};
+use crate::sim::oracle::{Grant, KeyHistory};
 use crate::store::{
-    AsyncIdempotencyStore, AsyncStoreFactory, Claim, Fenced, FencingToken, Fingerprint, Held,
-    IdempotencyStore, Outcome, StorageLocation, StoreError, StoreFactory, VirtualTime,
+    AsyncIdempotencyStore, AsyncStoreFactory, Claim, Fenced, Fingerprint, Held, IdempotencyStore,
+    Outcome, StorageLocation, StoreError, StoreFactory, VirtualTime,
 };
 use crate::tokens::TokenTable;
 use crate::Property;
@@ -117,111 +116,8 @@ impl fmt::Display for StressFailure {
 
 impl std::error::Error for StressFailure {}
 
-/// One answer observed by a worker.
-#[derive(Clone, Debug)]
-enum Seen {
-    Begin {
-        worker: usize,
-        fp: u64,
-        claim: Claim,
-    },
-    Effect {
-        worker: usize,
-        token: FencingToken,
-    },
-    Complete {
-        worker: usize,
-        outcome: String,
-        fenced: Fenced,
-    },
-}
-
-/// What the workers saw, per key; `T` is the store's token.
-struct Ledger<T> {
-    seen: Mutex<BTreeMap<String, Vec<Seen>>>,
-    /// Per key, the harness's numbers for the store's tokens.
-    tokens: Mutex<BTreeMap<String, TokenTable<T>>>,
-    calls: Mutex<u64>,
-}
-
-impl<T> Default for Ledger<T> {
-    fn default() -> Self {
-        Ledger {
-            seen: Mutex::default(),
-            tokens: Mutex::default(),
-            calls: Mutex::default(),
-        }
-    }
-}
-
-impl<T: Eq> Ledger<T> {
-    /// The number of `key`'s `token`.
-    fn number(&self, key: &str, token: T) -> FencingToken {
-        let mut tables = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
-        tables.entry(key.to_string()).or_default().number(token)
-    }
-
-    fn push(&self, key: &str, seen: Seen) -> usize {
-        let mut map = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
-        let list = map.entry(key.to_string()).or_default();
-        list.push(seen);
-        list.iter()
-            .filter(|s| matches!(s, Seen::Effect { .. }))
-            .count()
-    }
-
-    fn call(&self) {
-        *self.calls.lock().unwrap_or_else(PoisonError::into_inner) += 1;
-    }
-}
-
-/// A key's history as the shared judges read it: a grant per `Acquired`,
-/// an execution per side effect, the accepted completions.
-fn history_of(list: &[Seen]) -> KeyHistory {
-    let mut history = KeyHistory::default();
-    let mut grant_of: BTreeMap<usize, usize> = BTreeMap::new();
-    for (i, s) in list.iter().enumerate() {
-        match s {
-            Seen::Begin {
-                worker,
-                fp,
-                claim: Claim::Acquired(token),
-            } => {
-                let g = history.grant(Grant::new(
-                    format!("worker {worker}"),
-                    *token,
-                    Fingerprint(*fp),
-                    VirtualTime::ZERO,
-                    i + 1,
-                ));
-                grant_of.insert(*worker, g);
-            }
-            Seen::Effect { worker, token } => {
-                debug_assert!(grant_of
-                    .get(worker)
-                    .is_some_and(|&g| history.grants[g].token == *token));
-                if let Some(&g) = grant_of.get(worker) {
-                    history.execute(g, i + 1);
-                }
-            }
-            Seen::Complete {
-                worker,
-                fenced: Fenced::Accepted,
-                ..
-            } => {
-                if let Some(&g) = grant_of.get(worker) {
-                    history.grants[g].finished = Some(Finish {
-                        line: i + 1,
-                        at: VirtualTime::ZERO,
-                        released: false,
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    history
-}
+mod ledger;
+use ledger::{history_of, Ledger, Seen};
 
 /// A request of a worker.
 #[derive(Clone, Debug)]
